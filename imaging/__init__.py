@@ -1,0 +1,5 @@
+"""Image intake: the one place where untrusted image bytes become pixels, with limits."""
+
+from imaging.intake import ImageLimits, PageImage, load_pages, load_first_page
+
+__all__ = ["ImageLimits", "PageImage", "load_pages", "load_first_page"]

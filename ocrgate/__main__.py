@@ -1,0 +1,5 @@
+import sys
+
+from ocrgate.cli import main
+
+sys.exit(main())

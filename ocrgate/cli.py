@@ -1,0 +1,51 @@
+"""The `ocrgate` command: one sub-command module per area, errors turned into exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib import import_module
+from typing import Sequence
+
+from ocrgate import __version__
+from ocrgate.errors import ExitCode, OcrgateError
+
+#: modules that each define `register(subparsers)`; a later area adds its module here
+COMMAND_MODULES = (
+    "ocrgate.commands.ocr",
+    "ocrgate.commands.engines",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse exits 2 on usage errors already; keep its message to one line."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"ocrgate: error: {message}\n")
+        raise SystemExit(ExitCode.BAD_INPUT)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="ocrgate", description="OCR with pluggable engines, gated rollout and evaluation.")
+    parser.add_argument("--version", action="version", version=f"ocrgate {__version__}")
+    subparsers = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except OcrgateError as exc:
+        sys.stderr.write(f"ocrgate: error: {exc}\n")
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.stderr.write("ocrgate: interrupted\n")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

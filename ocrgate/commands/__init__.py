@@ -1,0 +1,1 @@
+"""Sub-commands of the `ocrgate` CLI, one module each."""
