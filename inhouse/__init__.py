@@ -1,0 +1,1 @@
+"""In-house OCR: synthetic word data (`synth`) and the Word Deep Net recognizer (`recognizer`)."""

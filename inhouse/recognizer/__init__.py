@@ -1,0 +1,1 @@
+"""Word Deep Net: CNN + BiLSTM + CTC word recognizer (training, decoding, inference)."""

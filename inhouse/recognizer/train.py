@@ -1,0 +1,231 @@
+"""`python -m inhouse.recognizer.train --out DIR`: train the Word Deep Net on streamed synthetic words.
+
+Checkpoints (model, optimizer, step, stream position) go to DIR/ckpt and training resumes from the
+latest one; DIR/best.weights.h5 holds the weights with the best single-word accuracy on held-out
+REAL crops of the `train` split, which also drives early stopping. Every run is logged to the
+lab notebook.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from inhouse.recognizer import labnotebook
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@dataclass
+class TrainConfig:
+    steps: int = 60000
+    batch_size: int = 64
+    lr: float = 1e-3
+    min_lr_fraction: float = 0.05
+    warmup_steps: int = 500
+    clipnorm: float = 5.0
+    eval_every: int = 1000
+    log_every: int = 100
+    patience: int = 12  # evaluations without improvement before stopping
+    max_hours: float = 100.0
+    threads: int = 2
+    seed: int = 0
+    workers: int = 1
+    val_per_category: int = 400
+    init_weights: str | None = None
+    model: dict = field(default_factory=dict)
+
+
+def set_threads(n: int) -> None:
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(n)
+    tf.config.threading.set_inter_op_parallelism_threads(n)
+
+
+def lr_at(step: int, cfg: TrainConfig) -> float:
+    """Linear warm-up, then cosine decay to min_lr_fraction of the peak."""
+    if step < cfg.warmup_steps:
+        return cfg.lr * (step + 1) / cfg.warmup_steps
+    t = min(1.0, (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps))
+    return cfg.lr * (cfg.min_lr_fraction + (1 - cfg.min_lr_fraction) * 0.5 * (1 + math.cos(math.pi * t)))
+
+
+def make_train_step(model, optimizer):
+    import tensorflow as tf
+
+    from inhouse.recognizer.charset import BLANK_ID
+
+    spec = (
+        tf.TensorSpec([None, None, None, 1], tf.float32),
+        tf.TensorSpec([None], tf.int32),
+        tf.TensorSpec([None, None], tf.int32),
+        tf.TensorSpec([None], tf.int32),
+    )
+
+    @tf.function(input_signature=spec)
+    def step(images, steps, labels, lengths):
+        with tf.GradientTape() as tape:
+            logits = model(images, training=True)
+            t = tf.shape(logits)[1]
+            loss = tf.nn.ctc_loss(labels, logits, lengths, tf.minimum(steps, t), logits_time_major=False,
+                                  blank_index=BLANK_ID)
+            loss = tf.reduce_mean(tf.where(tf.math.is_finite(loss), loss, tf.zeros_like(loss)))
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        return loss
+
+    return step
+
+
+def make_predict(model):
+    import tensorflow as tf
+
+    @tf.function(input_signature=(tf.TensorSpec([None, None, None, 1], tf.float32),))
+    def predict(images):
+        return model(images, training=False)
+
+    return predict
+
+
+def evaluate(predict, samples: list, categories: list[str], batch_size: int = 128) -> dict:
+    """SWA / CER per category on preprocessed (image, text) samples, greedy decoding."""
+    from inhouse.recognizer.ctc import greedy_decode
+    from inhouse.recognizer.data import make_batch
+    from inhouse.recognizer.metrics import cer, word_correct
+
+    order = sorted(range(len(samples)), key=lambda i: samples[i][0].shape[1])
+    stats: dict[str, list[float]] = {}
+    for k in range(0, len(order), batch_size):
+        idx = order[k: k + batch_size]
+        images, steps, _, _, texts = make_batch([samples[i] for i in idx])
+        logits = predict(images).numpy()
+        for j, i in enumerate(idx):
+            pred, _ = greedy_decode(logits[j], int(steps[j]))
+            cat = categories[i]
+            e, n = cer(pred, texts[j], cat)
+            for key in (cat, "all"):
+                s = stats.setdefault(key, [0, 0, 0, 0])
+                s[0] += word_correct(pred, texts[j], cat)
+                s[1] += 1
+                s[2] += e
+                s[3] += n
+    return {k: {"swa": s[0] / s[1], "cer": s[2] / s[3], "n": s[1]} for k, s in stats.items()}
+
+
+def real_validation(per_category: int, seed: int) -> tuple[list, list[str]]:
+    """Held-out real crops of the train split (pages never used for fitting), preprocessed."""
+    from inhouse.recognizer.preprocess import preprocess
+    from inhouse.recognizer.realcrops import cut_crops, fold_case
+
+    crops = cut_crops(holdout=True)
+    rng = np.random.default_rng(seed)
+    chosen = []
+    for cat in sorted({c.category for c in crops}):
+        pool = [c for c in crops if c.category == cat]
+        chosen += [pool[i] for i in rng.permutation(len(pool))[:per_category]]
+    return [(preprocess(c.image), c.text) for c in chosen], [c.category for c in chosen]
+
+
+def fit(out: Path, cfg: TrainConfig, batches: Callable[[int], Iterator], run_id: str, data_config: dict) -> dict:
+    """The shared training loop of `train` and `finetune`; `batches(start_index)` streams batches."""
+    import tensorflow as tf
+
+    from inhouse.recognizer.model import ModelConfig, build_model
+    from inhouse.recognizer.preprocess import SPEC
+
+    set_threads(cfg.threads)
+    tf.random.set_seed(cfg.seed)
+    out.mkdir(parents=True, exist_ok=True)
+    model_cfg = ModelConfig(**{k: tuple(map(tuple, v)) if k == "pools" else tuple(v) if isinstance(v, list) else v
+                               for k, v in cfg.model.items()})
+    model = build_model(model_cfg)
+    if cfg.init_weights:
+        model.load_weights(cfg.init_weights)
+    optimizer = tf.keras.optimizers.Adam(cfg.lr, clipnorm=cfg.clipnorm)
+    step_var, index_var = tf.Variable(0, dtype=tf.int64), tf.Variable(0, dtype=tf.int64)
+    best_var = tf.Variable(-1.0, dtype=tf.float64)
+    ckpt = tf.train.Checkpoint(model=model, optimizer=optimizer, step=step_var, index=index_var, best=best_var)
+    manager = tf.train.CheckpointManager(ckpt, str(out / "ckpt"), max_to_keep=3)
+    if manager.latest_checkpoint:
+        ckpt.restore(manager.latest_checkpoint)
+        print(f"resumed from {manager.latest_checkpoint} at step {int(step_var.numpy())}", flush=True)
+    (out / "model.json").write_text(json.dumps({"model": model_cfg.to_dict(), "input": asdict(SPEC)}, indent=1))
+
+    val, val_cats = real_validation(cfg.val_per_category, cfg.seed)
+    train_step, predict = make_train_step(model, optimizer), make_predict(model)
+    labnotebook.record("start", run_id, out=str(out), train=asdict(cfg), data=data_config,
+                       resumed_step=int(step_var.numpy()), val_size=len(val))
+    t0, losses, bad_evals, result = time.time(), [], 0, {}
+    step = int(step_var.numpy())
+    stream = batches(int(index_var.numpy()))
+    while step < cfg.steps:
+        index, (images, steps, labels, lengths, _) = next(stream)
+        optimizer.learning_rate.assign(lr_at(step, cfg))
+        losses.append(float(train_step(images, steps, labels, lengths)))
+        step += 1
+        step_var.assign(step)
+        index_var.assign(index)
+        if step % cfg.log_every == 0:
+            print(json.dumps({"step": step, "loss": round(float(np.mean(losses)), 4), "lr": lr_at(step, cfg),
+                              "elapsed_s": round(time.time() - t0)}), flush=True)
+            losses = []
+        hours = (time.time() - t0) / 3600
+        if step % cfg.eval_every == 0 or step == cfg.steps or hours > cfg.max_hours:
+            result = evaluate(predict, val, val_cats)
+            swa = result["all"]["swa"]
+            improved = swa > float(best_var.numpy())
+            if improved:
+                best_var.assign(swa)
+                model.save_weights(str(out / "best.weights.h5"))
+                bad_evals = 0
+            else:
+                bad_evals += 1
+            manager.save()
+            print(json.dumps({"step": step, "eval": result, "best": float(best_var.numpy()), "improved": improved}),
+                  flush=True)
+            labnotebook.record("eval", run_id, step=step, val=result, best_swa=float(best_var.numpy()))
+            if bad_evals >= cfg.patience or hours > cfg.max_hours:
+                break
+    model.save_weights(str(out / "last.weights.h5"))
+    labnotebook.record("end", run_id, step=step, best_swa=float(best_var.numpy()), last_val=result)
+    return {"step": step, "best_swa": float(best_var.numpy()), "last": result}
+
+
+def parse_config(argv: list[str] | None = None, description: str = __doc__) -> tuple[Path, TrainConfig, argparse.Namespace]:
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--out", required=True, type=Path)
+    ap.add_argument("--synth-seed", type=int, default=1)
+    defaults = TrainConfig()
+    for name, value in asdict(defaults).items():
+        if name == "model":
+            ap.add_argument("--model", type=json.loads, default={}, help="ModelConfig overrides as JSON")
+        else:
+            ap.add_argument("--" + name.replace("_", "-"), type=type(value) if value is not None else str, default=value)
+    args = ap.parse_args(argv)
+    cfg = TrainConfig(**{k: getattr(args, k) for k in asdict(defaults)})
+    return args.out, cfg, args
+
+
+def main(argv: list[str] | None = None) -> None:
+    from inhouse.recognizer.data import StreamConfig, synthetic_batches
+    from inhouse.synth.generator import SynthConfig
+
+    out, cfg, args = parse_config(argv)
+    synth = SynthConfig(seed=args.synth_seed)
+    stream = StreamConfig(batch_size=cfg.batch_size, workers=cfg.workers)
+    run_id = f"train-{out.name}-{time.strftime('%Y%m%dT%H%M%S')}"
+    result = fit(out, cfg, lambda start: synthetic_batches(synth, start, stream), run_id,
+                 {"synthetic": asdict(synth), "stream": asdict(stream)})
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
