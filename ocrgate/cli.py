@@ -14,6 +14,9 @@ from ocrgate.errors import ExitCode, OcrgateError
 COMMAND_MODULES = (
     "ocrgate.commands.ocr",
     "ocrgate.commands.engines",
+    "ocrgate.commands.eval",
+    "ocrgate.commands.lab",
+    "ocrgate.commands.sets",
 )
 
 

@@ -1,0 +1,1 @@
+"""Scoring engines on donated benchmark sets: metrics, intervals, paired verdicts, reports."""
