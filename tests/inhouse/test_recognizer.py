@@ -1,0 +1,61 @@
+"""Preprocessing, the shipped weights, and a tiny training run."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from inhouse.recognizer.preprocess import SPEC, batch_images, preprocess
+
+from .conftest import clean_render
+
+
+def test_preprocess_is_polarity_invariant():
+    img = np.full((30, 90), 240, np.uint8)
+    img[10:20, 10:80] = 20
+    dark_on_light, light_on_dark = preprocess(img), preprocess(255 - img)
+    assert dark_on_light.shape == (SPEC.height, 96)
+    assert np.allclose(dark_on_light, light_on_dark, atol=0.05)
+    assert dark_on_light[16, 48] > 0.9 and dark_on_light[2, 2] < 0.1  # ink = 1, paper = 0
+
+
+def test_batch_pads_to_bucket_with_time_steps():
+    batch, steps = batch_images([np.ones((SPEC.height, 40), np.float32), np.ones((SPEC.height, 70), np.float32)])
+    assert batch.shape == (2, SPEC.height, 96, 1)
+    assert steps.tolist() == [10, 18]
+    assert batch[0, :, 40:].max() == 0
+
+
+def test_shipped_weights_read_clean_words(clean_fonts):
+    from inhouse.recognizer.predictor import WordRecognizer
+
+    rec = WordRecognizer.load()
+    words = ["TOTAL", "invoice", "12.90", "Amount:"]
+    crops = [clean_render(w, clean_fonts[0]) for w in words]
+    results = rec.recognize_batch(crops)
+    assert [t for t, _ in results] == words
+    assert all(0.0 <= c <= 1.0 for _, c in results)
+
+
+def test_missing_weights_error_is_clear(tmp_path):
+    from inhouse.recognizer.predictor import WeightsMissingError, WordRecognizer
+
+    with pytest.raises(WeightsMissingError, match="train them"):
+        WordRecognizer.load(tmp_path)
+
+
+def test_tiny_training_run_lowers_loss(registry):
+    import tensorflow as tf
+
+    from inhouse.recognizer.data import _make_chunk, _init_worker, make_batch
+    from inhouse.recognizer.model import ModelConfig, build_model
+    from inhouse.recognizer.train import make_train_step
+    from inhouse.synth.generator import SynthConfig
+
+    tf.random.set_seed(0)
+    _init_worker(SynthConfig(seed=5))
+    samples = [s for s in _make_chunk(0, 64) if 40 <= s[0].shape[1] <= 96][:16]
+    images, steps, labels, lengths, _ = make_batch(samples)
+    model = build_model(ModelConfig(conv_filters=(8, 8, 16, 16, 16, 16), lstm_units=16, lstm_layers=1))
+    step = make_train_step(model, tf.keras.optimizers.Adam(3e-3))
+    losses = [float(step(images, steps, labels, lengths)) for _ in range(25)]
+    assert np.mean(losses[-5:]) < 0.8 * np.mean(losses[:5])
