@@ -1,0 +1,1 @@
+"""Searchable PDFs: scans with an invisible, correctly spaced text layer (see docs/pdf.md)."""
