@@ -76,7 +76,8 @@ class PageImage:
         return image
 
 
-ImageSource = Union[str, os.PathLike, bytes, bytearray, BinaryIO, np.ndarray, Image.Image, PageImage]
+ImageSource = Union[str, os.PathLike, bytes, bytearray, BinaryIO, np.ndarray, Image.Image, PageImage,
+                    list[PageImage]]
 
 _EXIF_ORIENTATION_TO_DEGREES = {3: 180, 6: 90, 8: 270}
 
@@ -96,6 +97,8 @@ def load_pages(source: ImageSource, limits: ImageLimits | None = None,
     limits = limits or ImageLimits.from_env()
     if isinstance(source, PageImage):
         return [source]
+    if isinstance(source, (list, tuple)) and source and all(isinstance(p, PageImage) for p in source):
+        return list(source)  # already decoded (e.g. validated once by the service)
     if isinstance(source, np.ndarray):
         return [_page_from_array(source, limits)]
     if isinstance(source, Image.Image):

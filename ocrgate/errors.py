@@ -17,6 +17,8 @@ class ExitCode(IntEnum):
     BAD_INPUT = 2        # the input (image, PDF, option, engine name) is unusable
     UNAVAILABLE = 3      # a required program, language or model is not installed
     TIMEOUT = 4          # an engine ran past its time limit
+    CONFLICT = 5         # a concurrent change won: re-read and retry
+    REFUSED = 6          # the ramp guard refused the change (override with a reason)
 
 
 class OcrgateError(Exception):
@@ -31,6 +33,10 @@ class OcrInputError(OcrgateError):
 
     exit_code = ExitCode.BAD_INPUT
     http_status = 400
+
+
+class PdfInputError(OcrInputError):
+    """The input PDF cannot be used: malformed, encrypted, too large, or it would not render."""
 
 
 class UnknownEngineError(OcrInputError):
@@ -60,3 +66,34 @@ class EngineFailedError(OcrgateError):
 
     exit_code = ExitCode.FAILURE
     http_status = 502
+
+
+class UnknownGateError(OcrInputError):
+    """No gate of that name exists."""
+
+    http_status = 404
+
+
+class GateConflictError(OcrgateError):
+    """The gate changed since the caller read it: nothing was written; re-read and retry."""
+
+    exit_code = ExitCode.CONFLICT
+    http_status = 409
+
+
+class RampRefusedError(OcrgateError):
+    """The ramp guard refused a change; `findings` carries the numbers behind the refusal."""
+
+    exit_code = ExitCode.REFUSED
+    http_status = 409
+
+    def __init__(self, message: str, findings: list[dict] | None = None):
+        super().__init__(message)
+        self.findings = findings or []
+
+
+class AuthError(OcrgateError):
+    """Missing, unknown or revoked credentials."""
+
+    exit_code = ExitCode.BAD_INPUT
+    http_status = 401

@@ -1,0 +1,118 @@
+"""The Scientist part: serve each request from the engine the gate picks, shadow the other.
+
+The served answer never waits for, or depends on, the shadow: shadow jobs are written to the
+store as pending in the same transaction as the request (before anything runs), then handed to
+the `ShadowRunner`. If the served engine is the candidate and it fails or times out, the control
+serves instead (recorded as a fallback): the user gets the control's answer, never the
+candidate's error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Callable
+
+from engines.base import OcrEngine
+from engines.options import RecognizeOptions
+from engines.registry import get_engine
+from engines.result import OcrResult
+from imaging import ImageLimits, load_pages
+from ocrgate.errors import OcrInputError
+from rollout.gate_store import DEFAULT_GATE
+from rollout.gates import Decision
+from rollout.shadow import ShadowRunner, store_pair
+from rollout.snapshot import GateSnapshot
+from rollout.store import Store
+from rollout.runs import describe_error, outcome_row, run_engine
+from rollout.store.models import ImageBlob, Request, ShadowJob
+
+MAX_UNIT = 200
+MAX_CATEGORY = 64
+
+
+@dataclass
+class Served:
+    request_id: str
+    engine: str
+    result: OcrResult
+    decision: Decision
+    fell_back: bool
+
+
+def _check_label(value: str, what: str, limit: int) -> str:
+    value = (value or "").strip()
+    if not value or len(value) > limit or any(ord(c) < 32 for c in value):
+        raise OcrInputError(f"{what} must be 1-{limit} printable characters")
+    return value
+
+
+class Router:
+    def __init__(self, store: Store, snapshot: GateSnapshot, shadows: ShadowRunner, *,
+                 default_engine: str = "tesseract", serve_timeout: float = 60.0,
+                 engines: Callable[[str], OcrEngine] = get_engine, limits: ImageLimits | None = None):
+        self.store = store
+        self.snapshot = snapshot
+        self.shadows = shadows
+        self.default_engine = default_engine
+        self.serve_timeout = serve_timeout
+        self.engines = engines
+        self.limits = limits or ImageLimits.from_env()
+
+    def serve(self, image: bytes, unit: str, category: str, *, gate: str = DEFAULT_GATE,
+              options: RecognizeOptions | None = None) -> Served:
+        """OCR `image` for `unit`; raises OcrInputError before storing anything if the input is bad,
+        or the served engine's error (recorded) when even the control fails."""
+        unit = _check_label(unit, "unit", MAX_UNIT)
+        category = _check_label(category, "category", MAX_CATEGORY)
+        options = options or RecognizeOptions()
+        pages = load_pages(image, self.limits)  # bad input stops here: nothing stored
+        request_id = uuid.uuid4().hex
+        decision = self.snapshot.decide(gate, unit, category, request_id, self.default_engine)
+        digest = hashlib.sha256(image).hexdigest()
+        started = time.perf_counter()
+        with self.store.session() as session:
+            if session.get(ImageBlob, digest) is None:
+                session.add(ImageBlob(sha256=digest, data=image, byte_size=len(image)))
+                session.flush()
+            session.add(Request(id=request_id, gate=gate, unit=unit, category=category, image_sha256=digest,
+                                width=pages[0].width, height=pages[0].height, byte_size=len(image),
+                                decision=decision.reason, status="received"))
+            session.flush()
+            job = None
+            if decision.shadow:
+                role = "aa" if decision.shadow_role == "aa" else "control" if decision.candidate_serves else "candidate"
+                job = ShadowJob(request_id=request_id, engine=decision.shadow, role=role)
+                session.add(job)
+        outcome = run_engine(self.engines, decision.serve, pages, options, self.serve_timeout)
+        runs = [outcome_row(request_id, decision.serve, "served", outcome)]
+        served_engine, fell_back = decision.serve, False
+        if outcome.result is None and decision.candidate_serves:
+            gate_config = self.snapshot.gate(gate)
+            control = gate_config.control if gate_config else self.default_engine
+            runs[0].role = "served-failed"
+            outcome = run_engine(self.engines, control, pages, options, self.serve_timeout)
+            runs.append(outcome_row(request_id, control, "served", outcome))
+            served_engine, fell_back = control, True
+        result, error = outcome.result, outcome.error
+        with self.store.session() as session:
+            session.add_all(runs)
+            row = session.get(Request, request_id)
+            row.status = "served" if result is not None else "failed"
+            row.served_engine = served_engine
+            row.fell_back = fell_back
+            row.latency_ms = (time.perf_counter() - started) * 1000
+            row.error = describe_error(error)
+            if job is not None and fell_back:
+                # the candidate already ran (and failed) as the served engine: that run is its shadow output
+                session.flush()
+                store_pair(session, session.get(ShadowJob, job.id), control=runs[1], candidate=runs[0],
+                           control_result=result, candidate_result=None)
+                job = None
+        if job is not None:
+            self.shadows.submit(job.id)
+        if result is None:
+            raise error
+        return Served(request_id, served_engine, result, decision, fell_back)

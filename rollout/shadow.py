@@ -1,0 +1,201 @@
+"""Shadow jobs: run the other engine in the background, store its output and the pair.
+
+Jobs live in the store. A bounded in-process queue feeds a few worker threads; a full queue
+drops nothing (the job stays pending and the sweeper hands it in later). A worker claims a job
+with a lease; if the process dies mid-job, the lease expires and the next sweep (on restart, or
+in any other process sharing the store) runs it again. An engine that raises or hangs only
+fails its own job.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from engines.options import RecognizeOptions
+from engines.registry import get_engine
+from engines.result import OcrResult
+from rollout.agreement import agreement
+from rollout.runs import outcome_row, run_engine
+from rollout.store import Store
+from rollout.store.models import EngineRun, ImageBlob, Pair, Request, ShadowJob, utcnow
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 3
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def store_pair(session: Session, job: ShadowJob, *, control: EngineRun, candidate: EngineRun,
+               control_result: OcrResult | None, candidate_result: OcrResult | None) -> Pair:
+    """Record the pair for `job` and mark the job done, in the caller's transaction. For an A/A
+    job both runs are the control; `candidate` is its second run."""
+    request = session.get(Request, job.request_id)
+    score = agreement(control_result, candidate_result)
+    pair = Pair(request_id=job.request_id, gate=request.gate, category=request.category,
+                kind="aa" if job.role == "aa" else "candidate", served_run_id=(candidate if job.role == "control" else control).id,
+                shadow_run_id=(control if job.role == "control" else candidate).id,
+                control_engine=control.engine, candidate_engine=candidate.engine,
+                cer_between=score.cer_between, exact_match=score.exact_match,
+                confidence_delta=score.confidence_delta)
+    session.add(pair)
+    job.status = "done"
+    job.finished_at = utcnow()
+    return pair
+
+
+class ShadowRunner:
+    """Worker threads that run pending shadow jobs from the store."""
+
+    def __init__(self, store: Store, *, workers: int = 2, queue_size: int = 256, timeout: float = 120.0,
+                 sweep_seconds: float = 5.0, options: RecognizeOptions | None = None, engines=get_engine):
+        self.store = store
+        self.workers = workers
+        self.timeout = timeout
+        self.sweep_seconds = sweep_seconds
+        self.options = options or RecognizeOptions()
+        self.engines = engines
+        self._queue: queue.Queue[int] = queue.Queue(maxsize=queue_size)
+        self._queued: set[int] = set()
+        self._busy = 0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    # --- lifecycle ------------------------------------------------------------------
+    def start(self) -> "ShadowRunner":
+        for n in range(self.workers):
+            thread = threading.Thread(target=self._work_loop, name=f"shadow-{n}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        sweeper = threading.Thread(target=self._sweep_loop, name="shadow-sweeper", daemon=True)
+        sweeper.start()
+        self._threads.append(sweeper)
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def submit(self, job_id: int) -> bool:
+        """Queue a job without blocking; False when the queue is full (the sweeper retries later)."""
+        with self._lock:
+            if job_id in self._queued:
+                return True
+            try:
+                self._queue.put_nowait(job_id)
+            except queue.Full:
+                return False
+            self._queued.add(job_id)
+            return True
+
+    def sweep(self, stale_after: float | None = None) -> int:
+        """Queue every pending job and every running job whose lease has expired (crash recovery)."""
+        now = utcnow()
+        with self.store.session() as session:
+            ids = session.scalars(
+                select(ShadowJob.id).where(or_(ShadowJob.status == "pending",
+                                               (ShadowJob.status == "running") & (ShadowJob.lease_until < now)))
+                .order_by(ShadowJob.id).limit(self._queue.maxsize)).all()
+        return sum(1 for job_id in ids if self.submit(job_id))
+
+    def pending(self) -> int:
+        with self.store.session() as session:
+            return len(session.scalars(select(ShadowJob.id).where(ShadowJob.status.in_(("pending", "running")))).all())
+
+    def drain(self, timeout: float = 60.0) -> bool:
+        """Wait until nothing is queued or running (tests, graceful shutdown)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                idle = not self._queued and self._busy == 0
+            if idle:
+                return True
+            time.sleep(0.02)
+        return False
+
+    # --- workers --------------------------------------------------------------------
+    def _sweep_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.sweep()
+            except Exception:
+                log.exception("shadow sweep failed")
+            self._stop.wait(self.sweep_seconds)
+
+    def _work_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                job_id = self._queue.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            with self._lock:
+                self._busy += 1
+                self._queued.discard(job_id)
+            try:
+                self.run_job(job_id)
+            except Exception:
+                log.exception("shadow job %s failed to record; its lease will expire and it will re-run", job_id)
+            finally:
+                with self._lock:
+                    self._busy -= 1
+
+    def _claim(self, job_id: int) -> bool:
+        now = utcnow()
+        lease = now + timedelta(seconds=self.timeout * 2 + 30)
+        with self.store.session() as session:
+            claimed = session.execute(
+                update(ShadowJob)
+                .where(ShadowJob.id == job_id,
+                       or_(ShadowJob.status == "pending",
+                           (ShadowJob.status == "running") & (ShadowJob.lease_until < now)))
+                .values(status="running", lease_until=lease, attempts=ShadowJob.attempts + 1))
+            return claimed.rowcount == 1
+
+    def run_job(self, job_id: int) -> None:
+        """Run one job to completion (or record its failure). Safe to call twice: the claim is atomic."""
+        with self.store.session() as session:
+            job = session.get(ShadowJob, job_id)
+            if job is None or job.status in ("done", "failed"):
+                return
+            request = session.get(Request, job.request_id)
+            if request.status == "received":
+                age = (utcnow() - _as_utc(request.created_at)).total_seconds()
+                if age < self.timeout * 2 + 30:
+                    return  # the served run is still in flight: the router submits the job when it lands
+                request.status = "abandoned"  # the serving process died mid-request
+            if job.attempts >= MAX_ATTEMPTS:
+                job.status, job.error, job.finished_at = "failed", "gave up after repeated crashes", utcnow()
+                return
+        if not self._claim(job_id):
+            return
+        with self.store.session() as session:
+            job = session.get(ShadowJob, job_id)
+            image = session.get(ImageBlob, session.get(Request, job.request_id).image_sha256).data
+            engine_name, role, request_id = job.engine, job.role, job.request_id
+        outcome = run_engine(self.engines, engine_name, image, self.options, self.timeout)
+        result = outcome.result
+        with self.store.session() as session:
+            job = session.get(ShadowJob, job_id)
+            shadow = outcome_row(request_id, engine_name, "aa" if role == "aa" else "shadow", outcome)
+            session.add(shadow)
+            session.flush()
+            served = session.scalars(select(EngineRun).where(EngineRun.request_id == request_id,
+                                                             EngineRun.role == "served")).first()
+            if served is None:
+                job.status, job.finished_at = "done", utcnow()  # nothing was served: keep the run, no pair
+                return
+            served_result = OcrResult.from_dict(served.result) if served.result else None
+            if role == "control":
+                store_pair(session, job, control=shadow, candidate=served, control_result=result,
+                           candidate_result=served_result)
+            else:
+                store_pair(session, job, control=served, candidate=shadow, control_result=served_result,
+                           candidate_result=result)

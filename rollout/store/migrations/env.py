@@ -1,0 +1,21 @@
+"""Alembic environment: run migrations on the connection `Store` hands in (or a URL)."""
+
+from alembic import context
+
+from rollout.store.models import Base
+
+config = context.config
+connection = config.attributes.get("connection")
+
+if connection is None:
+    from rollout.store.database import default_database_url, make_engine
+
+    connectable = make_engine(config.get_main_option("sqlalchemy.url") or default_database_url())
+    with connectable.connect() as new_connection:
+        context.configure(connection=new_connection, target_metadata=Base.metadata, render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+else:
+    context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()

@@ -1,0 +1,143 @@
+"""Typed SQLAlchemy 2 models of everything the rollout keeps.
+
+Requests and their images, each engine run (served, shadow, A/A), shadow jobs (recorded as
+pending before they run, so none is lost), the pairs of outputs with their agreement, gate
+states, the append-only audit log, and API tokens (hashed).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ImageBlob(Base):
+    """Request images, stored once per content hash: shadow jobs re-run from them after a crash."""
+
+    __tablename__ = "images"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    byte_size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Request(Base):
+    __tablename__ = "requests"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    gate: Mapped[str] = mapped_column(String(64))
+    unit: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(64), index=True)
+    image_sha256: Mapped[str] = mapped_column(ForeignKey("images.sha256"))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    byte_size: Mapped[int] = mapped_column(Integer)
+    decision: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="received")  # received|served|failed|abandoned
+    served_engine: Mapped[str | None] = mapped_column(String(64))
+    fell_back: Mapped[bool] = mapped_column(Boolean, default=False)
+    latency_ms: Mapped[float | None] = mapped_column(Float)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class EngineRun(Base):
+    __tablename__ = "engine_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), index=True)
+    engine: Mapped[str] = mapped_column(String(64))
+    engine_version: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))  # served|shadow|aa
+    text: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the OcrResult as JSON
+    mean_confidence: Mapped[float | None] = mapped_column(Float)
+    latency_ms: Mapped[float] = mapped_column(Float)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class ShadowJob(Base):
+    __tablename__ = "shadow_jobs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), index=True)
+    engine: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))  # what the shadow run is: candidate|control|aa
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|running|done|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_shadow_jobs_status", "status", "lease_until"),)
+
+
+class Pair(Base):
+    """A served output and its shadow (or A/A twin) on the same request."""
+
+    __tablename__ = "pairs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), index=True)
+    gate: Mapped[str] = mapped_column(String(64), index=True)
+    category: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # candidate|aa
+    served_run_id: Mapped[int] = mapped_column(ForeignKey("engine_runs.id"))
+    shadow_run_id: Mapped[int] = mapped_column(ForeignKey("engine_runs.id"))
+    control_engine: Mapped[str] = mapped_column(String(64))
+    candidate_engine: Mapped[str] = mapped_column(String(64))
+    cer_between: Mapped[float | None] = mapped_column(Float)  # None when either run failed
+    exact_match: Mapped[bool] = mapped_column(Boolean, default=False)
+    confidence_delta: Mapped[float | None] = mapped_column(Float)  # candidate − control
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class GateState(Base):
+    __tablename__ = "gates"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    control: Mapped[str] = mapped_column(String(64))
+    candidate: Mapped[str] = mapped_column(String(64))
+    stage: Mapped[str] = mapped_column(String(16), default="off")
+    percent_bp: Mapped[int] = mapped_column(Integer, default=0)      # rollout share in basis points (0.01%)
+    shadow_bp: Mapped[int] = mapped_column(Integer, default=10_000)  # share of control-served requests shadowed
+    aa_bp: Mapped[int] = mapped_column(Integer, default=500)         # share run twice on the control (A/A lane)
+    killed: Mapped[bool] = mapped_column(Boolean, default=False)
+    allow_units: Mapped[list[str]] = mapped_column(JSON, default=list)
+    deny_units: Mapped[list[str]] = mapped_column(JSON, default=list)
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: every category
+    salt: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(100))
+
+
+class AuditEntry(Base):
+    """Append-only (database triggers refuse UPDATE and DELETE): every gate change, ever."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(32))
+    gate: Mapped[str | None] = mapped_column(String(64), index=True)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,73 @@
+"""Scoring live traffic: per category, how the paired outputs agree, against the A/A noise lane.
+
+The A/A lane runs the control twice on a small share of requests; its disagreement is the
+noise floor (nondeterminism, timeouts). A candidate's disagreement with the control only means
+something once it is compared with that floor.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from statistics import mean, median
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from rollout.store.models import EngineRun, Pair, utcnow
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def pair_rows(session: Session, gate: str, since: datetime) -> list[tuple[Pair, EngineRun, EngineRun]]:
+    served, shadow = aliased(EngineRun), aliased(EngineRun)
+    query = (select(Pair, served, shadow).join(served, Pair.served_run_id == served.id)
+             .join(shadow, Pair.shadow_run_id == shadow.id)
+             .where(Pair.gate == gate, Pair.created_at >= since).order_by(Pair.created_at))
+    return [tuple(row) for row in session.execute(query)]
+
+
+def traffic_summary(session: Session, gate: str, hours: float = 24.0) -> dict[str, dict[str, Any]]:
+    """Per category (and `all`): pair counts, agreement, A/A noise, error rates, latencies."""
+    since = utcnow() - timedelta(hours=hours)
+    groups: dict[str, list] = defaultdict(list)
+    for row in pair_rows(session, gate, since):
+        groups[row[0].category].append(row)
+        groups["all"].append(row)
+    summary = {}
+    for category, rows in sorted(groups.items()):
+        candidate = [r for r in rows if r[0].kind == "candidate"]
+        aa = [r for r in rows if r[0].kind == "aa"]
+
+        def runs_of(engine_side: str) -> list[EngineRun]:
+            picked = []
+            for pair, served, shadow in candidate:
+                engine = pair.control_engine if engine_side == "control" else pair.candidate_engine
+                picked.append(served if served.engine == engine and served.role.startswith("served") else shadow)
+            return picked
+
+        control_runs, candidate_runs = runs_of("control"), runs_of("candidate")
+        cers = [p.cer_between for p, _, _ in candidate if p.cer_between is not None]
+        aa_cers = [p.cer_between for p, _, _ in aa if p.cer_between is not None]
+        deltas = [p.confidence_delta for p, _, _ in candidate if p.confidence_delta is not None]
+        summary[category] = {
+            "pairs": len(candidate), "aa_pairs": len(aa),
+            "mean_cer_between": mean(cers) if cers else None,
+            "median_cer_between": median(cers) if cers else None,
+            "exact_share": sum(p.exact_match for p, _, _ in candidate) / len(candidate) if candidate else None,
+            "aa_mean_cer": mean(aa_cers) if aa_cers else None,
+            "mean_confidence_delta": mean(deltas) if deltas else None,
+            "control_error_rate": sum(r.error is not None for r in control_runs) / len(control_runs) if control_runs else None,
+            "candidate_error_rate": sum(r.error is not None for r in candidate_runs) / len(candidate_runs) if candidate_runs else None,
+            "control_latency_ms": {q: _percentile([r.latency_ms for r in control_runs], v)
+                                   for q, v in (("p50", 0.5), ("p95", 0.95))},
+            "candidate_latency_ms": {q: _percentile([r.latency_ms for r in candidate_runs], v)
+                                     for q, v in (("p50", 0.5), ("p95", 0.95))},
+        }
+    return summary
