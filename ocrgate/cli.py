@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "ocrgate.commands.eval",
     "ocrgate.commands.lab",
     "ocrgate.commands.sets",
+    "ocrgate.commands.pdf",
 )
 
 

@@ -1,0 +1,128 @@
+"""Open untrusted input PDFs, refusing what we cannot or should not process.
+
+The one place that decides whether a PDF is acceptable: it must be a PDF, readable by qpdf,
+not encrypted, and within `PdfLimits` (bytes, pages, page size). Every refusal is a
+`PdfInputError` (exit code 2) with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pikepdf
+
+from ocrgate.errors import PdfInputError
+
+PDF_MAGIC = b"%PDF-"
+#: the PDF header may follow a little junk; readers look this far for it
+HEADER_SEARCH_BYTES = 1024
+#: the largest page side PDF allows (ISO 32000: 14,400 units = 200 inches)
+MAX_PAGE_SIDE_POINTS = 14_400.0
+#: how deep to follow Form XObjects when looking for existing text
+MAX_FORM_DEPTH = 8
+_TEXT_OPERATORS = frozenset({"Tj", "TJ", "'", '"'})
+
+
+@dataclass(frozen=True)
+class PdfLimits:
+    """Bounds on input PDFs, checked before any page is rendered."""
+
+    max_bytes: int = 256 * 1024 * 1024
+    max_pages: int = 2_000
+    max_page_side_points: float = MAX_PAGE_SIDE_POINTS
+
+    @classmethod
+    def from_env(cls) -> "PdfLimits":
+        """Limits overridden by OCRGATE_MAX_PDF_BYTES / OCRGATE_MAX_PDF_PAGES."""
+        base = cls()
+        return cls(max_bytes=int(os.environ.get("OCRGATE_MAX_PDF_BYTES", base.max_bytes)),
+                   max_pages=int(os.environ.get("OCRGATE_MAX_PDF_PAGES", base.max_pages)))
+
+
+def is_pdf(path: Path) -> bool:
+    """Whether `path` starts like a PDF (within the first HEADER_SEARCH_BYTES)."""
+    try:
+        with open(path, "rb") as handle:
+            return PDF_MAGIC in handle.read(HEADER_SEARCH_BYTES)
+    except OSError:
+        return False
+
+
+def open_pdf(path: Path, limits: PdfLimits | None = None) -> pikepdf.Pdf:
+    """Open `path` for OCR, or raise `PdfInputError` saying why it cannot be used."""
+    limits = limits or PdfLimits.from_env()
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise PdfInputError(f"{path}: cannot read file ({exc.strerror or exc})") from exc
+    if size > limits.max_bytes:
+        raise PdfInputError(f"{path}: file is {size} bytes, over the {limits.max_bytes}-byte limit")
+    if not is_pdf(path):
+        raise PdfInputError(f"{path}: not a PDF (no %PDF- header)")
+    try:
+        pdf = pikepdf.open(path)
+    except pikepdf.PasswordError as exc:
+        raise PdfInputError(f"{path}: the PDF is encrypted (password protected); decrypt it first") from exc
+    except (pikepdf.PdfError, OSError, RuntimeError) as exc:
+        raise PdfInputError(f"{path}: malformed PDF that cannot be repaired ({_first_line(exc)})") from exc
+    try:
+        _check(pdf, path, limits)
+    except BaseException:
+        pdf.close()
+        raise
+    return pdf
+
+
+def _check(pdf: pikepdf.Pdf, path: Path, limits: PdfLimits) -> None:
+    if pdf.is_encrypted:
+        raise PdfInputError(f"{path}: the PDF is encrypted; decrypt it first (e.g. qpdf --decrypt)")
+    try:
+        count = len(pdf.pages)
+    except (pikepdf.PdfError, RuntimeError) as exc:
+        raise PdfInputError(f"{path}: malformed PDF, its page tree is broken ({_first_line(exc)})") from exc
+    if count == 0:
+        raise PdfInputError(f"{path}: the PDF has no pages (truncated or malformed)")
+    if count > limits.max_pages:
+        raise PdfInputError(f"{path}: {count} pages, over the limit of {limits.max_pages}")
+    for number, page in enumerate(pdf.pages, start=1):
+        x0, y0, x1, y1 = crop_box(page)
+        width, height = x1 - x0, y1 - y0
+        if width <= 0 or height <= 0:
+            raise PdfInputError(f"{path}: page {number} has an empty page box ({width:g}×{height:g} pt)")
+        if max(width, height) > limits.max_page_side_points:
+            raise PdfInputError(f"{path}: page {number} is {width:g}×{height:g} pt, over the limit of "
+                                f"{limits.max_page_side_points:g} pt per side")
+
+
+def crop_box(page: pikepdf.Page) -> tuple[float, float, float, float]:
+    """The page's visible area in user space (CropBox, else MediaBox), normalised x0<x1, y0<y1."""
+    try:
+        a, b, c, d = (float(v) for v in page.cropbox)
+    except (ValueError, TypeError, pikepdf.PdfError) as exc:
+        raise PdfInputError(f"malformed PDF: a page box is not four numbers ({exc})") from exc
+    return min(a, c), min(b, d), max(a, c), max(b, d)
+
+
+def page_has_text(page: pikepdf.Page) -> bool:
+    """Whether the page already shows text (its own content or Form XObjects it draws)."""
+    try:
+        return _shows_text(page.obj, 0)
+    except (pikepdf.PdfError, RuntimeError) as exc:
+        raise PdfInputError(f"malformed PDF: a content stream cannot be parsed ({_first_line(exc)})") from exc
+
+
+def _shows_text(holder: pikepdf.Object, depth: int) -> bool:
+    for _, operator in pikepdf.parse_content_stream(holder):
+        if str(operator) in _TEXT_OPERATORS:
+            return True
+    if depth >= MAX_FORM_DEPTH:
+        return False
+    xobjects = holder.get("/Resources", {}).get("/XObject", {})
+    return any(_shows_text(xobject, depth + 1) for xobject in xobjects.values()
+               if isinstance(xobject, pikepdf.Stream) and xobject.get("/Subtype") == pikepdf.Name.Form)
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -1,0 +1,124 @@
+"""Make a searchable PDF from an image, a multi-page TIFF or an image-only PDF.
+
+Everything is read and recognised first; the output is written to a temporary file beside
+the target and renamed over it only when complete, so a failure never leaves a partial PDF.
+For PDF input the original pages are kept as they are (content, images, metadata): the text
+layer is added on top and nothing is re-encoded. Pages that already show text are left
+alone.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pikepdf
+
+from engines.base import OcrEngine
+from engines.options import RecognizeOptions
+from engines.result import Page
+from imaging import ImageLimits, PageImage, load_pages
+from ocrgate.errors import OcrInputError
+from pdf.fonts import GlyphlessFont
+from pdf.images import add_image_page, embed_jpeg, embed_pixels
+from pdf.intake import PdfLimits, crop_box, is_pdf, open_pdf, page_has_text
+from pdf.rasterize import RASTER_DPI, check_raster_size, render_page
+from pdf.textlayer import attach_text_layer
+
+PRODUCER = "ocrgate"
+
+
+@dataclass
+class PdfReport:
+    """What `make_searchable` did: pages in the output, pages read, pages left as they were."""
+
+    pages: int = 0
+    words: int = 0
+    skipped_pages: list[int] = field(default_factory=list)  # 1-based; they already had text
+
+    @property
+    def ocr_pages(self) -> int:
+        return self.pages - len(self.skipped_pages)
+
+
+def make_searchable(source: Path, output: Path, engine: OcrEngine, options: RecognizeOptions | None = None,
+                    dpi: int = RASTER_DPI, image_limits: ImageLimits | None = None,
+                    pdf_limits: PdfLimits | None = None) -> PdfReport:
+    """Write `output`: `source` (image or PDF) with a hidden text layer from `engine`.
+
+    `dpi` is the resolution PDF pages are rendered at for the engine.
+    Raises `OcrInputError` (`PdfInputError` for PDFs) for unusable input.
+    """
+    source, output = Path(source), Path(output)
+    options = options or RecognizeOptions()
+    image_limits = image_limits or ImageLimits.from_env()
+    if not output.parent.is_dir():
+        raise OcrInputError(f"{output.parent}: output folder does not exist")
+    if is_pdf(source):
+        return _searchable_pdf(source, output, engine, options, dpi, image_limits,
+                               pdf_limits or PdfLimits.from_env())
+    return _searchable_image(source, output, engine, options, image_limits)
+
+
+def _searchable_image(source: Path, output: Path, engine: OcrEngine, options: RecognizeOptions,
+                      limits: ImageLimits) -> PdfReport:
+    images = load_pages(source, limits)
+    report = PdfReport()
+    with pikepdf.new() as pdf:
+        font = GlyphlessFont(pdf)
+        original = source.read_bytes() if len(images) == 1 else b""
+        for image in images:
+            embedded = embed_jpeg(pdf, original) or embed_pixels(pdf, image)
+            page = add_image_page(pdf, embedded, image.dpi)
+            ocr_page = _read(engine, image, options)
+            attach_text_layer(page, ocr_page, font, crop_box(page), embedded.rotation)
+            report.pages += 1
+            report.words += sum(1 for _ in ocr_page.words)
+        font.finish()
+        pdf.docinfo[pikepdf.Name.Producer] = PRODUCER
+        save_atomically(pdf, output)
+    return report
+
+
+def _searchable_pdf(source: Path, output: Path, engine: OcrEngine, options: RecognizeOptions,
+                    dpi: int, image_limits: ImageLimits, pdf_limits: PdfLimits) -> PdfReport:
+    report = PdfReport()
+    with open_pdf(source, pdf_limits) as pdf:
+        for number, page in enumerate(pdf.pages, start=1):
+            x0, y0, x1, y1 = crop_box(page)
+            check_raster_size(x1 - x0, y1 - y0, dpi, image_limits, f"{source}: page {number}")
+        font = GlyphlessFont(pdf)
+        for number, page in enumerate(pdf.pages, start=1):
+            report.pages += 1
+            if page_has_text(page):
+                report.skipped_pages.append(number)
+                continue
+            ocr_page = _read(engine, render_page(source, number, dpi), options)
+            attach_text_layer(page, ocr_page, font, crop_box(page), page.rotation)
+            report.words += sum(1 for _ in ocr_page.words)
+        font.finish()
+        save_atomically(pdf, output)
+    return report
+
+
+def _read(engine: OcrEngine, image: PageImage, options: RecognizeOptions) -> Page:
+    return engine.recognize(image, options).pages[0]
+
+
+def save_atomically(pdf: pikepdf.Pdf, output: Path) -> None:
+    """Save to a temporary file in `output`'s folder, then rename it over `output`.
+
+    Streams are written as they are (no decoding, no recompression), so images keep their
+    original bytes; only our new, uncompressed streams are compressed.
+    """
+    handle, temporary = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".part")
+    os.close(handle)
+    try:
+        pdf.save(temporary, stream_decode_level=pikepdf.StreamDecodeLevel.none,
+                 recompress_flate=False, compress_streams=True)
+        os.replace(temporary, output)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
