@@ -56,8 +56,11 @@ class ShadowRunner:
     """Worker threads that run pending shadow jobs from the store."""
 
     def __init__(self, store: Store, *, workers: int = 2, queue_size: int = 256, timeout: float = 120.0,
-                 sweep_seconds: float = 5.0, options: RecognizeOptions | None = None, engines=get_engine):
+                 sweep_seconds: float = 5.0, lease_grace: float = 30.0, options: RecognizeOptions | None = None,
+                 engines=get_engine):
         self.store = store
+        # a claimed job is presumed dead (its worker crashed) once this long has passed
+        self.lease_seconds = timeout * 2 + lease_grace
         self.workers = workers
         self.timeout = timeout
         self.sweep_seconds = sweep_seconds
@@ -149,7 +152,7 @@ class ShadowRunner:
 
     def _claim(self, job_id: int) -> bool:
         now = utcnow()
-        lease = now + timedelta(seconds=self.timeout * 2 + 30)
+        lease = now + timedelta(seconds=self.lease_seconds)
         with self.store.session() as session:
             claimed = session.execute(
                 update(ShadowJob)
@@ -168,7 +171,7 @@ class ShadowRunner:
             request = session.get(Request, job.request_id)
             if request.status == "received":
                 age = (utcnow() - _as_utc(request.created_at)).total_seconds()
-                if age < self.timeout * 2 + 30:
+                if age < self.lease_seconds:
                     return  # the served run is still in flight: the router submits the job when it lands
                 request.status = "abandoned"  # the serving process died mid-request
             if job.attempts >= MAX_ATTEMPTS:
