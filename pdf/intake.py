@@ -1,7 +1,7 @@
 """Open untrusted input PDFs, refusing what we cannot or should not process.
 
-The one place that decides whether a PDF is acceptable: it must be a PDF, readable by qpdf,
-not encrypted, and within `PdfLimits` (bytes, pages, page size). Every refusal is a
+The one place that decides whether a PDF is acceptable: it must be a PDF that qpdf reads
+without having to repair it, not encrypted, and within `PdfLimits` (bytes, pages, page size). Every refusal is a
 `PdfInputError` (exit code 2) with a one-line reason.
 """
 
@@ -76,6 +76,11 @@ def open_pdf(path: Path, limits: PdfLimits | None = None) -> pikepdf.Pdf:
 
 
 def _check(pdf: pikepdf.Pdf, path: Path, limits: PdfLimits) -> None:
+    repairs = pdf.get_warnings()
+    if repairs:
+        # a damaged file qpdf patched up may be missing data (truncated images, lost pages)
+        raise PdfInputError(f"{path}: malformed PDF ({_strip_path(repairs[0], path)}); if the damage is "
+                            f"harmless, repair it first: qpdf {path} repaired.pdf")
     if pdf.is_encrypted:
         raise PdfInputError(f"{path}: the PDF is encrypted; decrypt it first (e.g. qpdf --decrypt)")
     try:
@@ -122,6 +127,10 @@ def _shows_text(holder: pikepdf.Object, depth: int) -> bool:
     xobjects = holder.get("/Resources", {}).get("/XObject", {})
     return any(_shows_text(xobject, depth + 1) for xobject in xobjects.values()
                if isinstance(xobject, pikepdf.Stream) and xobject.get("/Subtype") == pikepdf.Name.Form)
+
+
+def _strip_path(message: str, path: Path) -> str:
+    return message.removeprefix(f"{path}: ").strip()
 
 
 def _first_line(exc: BaseException) -> str:

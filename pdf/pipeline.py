@@ -28,6 +28,7 @@ from pdf.rasterize import RASTER_DPI, check_raster_size, render_page
 from pdf.textlayer import attach_text_layer
 
 PRODUCER = "ocrgate"
+PDF_SUFFIX = ".pdf"
 
 
 @dataclass
@@ -56,7 +57,7 @@ def make_searchable(source: Path, output: Path, engine: OcrEngine, options: Reco
     image_limits = image_limits or ImageLimits.from_env()
     if not output.parent.is_dir():
         raise OcrInputError(f"{output.parent}: output folder does not exist")
-    if is_pdf(source):
+    if source.suffix.lower() == PDF_SUFFIX or is_pdf(source):
         return _searchable_pdf(source, output, engine, options, dpi, image_limits,
                                pdf_limits or PdfLimits.from_env())
     return _searchable_image(source, output, engine, options, image_limits)

@@ -48,8 +48,8 @@ def text_lines(text: str) -> list[str]:
 
 
 def poppler_pages(path: Path) -> list[ExtractedPage]:
-    """Words from `pdftotext -bbox-layout` (whose page size ignores /Rotate, so we turn it)."""
-    root = etree.fromstring(pdftotext(path, "-bbox-layout").encode())
+    """Words from `pdftotext -bbox-layout` over the CropBox (its page size ignores /Rotate)."""
+    root = etree.fromstring(pdftotext(path, "-bbox-layout", "-cropbox").encode())
     with pikepdf.open(path) as pdf:
         sideways = [page.rotation % 180 == 90 for page in pdf.pages]
     pages = []
