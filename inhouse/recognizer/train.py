@@ -1,7 +1,7 @@
 """`python -m inhouse.recognizer.train --out DIR`: train the Word Deep Net on streamed synthetic words.
 
 Checkpoints (model, optimizer, step, stream position) go to DIR/ckpt and training resumes from the
-latest one; DIR/best.weights.h5 holds the weights with the best single-word accuracy on held-out
+latest one; DIR/word_deep_net.weights.h5 (with DIR/word_deep_net.json, loadable by WordRecognizer.load(DIR)) holds the weights with the best single-word accuracy on held-out
 REAL crops of the `train` split, which also drives early stopping. Every run is logged to the
 lab notebook.
 """
@@ -46,8 +46,11 @@ class TrainConfig:
 def set_threads(n: int) -> None:
     import tensorflow as tf
 
-    tf.config.threading.set_intra_op_parallelism_threads(n)
-    tf.config.threading.set_inter_op_parallelism_threads(n)
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(n)
+        tf.config.threading.set_inter_op_parallelism_threads(n)
+    except RuntimeError:  # TF already initialised in this process (e.g. fine-tuning read crops first)
+        pass
 
 
 def lr_at(step: int, cfg: TrainConfig) -> float:
@@ -139,6 +142,7 @@ def fit(out: Path, cfg: TrainConfig, batches: Callable[[int], Iterator], run_id:
     import tensorflow as tf
 
     from inhouse.recognizer.model import ModelConfig, build_model
+    from inhouse.recognizer.predictor import CONFIG_FILE, WEIGHTS_FILE
     from inhouse.recognizer.preprocess import SPEC
 
     set_threads(cfg.threads)
@@ -157,7 +161,7 @@ def fit(out: Path, cfg: TrainConfig, batches: Callable[[int], Iterator], run_id:
     if manager.latest_checkpoint:
         ckpt.restore(manager.latest_checkpoint)
         print(f"resumed from {manager.latest_checkpoint} at step {int(step_var.numpy())}", flush=True)
-    (out / "model.json").write_text(json.dumps({"model": model_cfg.to_dict(), "input": asdict(SPEC)}, indent=1))
+    (out / CONFIG_FILE).write_text(json.dumps({"model": model_cfg.to_dict(), "input": asdict(SPEC)}, indent=1))
 
     val, val_cats = real_validation(cfg.val_per_category, cfg.seed)
     train_step, predict = make_train_step(model, optimizer), make_predict(model)
@@ -184,7 +188,7 @@ def fit(out: Path, cfg: TrainConfig, batches: Callable[[int], Iterator], run_id:
             improved = swa > float(best_var.numpy())
             if improved:
                 best_var.assign(swa)
-                model.save_weights(str(out / "best.weights.h5"))
+                model.save_weights(str(out / WEIGHTS_FILE))
                 bad_evals = 0
             else:
                 bad_evals += 1

@@ -61,10 +61,12 @@ class Corpus:
 
     @cached_property
     def _vocab(self) -> tuple[list[str], np.ndarray]:
-        from wordfreq import top_n_list, word_frequency
+        from wordfreq import get_frequency_dict
 
-        words = [w for w in top_n_list("en", self.config.vocab_size) if w.isprintable() and in_charset(w)]
-        freq = np.array([word_frequency(w, "en") for w in words]) ** self.config.frequency_temperature
+        ranked = sorted(get_frequency_dict("en").items(), key=lambda kv: -kv[1])
+        vocab = [(w, f) for w, f in ranked if w.isprintable() and in_charset(w)][: self.config.vocab_size]
+        words = [w for w, _ in vocab]
+        freq = np.array([f for _, f in vocab]) ** self.config.frequency_temperature
         return words, np.cumsum(freq / freq.sum())
 
     @cached_property
@@ -107,7 +109,8 @@ class Corpus:
     def _phrase(self, rng: np.random.Generator) -> str:
         words, cdf = self._vocab
         n = int(rng.integers(2, 4))
-        return " ".join(self._case(rng, words[int(np.searchsorted(cdf, rng.random()))]) for _ in range(n))
+        phrase = " ".join(words[int(np.searchsorted(cdf, rng.random()))] for _ in range(n))
+        return self._case(rng, phrase)
 
     def _names(self, rng: np.random.Generator) -> str:
         fk = self._fake

@@ -37,8 +37,8 @@ def test_labels_are_in_charset_and_drawable(registry):
 
 
 def test_corpus_boosts_digits_and_symbols():
-    rng = np.random.default_rng(0)
-    texts = "".join(Corpus().sample(rng) for _ in range(2000))
+    rng, corpus = np.random.default_rng(0), Corpus()
+    texts = "".join(corpus.sample(rng) for _ in range(2000))
     for ch in "/&$%#@:-.0123456789":
         assert ch in texts
 

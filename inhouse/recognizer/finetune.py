@@ -1,0 +1,121 @@
+"""`python -m inhouse.recognizer.finetune --init-weights DIR/word_deep_net.weights.h5 --out DIR2`: fine-tune on real crops.
+
+Real word crops are cut from the `train` split's pages (single-token segments, padded 3 px);
+pages held out by `realcrops.is_holdout` are kept for validation and calibration. Batches
+alternate between real crops and the synthetic stream so the network does not forget rare
+characters and faces that the small real set lacks.
+
+SROIE ground truth is upper case even where the receipt prints lower case. Training on it as is
+would teach the network to answer upper case for lower-case ink, so each receipt label takes
+the case the synthetic-only model reads when that reading matches case-insensitively.
+"""
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from inhouse.recognizer.train import TrainConfig, fit, parse_config
+
+
+@dataclass(frozen=True)
+class MixConfig:
+    real_fraction: float = 0.6  # share of batches made of real crops
+    # category shares among real batches (receipts are few but matter)
+    category_weights: tuple[tuple[str, float], ...] = (("register_tapes", 0.45), ("scanned_docs", 0.55))
+    real_augment_prob: float = 0.3
+
+
+def restore_case(crops: list, predictions: list[str]) -> int:
+    """Replace upper-case-only labels by the model's reading where it matches ignoring case."""
+    from inhouse.recognizer.realcrops import UPPER_CASE_CATEGORIES
+
+    changed = 0
+    for crop, pred in zip(crops, predictions):
+        if crop.category in UPPER_CASE_CATEGORIES and pred != crop.text and pred.upper() == crop.text:
+            crop.text = pred
+            changed += 1
+    return changed
+
+
+def real_batches(samples_by_cat: dict[str, list], mix: MixConfig, batch_size: int,
+                 rng: np.random.Generator) -> Iterator:
+    """Endless batches of real crops: pick a category, a width bucket, then crops from it."""
+    from inhouse.recognizer.data import make_batch
+    from inhouse.recognizer.preprocess import bucket_width
+
+    buckets = {}
+    for cat, samples in samples_by_cat.items():
+        by_width: dict[int, list] = {}
+        for s in samples:
+            by_width.setdefault(bucket_width(s[0].shape[1]), []).append(s)
+        keys = sorted(by_width)
+        sizes = np.array([len(by_width[k]) for k in keys], float)
+        buckets[cat] = (by_width, keys, sizes / sizes.sum())
+    cats = [c for c, _ in mix.category_weights if c in buckets]
+    weights = np.array([w for c, w in mix.category_weights if c in buckets])
+    while True:
+        cat = cats[int(rng.choice(len(cats), p=weights / weights.sum()))]
+        by_width, keys, p = buckets[cat]
+        group = by_width[keys[int(rng.choice(len(keys), p=p))]]
+        yield make_batch([group[int(i)] for i in rng.integers(0, len(group), batch_size)])
+
+
+def main(argv: list[str] | None = None) -> None:
+    from inhouse.recognizer.data import StreamConfig, synthetic_batches
+    from inhouse.recognizer.predictor import CONFIG_FILE, WordRecognizer
+    from inhouse.recognizer.preprocess import preprocess
+    from inhouse.recognizer.realcrops import cut_crops
+    from inhouse.synth.augment import AugmentConfig, augment
+    from inhouse.synth.generator import SynthConfig
+
+    out, cfg, args = parse_config(argv, description=__doc__)
+    if not cfg.init_weights:
+        raise SystemExit("--init-weights is required: fine-tuning starts from the synthetic-only model")
+    mix = MixConfig()
+    crops = cut_crops(holdout=False)
+    # the initial weights' directory must hold their model config (as training writes it)
+    reader = WordRecognizer.load(Path(cfg.init_weights).parent)
+    cfg.model = json.loads((Path(cfg.init_weights).parent / CONFIG_FILE).read_text())["model"]
+    changed = restore_case(crops, [t for t, _ in reader.recognize_batch([c.image for c in crops])])
+    del reader
+
+    rng = np.random.default_rng(cfg.seed)
+    light = AugmentConfig(thermal_prob=0.05, elastic_prob=0.1, perspective_prob=0.05, texture_prob=0.2,
+                          shadow_prob=0.05, crease_prob=0.0, fade_prob=0.1, lowres_prob=0.1, blur_prob=0.2,
+                          noise_prob=0.3, salt_pepper_prob=0.03, binarize_prob=0.05, jpeg_prob=0.2)
+    samples_by_cat: dict[str, list] = {}
+    for c in crops:
+        img = augment(c.image, rng, light) if rng.random() < mix.real_augment_prob else c.image
+        samples_by_cat.setdefault(c.category, []).append((preprocess(img).astype(np.float16), c.text))
+        if rng.random() < mix.real_augment_prob:  # and the clean copy as well
+            samples_by_cat[c.category].append((preprocess(c.image).astype(np.float16), c.text))
+
+    synth = SynthConfig(seed=args.synth_seed)
+    stream = StreamConfig(batch_size=cfg.batch_size, workers=cfg.workers)
+
+    def batches(start: int) -> Iterator:
+        real = real_batches(samples_by_cat, mix, cfg.batch_size, np.random.default_rng([cfg.seed, start]))
+        synthetic = synthetic_batches(synth, start, stream)
+        pick = np.random.default_rng([cfg.seed, start, 1])
+        index = start
+        while True:
+            if pick.random() < mix.real_fraction:
+                yield index, next(real)
+            else:
+                index, batch = next(synthetic)
+                yield index, batch
+
+    run_id = f"finetune-{out.name}-{time.strftime('%Y%m%dT%H%M%S')}"
+    data = {"real_crops": {k: len(v) for k, v in samples_by_cat.items()}, "case_restored": changed,
+            "mix": asdict(mix), "synthetic": asdict(synth)}
+    print(data, flush=True)
+    print(fit(out, cfg, batches, run_id, data))
+
+
+if __name__ == "__main__":
+    main()
