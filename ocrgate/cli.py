@@ -17,6 +17,10 @@ COMMAND_MODULES = (
     "ocrgate.commands.eval",
     "ocrgate.commands.lab",
     "ocrgate.commands.sets",
+    "ocrgate.commands.gate",
+    "ocrgate.commands.tokens",
+    "ocrgate.commands.serve",
+    "ocrgate.commands.replay",
     "ocrgate.commands.pdf",
 )
 

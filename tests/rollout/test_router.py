@@ -17,7 +17,7 @@ from rollout.shadow import ShadowRunner
 from rollout.snapshot import GateSnapshot
 from rollout.store import Store
 from rollout.store.models import EngineRun, ImageBlob, Pair, Request, ShadowJob
-from tests.rollout.conftest import png_bytes
+from tests.rollout_fixtures import png_bytes
 
 
 def build(store, *, control="alpha", candidate="beta", stage="shadow", percent=None, serve_timeout=5.0,
@@ -137,7 +137,7 @@ CHILD = textwrap.dedent('''
     from rollout.shadow import ShadowRunner
     from rollout.snapshot import GateSnapshot
     from rollout.store import Store
-    from tests.rollout.conftest import WordEngine, png_bytes
+    from tests.rollout_fixtures import WordEngine, png_bytes
     register_engine("alpha", lambda: WordEngine("alpha", "hello"))
     register_engine("beta", lambda: WordEngine("beta", "hallo", delay=60))  # hangs in this process
     store = Store(sys.argv[1])

@@ -1,0 +1,35 @@
+"""`ocrgate serve [--host H] [--port P] [--db URL]`: the OCR service with its admin."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from ocrgate.commands.common import add_db_option
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("serve", help="run the OCR service (HTTP API and admin)")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--threads", type=int, default=8, help="request threads")
+    add_db_option(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import waitress
+
+    from rollout.store import default_database_url
+    from service.app import create_app
+    from service.settings import ServiceSettings
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = ServiceSettings(database_url=args.db or default_database_url())
+    app = create_app(settings)
+    print(f"ocrgate serving on http://{args.host}:{args.port} (database {settings.database_url})", flush=True)
+    try:
+        waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="ocrgate")
+    finally:
+        app.extensions["ocrgate"].close()
+    return 0

@@ -1,0 +1,41 @@
+"""`ocrgate tokens create NAME | list | revoke NAME`: API tokens for services."""
+
+from __future__ import annotations
+
+import argparse
+
+from ocrgate.commands.common import add_db_option, open_store
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("tokens", help="API tokens (stored hashed)")
+    actions = parser.add_subparsers(dest="tokens_command", required=True)
+    for name, helptext, func in (("create", "make a token; it is printed once", run_create),
+                                 ("revoke", "revoke a token", run_revoke)):
+        action = actions.add_parser(name, help=helptext)
+        action.add_argument("name")
+        add_db_option(action)
+        action.set_defaults(func=func)
+    listing = actions.add_parser("list", help="token names and states (never the tokens)")
+    add_db_option(listing)
+    listing.set_defaults(func=run_list)
+
+
+def run_create(args: argparse.Namespace) -> int:
+    from service.tokens import create_token
+    print(create_token(open_store(args), args.name))
+    return 0
+
+
+def run_revoke(args: argparse.Namespace) -> int:
+    from service.tokens import revoke_token
+    revoke_token(open_store(args), args.name)
+    print(f"revoked {args.name}")
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from service.tokens import list_tokens
+    for row in list_tokens(open_store(args)):
+        print(f"{row['name']:<24} {row['created_at']}  {'revoked' if row['revoked'] else 'active'}")
+    return 0

@@ -1,0 +1,106 @@
+"""The HTTP API, `/v1`, authenticated by `Authorization: Bearer TOKEN`."""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Callable
+
+from flask import Blueprint, current_app, g, jsonify, request
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from engines.options import RecognizeOptions
+from ocrgate.errors import AuthError, OcrInputError
+from rollout.gate_store import DEFAULT_GATE, describe
+from rollout.store.models import EngineRun, Pair, Request
+from rollout.traffic import traffic_summary
+from service.tokens import verify_token
+
+api = Blueprint("api", __name__, url_prefix="/v1")
+MAX_PAIRS = 500
+
+
+def ocr_service():
+    return current_app.extensions["ocrgate"]
+
+
+def require_token(view: Callable) -> Callable:
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise AuthError("send Authorization: Bearer TOKEN (create one with `ocrgate tokens create NAME`)")
+        g.client = verify_token(ocr_service().store, token.strip())
+        return view(*args, **kwargs)
+    return wrapper
+
+
+@api.post("/ocr")
+@require_token
+def ocr():
+    upload = request.files.get("image")
+    if upload is None:
+        raise OcrInputError("send the image as multipart field 'image'")
+    options = RecognizeOptions(mode=request.form.get("mode", "page"), languages=request.form.get("lang", "eng"))
+    served = ocr_service().router.serve(upload.read(), unit=request.form.get("unit", g.client),
+                                        category=request.form.get("category", "unknown"),
+                                        gate=request.form.get("gate", DEFAULT_GATE), options=options)
+    return jsonify({"request_id": served.request_id, "engine": served.engine, "fell_back": served.fell_back,
+                    "decision": served.decision.reason, "text": served.result.text,
+                    "result": served.result.to_dict()})
+
+
+@api.get("/gates")
+@require_token
+def gates():
+    service = ocr_service()
+    return jsonify({"gates": [describe(config) for config in service.snapshot.gates().values()]})
+
+
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name, str(default))
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise OcrInputError(f"{name} must be a whole number from {low} to {high}")
+    return int(raw)
+
+
+@api.get("/pairs")
+@require_token
+def pairs():
+    limit = _int_arg("limit", 50, 1, MAX_PAIRS)
+    served, shadow = aliased(EngineRun), aliased(EngineRun)
+    query = (select(Pair, served, shadow, Request).join(served, Pair.served_run_id == served.id)
+             .join(shadow, Pair.shadow_run_id == shadow.id).join(Request, Pair.request_id == Request.id)
+             .order_by(Pair.id.desc()).limit(limit))
+    if request.args.get("category"):
+        query = query.where(Pair.category == request.args["category"])
+    if request.args.get("gate"):
+        query = query.where(Pair.gate == request.args["gate"])
+    if request.args.get("kind"):
+        query = query.where(Pair.kind == request.args["kind"])
+    rows = []
+    with ocr_service().store.session() as session:
+        for pair, served_run, shadow_run, req in session.execute(query):
+            rows.append({
+                "pair_id": pair.id, "request_id": pair.request_id, "gate": pair.gate, "category": pair.category,
+                "unit": req.unit, "kind": pair.kind, "created_at": pair.created_at.isoformat(),
+                "control_engine": pair.control_engine, "candidate_engine": pair.candidate_engine,
+                "agreement": {"cer_between": pair.cer_between, "exact_match": pair.exact_match,
+                              "confidence_delta": pair.confidence_delta},
+                "served": _run_json(served_run), "shadow": _run_json(shadow_run)})
+    return jsonify({"pairs": rows})
+
+
+def _run_json(run: EngineRun) -> dict:
+    return {"engine": run.engine, "version": run.engine_version, "role": run.role, "text": run.text,
+            "mean_confidence": run.mean_confidence, "latency_ms": run.latency_ms, "error": run.error}
+
+
+@api.get("/traffic")
+@require_token
+def traffic():
+    gate = request.args.get("gate", DEFAULT_GATE)
+    hours = _int_arg("hours", 24, 1, 24 * 90)
+    with ocr_service().store.session() as session:
+        return jsonify({"gate": gate, "hours": hours, "categories": traffic_summary(session, gate, hours)})
