@@ -13,6 +13,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import pikepdf
 
@@ -66,21 +67,31 @@ def make_searchable(source: Path, output: Path, engine: OcrEngine, options: Reco
 def _searchable_image(source: Path, output: Path, engine: OcrEngine, options: RecognizeOptions,
                       limits: ImageLimits) -> PdfReport:
     images = load_pages(source, limits)
-    report = PdfReport()
+    ocr_pages = [_read(engine, image, options) for image in images]
+    original = source.read_bytes() if len(images) == 1 else b""
+    write_image_pdf(images, ocr_pages, output, original)
+    return PdfReport(pages=len(images), words=sum(1 for page in ocr_pages for _ in page.words))
+
+
+def write_image_pdf(images: list[PageImage], ocr_pages: list[Page], output: Path | BinaryIO,
+                    original: bytes = b"") -> None:
+    """A PDF of `images`, one per page, each under its `ocr_pages` text layer.
+
+    `original`: the file's bytes when it holds exactly these images; a JPEG is then embedded
+    as it is. `output`: a path (written atomically) or a binary stream.
+    """
     with pikepdf.new() as pdf:
         font = GlyphlessFont(pdf)
-        original = source.read_bytes() if len(images) == 1 else b""
-        for image in images:
+        for image, ocr_page in zip(images, ocr_pages, strict=True):
             embedded = embed_jpeg(pdf, original) or embed_pixels(pdf, image)
             page = add_image_page(pdf, embedded, image.dpi)
-            ocr_page = _read(engine, image, options)
             attach_text_layer(page, ocr_page, font, crop_box(page), embedded.rotation)
-            report.pages += 1
-            report.words += sum(1 for _ in ocr_page.words)
         font.finish()
         pdf.docinfo[pikepdf.Name.Producer] = PRODUCER
-        save_atomically(pdf, output)
-    return report
+        if isinstance(output, Path):
+            save_atomically(pdf, output)
+        else:
+            pdf.save(output)
 
 
 def _searchable_pdf(source: Path, output: Path, engine: OcrEngine, options: RecognizeOptions,
