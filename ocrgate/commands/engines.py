@@ -20,5 +20,5 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2))
         return 0
     for row in rows:
-        print(f"{row['name']:<12} {row['version'] or '-':<24} {row['status']}")
+        print(f"{row['name']:<18} {row['version'] or '-':<24} {row['status']}")
     return 0

@@ -25,6 +25,7 @@ def run(args: argparse.Namespace) -> int:
     from service.settings import ServiceSettings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     settings = ServiceSettings(database_url=args.db or default_database_url())
     app = create_app(settings)
     print(f"ocrgate serving on http://{args.host}:{args.port} (database {settings.database_url})", flush=True)
