@@ -12,9 +12,9 @@ from inhouse.recognizer.preprocess import SPEC, InputSpec
 
 @dataclass(frozen=True)
 class ModelConfig:
-    conv_filters: tuple[int, ...] = (32, 64, 128, 128, 192, 192)
+    conv_filters: tuple[int, ...] = (32, 64, 96, 96, 128, 128)
     # pooling after each conv block: (height, width); width is pooled twice -> stride 4
-    pools: tuple[tuple[int, int], ...] = ((2, 2), (2, 2), (1, 1), (2, 1), (1, 1), (2, 1))
+    pools: tuple[tuple[int, int], ...] = ((2, 2), (2, 2), (2, 1), (1, 1), (2, 1), (1, 1))
     lstm_units: int = 128
     lstm_layers: int = 2
     dropout: float = 0.2

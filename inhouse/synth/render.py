@@ -20,7 +20,7 @@ class RenderConfig:
     size_range: tuple[int, int] = (16, 44)  # font size in px before any resampling
     bold_prob: float = 0.12  # fake bold via stroke
     tracking_prob: float = 0.2
-    tracking_range: tuple[float, float] = (-0.04, 0.35)  # extra space between letters, in ems
+    tracking_range: tuple[float, float] = (-0.03, 0.22)  # extra space between letters, in ems
     rotation_prob: float = 0.25
     max_rotation_deg: float = 2.0
     underline_prob: float = 0.04
@@ -56,7 +56,8 @@ def render_word(text: str, font_info: FontInfo, rng: np.random.Generator,
     size = int(rng.integers(cfg.size_range[0], cfg.size_range[1] + 1))
     font = _font(font_info.path, size)
     stroke = 1 if rng.random() < cfg.bold_prob and size >= 20 else 0
-    tracking = float(rng.uniform(*cfg.tracking_range)) * size if rng.random() < cfg.tracking_prob else 0.0
+    # no letter-spacing across word gaps: the label could not say where the real spaces are
+    tracking = float(rng.uniform(*cfg.tracking_range)) * size if rng.random() < cfg.tracking_prob and " " not in text else 0.0
     ink = int(rng.integers(*cfg.ink_range))
     paper = int(rng.integers(*cfg.paper_range))
     if rng.random() < cfg.inverted_prob:
