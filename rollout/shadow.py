@@ -10,6 +10,7 @@ fails its own job.
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 import time
@@ -28,6 +29,17 @@ from rollout.store.models import EngineRun, ImageBlob, Pair, Request, ShadowJob,
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
+#: shadow threads (and the engine subprocesses they start) yield the CPU to the served path
+SHADOW_NICENESS = 10
+
+
+def _yield_cpu_to_served_path() -> None:
+    """Lower this thread's scheduling priority (Linux niceness is per thread, and inherited by
+    the subprocesses it starts, e.g. tesseract)."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), SHADOW_NICENESS)
+    except (AttributeError, OSError):
+        log.info("cannot lower shadow thread priority on this platform")
 
 
 def _as_utc(moment: datetime) -> datetime:
@@ -134,6 +146,7 @@ class ShadowRunner:
             self._stop.wait(self.sweep_seconds)
 
     def _work_loop(self) -> None:
+        _yield_cpu_to_served_path()
         while not self._stop.is_set():
             try:
                 job_id = self._queue.get(timeout=0.5)
