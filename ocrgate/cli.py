@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "ocrgate.commands.serve",
     "ocrgate.commands.replay",
     "ocrgate.commands.pdf",
+    "ocrgate.commands.search",
 )
 
 

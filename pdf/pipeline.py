@@ -34,15 +34,12 @@ PDF_SUFFIX = ".pdf"
 
 @dataclass
 class PdfReport:
-    """What `make_searchable` did: pages in the output, pages read, pages left as they were."""
+    """What `make_searchable` did: pages in the output, what was read, pages left as they were."""
 
     pages: int = 0
     words: int = 0
     skipped_pages: list[int] = field(default_factory=list)  # 1-based; they already had text
-
-    @property
-    def ocr_pages(self) -> int:
-        return self.pages - len(self.skipped_pages)
+    read: list[tuple[int, Page]] = field(default_factory=list)  # (1-based number, what the engine read)
 
 
 def make_searchable(source: Path, output: Path, engine: OcrEngine, options: RecognizeOptions | None = None,
@@ -70,7 +67,8 @@ def _searchable_image(source: Path, output: Path, engine: OcrEngine, options: Re
     ocr_pages = [_read(engine, image, options) for image in images]
     original = source.read_bytes() if len(images) == 1 else b""
     write_image_pdf(images, ocr_pages, output, original)
-    return PdfReport(pages=len(images), words=sum(1 for page in ocr_pages for _ in page.words))
+    return PdfReport(pages=len(images), words=sum(1 for page in ocr_pages for _ in page.words),
+                     read=list(enumerate(ocr_pages, start=1)))
 
 
 def write_image_pdf(images: list[PageImage], ocr_pages: list[Page], output: Path | BinaryIO,
@@ -110,6 +108,7 @@ def _searchable_pdf(source: Path, output: Path, engine: OcrEngine, options: Reco
             ocr_page = _read(engine, render_page(source, number, dpi), options)
             attach_text_layer(page, ocr_page, font, crop_box(page), page.rotation)
             report.words += sum(1 for _ in ocr_page.words)
+            report.read.append((number, ocr_page))
         font.finish()
         save_atomically(pdf, output)
     return report
