@@ -9,12 +9,12 @@ from pathlib import Path
 from engines.options import RecognizeOptions
 from engines.registry import get_engine
 from ocrgate.commands.ocr import _engine_args
-from pdf.pipeline import make_searchable
 from pdf.rasterize import RASTER_DPI
-from pdf.search_index import SearchIndex, default_index_path
 
 #: the resolutions a PDF page may be rendered at for OCR
 MIN_DPI, MAX_DPI = 72, 600
+#: `--index` without a value: the default index (resolved when the command runs)
+DEFAULT_INDEX = Path("<default>")
 
 
 def _dpi(value: str) -> int:
@@ -36,19 +36,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help=f"resolution PDF pages are rendered at for OCR (default {RASTER_DPI})")
     parser.add_argument("--engine-arg", action="append", default=[], metavar="KEY=VALUE",
                         help="engine-specific setting, e.g. psm=6 for tesseract (repeatable)")
-    parser.add_argument("--index", nargs="?", type=Path, const=default_index_path(), metavar="DB",
+    parser.add_argument("--index", nargs="?", type=Path, const=DEFAULT_INDEX, metavar="DB",
                         help="also add the text to the search index (default: $OCRGATE_SEARCH_INDEX or "
                              "search.sqlite in the user data folder); see `ocrgate search`")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from pdf.pipeline import make_searchable  # pikepdf loads only when the command runs
+
     options = RecognizeOptions(languages=args.lang, timeout_seconds=args.timeout,
                                engine_args=_engine_args(args.engine_arg))
     engine = get_engine(args.engine)
     report = make_searchable(args.input, args.output, engine, options, dpi=args.dpi)
     if args.index:
-        SearchIndex(args.index).add_pages(str(args.output.resolve()), engine.name, engine.version, report.read)
+        from pdf.search_index import SearchIndex, default_index_path
+
+        index = default_index_path() if args.index == DEFAULT_INDEX else args.index
+        SearchIndex(index).add_pages(str(args.output.resolve()), engine.name, engine.version, report.read)
     skipped = f", {len(report.skipped_pages)} already had text" if report.skipped_pages else ""
     sys.stderr.write(f"ocrgate: {args.output}: {report.pages} page(s), {report.words} words{skipped}\n")
     return 0

@@ -8,7 +8,6 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from pdf.search_index import DEFAULT_LIMIT, SearchIndex, default_index_path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -16,13 +15,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("query", help="words that must all occur (case and accents ignored); word* = prefix")
     parser.add_argument("--index", type=Path, default=None, metavar="DB",
                         help="the index (default: $OCRGATE_SEARCH_INDEX or search.sqlite in the user data folder)")
-    parser.add_argument("--limit", type=int, default=DEFAULT_LIMIT, help="at most this many pages")
+    parser.add_argument("--limit", type=int, default=None, help="at most this many pages (default 20)")
     parser.add_argument("--json", action="store_true", help="hits with word boxes as JSON")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    hits = SearchIndex(args.index or default_index_path()).search(args.query, args.limit)
+    from pdf.search_index import SearchIndex, default_index_path  # SQLAlchemy loads only when used
+
+    limit = {"limit": args.limit} if args.limit else {}
+    hits = SearchIndex(args.index or default_index_path()).search(args.query, **limit)
     if args.json:
         json.dump([asdict(hit) for hit in hits], sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
