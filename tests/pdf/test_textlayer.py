@@ -131,3 +131,30 @@ def test_the_font_program_is_a_valid_truetype_font():
     font = ttlib.TTFont(io.BytesIO(glyphless_font_program()))
     assert font.getGlyphOrder() == [".notdef", "space"]
     assert {advance for advance, _ in font["hmtx"].metrics.values()} == {GLYPH_ADVANCE}
+
+
+@pytest.mark.parametrize("page_rotate,engine_rotation", [(90, 90), (270, 180), (180, 270)])
+def test_pdf_rotate_and_engine_rotation_add_up(tmp_path, sample_page, page_rotate, engine_rotation):
+    # stored so that /Rotate shows it still turned, and the engine turns it the rest of the way
+    source = tmp_path / "in.pdf"
+    sideways(sample_page, (page_rotate + engine_rotation) % 360).save(source, resolution=RASTER_DPI)
+    with pikepdf.open(source, allow_overwriting_input=True) as pdf:
+        pdf.pages[0].obj.Rotate = page_rotate
+        pdf.save(source)
+    make_searchable(source, tmp_path / "out.pdf", KnownTextEngine(sample_page, engine_rotation), dpi=RASTER_DPI)
+    with pikepdf.open(tmp_path / "out.pdf") as pdf:
+        assert pdf.pages[0].rotation == (page_rotate + engine_rotation) % 360
+    assert_searchable(tmp_path / "out.pdf", sample_page.line_texts, [box for _, box in sample_page.words],
+                      sample_page.image.width)
+
+
+def test_hundreds_of_distinct_characters_map_back(tmp_path):
+    # more than one 100-entry ToUnicode section, Greek to CJK
+    alphabet = [chr(c) for c in range(0x3B1, 0x3C9)] + [chr(c) for c in range(0x4E00, 0x4F00)]
+    words = ["".join(alphabet[i:i + 10]) for i in range(0, len(alphabet), 10)]
+    lines = [[(word, BBox(20 + 200 * i, 60 * row + 20, 20 + 200 * i + 180, 60 * row + 70))
+              for i, word in enumerate(words[row * 5:row * 5 + 5])] for row in range((len(words) + 4) // 5)]
+    path = write_layer(tmp_path, lines, size=(1100, 60 * len(lines) + 40))
+    expected = [" ".join(text for text, _ in line) for line in lines]
+    assert text_lines(pdftotext(path, "-raw")) == expected
+    assert text_lines(pdfminer_text(path)) == expected
