@@ -10,7 +10,7 @@ alone.
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -119,17 +119,18 @@ def _read(engine: OcrEngine, image: PageImage, options: RecognizeOptions) -> Pag
 
 
 def save_atomically(pdf: pikepdf.Pdf, output: Path) -> None:
-    """Save to a temporary file in `output`'s folder, then rename it over `output`.
+    """Save to a new temporary file in `output`'s folder, then rename it over `output`.
 
-    Streams are written as they are (no decoding, no recompression), so images keep their
-    original bytes; only our new, uncompressed streams are compressed.
+    The temporary file is created like any new file (so the umask sets its permissions) under
+    a random name. Streams are written as they are (no decoding, no recompression), so images
+    keep their original bytes; only our new, uncompressed streams are compressed.
     """
-    handle, temporary = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".part")
-    os.close(handle)
+    temporary = output.with_name(f".{output.name}.{secrets.token_hex(6)}.part")
     try:
-        pdf.save(temporary, stream_decode_level=pikepdf.StreamDecodeLevel.none,
-                 recompress_flate=False, compress_streams=True)
+        with open(temporary, "xb") as handle:
+            pdf.save(handle, stream_decode_level=pikepdf.StreamDecodeLevel.none,
+                     recompress_flate=False, compress_streams=True)
         os.replace(temporary, output)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise

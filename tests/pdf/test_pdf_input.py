@@ -43,6 +43,7 @@ def test_keeps_original_images_and_metadata(tmp_path, sample_page):
     assert (report.pages, report.words) == (1, len(sample_page.words))
     assert qpdf_check(out).returncode == 0
     assert text_lines(pdftotext(out)) == sample_page.line_texts
+    assert out.stat().st_mode & 0o777 == source.stat().st_mode & 0o777  # a normal new file, umask applied
     with pikepdf.open(source) as before, pikepdf.open(out) as after:
         raw = [image.read_raw_bytes() for image in before.pages[0].get_images().values()]
         assert [image.read_raw_bytes() for image in after.pages[0].get_images().values()] == raw
