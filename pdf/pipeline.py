@@ -131,6 +131,9 @@ def save_atomically(pdf: pikepdf.Pdf, output: Path) -> None:
             pdf.save(handle, stream_decode_level=pikepdf.StreamDecodeLevel.none,
                      recompress_flate=False, compress_streams=True)
         os.replace(temporary, output)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise OcrInputError(f"{output}: cannot write the PDF ({exc.strerror or exc})") from exc
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise

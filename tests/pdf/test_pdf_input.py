@@ -11,7 +11,7 @@ from PIL import Image
 from engines.result import Page
 from imaging import ImageLimits, PageImage
 from ocrgate.cli import main
-from ocrgate.errors import EngineFailedError, ExitCode, PdfInputError
+from ocrgate.errors import EngineFailedError, ExitCode, OcrInputError, PdfInputError
 from pdf.intake import PdfLimits
 from pdf.pipeline import make_searchable
 from tests.pdf.conftest import KnownTextEngine, known_page
@@ -72,6 +72,7 @@ def test_every_page_of_a_multipage_tiff_and_pdf(tmp_path):
     for source in (tiff, image_pdf(tmp_path / "in.pdf", [p.image for p in pages])):
         out = tmp_path / f"{source.stem}-{source.suffix[1:]}.pdf"
         assert make_searchable(source, out, PerPage(None), dpi=DPI).pages == 2
+        assert qpdf_check(out).returncode == 0
         assert [text_lines(t) for t in pdftotext(out).split("\f")[:2]] == [p.line_texts for p in pages]
 
 
@@ -166,3 +167,18 @@ def test_cli_exit_code_2_and_one_line_message(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert err.startswith("ocrgate: error:") and "encrypted" in err and "\n" not in err
     assert no_output(tmp_path, out)
+
+
+def test_the_input_pdf_can_be_its_own_output(tmp_path, sample_page):
+    source = image_pdf(tmp_path / "in.pdf", [sample_page.image])
+    make_searchable(source, source, KnownTextEngine(sample_page), dpi=DPI)
+    assert qpdf_check(source).returncode == 0
+    assert text_lines(pdftotext(source)) == sample_page.line_texts
+
+
+def test_an_unwritable_output_is_a_clear_error(tmp_path, sample_page):
+    source = image_pdf(tmp_path / "in.pdf", [sample_page.image])
+    (tmp_path / "taken").mkdir()
+    with pytest.raises(OcrInputError, match="cannot write the PDF"):
+        make_searchable(source, tmp_path / "taken", KnownTextEngine(sample_page), dpi=DPI)
+    assert not list(tmp_path.glob("*.part"))
