@@ -12,6 +12,7 @@ from __future__ import annotations
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
+from ocrgate.errors import OcrInputError
 from pdf.truetype import ASCENT, DESCENT, FONT_NAME, GLYPH_ADVANCE, UNITS_PER_EM, glyphless_font_program
 
 #: CID 0 is `.notdef`; text CIDs start at 1 and two-byte codes end at 0xFFFF
@@ -39,10 +40,6 @@ CMapName currentdict /CMapResource defineresource pop
 end
 end
 """
-
-
-class TooManyCharactersError(ValueError):
-    """A document used more distinct characters than two-byte codes can name."""
 
 
 class GlyphlessFont:
@@ -75,7 +72,7 @@ class GlyphlessFont:
             if cid is None:
                 cid = FIRST_CID + len(self._cids)
                 if cid > LAST_CID:
-                    raise TooManyCharactersError(f"more than {LAST_CID} distinct characters in one document")
+                    raise OcrInputError(f"more than {LAST_CID} distinct characters in one document's text")
                 self._cids[char] = cid
             codes += cid.to_bytes(2, "big")
         return bytes(codes)

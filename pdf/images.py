@@ -23,6 +23,8 @@ POINTS_PER_INCH = 72.0
 #: EXIF orientation tag and the orientations that are pure clockwise turns
 _EXIF_ORIENTATION = 0x0112
 _TURN_BY_ORIENTATION = {1: 0, 3: 180, 6: 90, 8: 270}
+#: the image's name in its page's resources
+IMAGE_RESOURCE = "Im0"
 _JPEG_MAGIC = b"\xff\xd8\xff"
 _JPEG_COLOR_SPACES = {"L": Name.DeviceGray, "RGB": Name.DeviceRGB}
 
@@ -68,14 +70,13 @@ def page_size_points(width: int, height: int, dpi: float | None) -> tuple[float,
     return width * scale, height * scale
 
 
-def add_image_page(pdf: pikepdf.Pdf, image: EmbeddedImage, dpi: float | None,
-                   image_name: str = "Im0") -> pikepdf.Page:
+def add_image_page(pdf: pikepdf.Pdf, image: EmbeddedImage, dpi: float | None) -> pikepdf.Page:
     """Append a page showing `image` over its whole MediaBox, turned by `image.rotation`."""
     width_pt, height_pt = page_size_points(image.width, image.height, dpi)
-    content = f"q {width_pt:.4f} 0 0 {height_pt:.4f} 0 0 cm /{image_name} Do Q\n".encode("ascii")
+    content = f"q {width_pt:.4f} 0 0 {height_pt:.4f} 0 0 cm /{IMAGE_RESOURCE} Do Q\n".encode("ascii")
     page = pikepdf.Page(Dictionary(
         Type=Name.Page, MediaBox=[0, 0, width_pt, height_pt],
-        Resources=Dictionary(XObject=Dictionary({"/" + image_name: image.xobject})),
+        Resources=Dictionary(XObject=Dictionary({"/" + IMAGE_RESOURCE: image.xobject})),
         Contents=pdf.make_stream(content)))
     if image.rotation:
         page.obj.Rotate = image.rotation
