@@ -182,3 +182,42 @@ def test_an_unwritable_output_is_a_clear_error(tmp_path, sample_page):
     with pytest.raises(OcrInputError, match="cannot write the PDF"):
         make_searchable(source, tmp_path / "taken", KnownTextEngine(sample_page), dpi=DPI)
     assert not list(tmp_path.glob("*.part"))
+
+
+def test_original_content_that_leaves_its_graphics_state_changed_cannot_move_the_layer(tmp_path, sample_page):
+    source = image_pdf(tmp_path / "in.pdf", [sample_page.image])
+    with pikepdf.open(source, allow_overwriting_input=True) as pdf:
+        page = pdf.pages[0]
+        (name,) = page.get_images().keys()
+        width, height = (float(v) for v in page.mediabox[2:])
+        # no q/Q: the image's scaling stays in force after this stream
+        page.obj.Contents = pdf.make_stream(f"{width} 0 0 {height} 0 0 cm {name} Do".encode())
+        pdf.save(source)
+    out = tmp_path / "out.pdf"
+    make_searchable(source, out, KnownTextEngine(sample_page), dpi=DPI)
+    extracted = poppler_pages(out)[0]
+    boxes = extracted.boxes_in_pixels(sample_page.image.width)
+    assert min(got.iou(want) for got, (_, want) in zip(boxes, sample_page.words)) >= 0.7
+
+
+def test_a_page_without_words_is_still_a_valid_pdf(tmp_path):
+    blank = known_page(["x"])
+    blank.lines = []
+    source = tmp_path / "blank.png"
+    blank.image.save(source)
+    make_searchable(source, tmp_path / "out.pdf", KnownTextEngine(blank))
+    assert qpdf_check(tmp_path / "out.pdf").returncode == 0
+    assert text_lines(pdftotext(tmp_path / "out.pdf")) == []
+
+
+def test_rasteriser_missing_or_too_slow(tmp_path, sample_page, monkeypatch):
+    from ocrgate.errors import EngineUnavailableError
+    from pdf import rasterize
+
+    source = image_pdf(tmp_path / "in.pdf", [sample_page.image])
+    monkeypatch.setattr(rasterize, "PDFTOPPM", "pdftoppm-not-installed")
+    with pytest.raises(EngineUnavailableError, match="poppler-utils"):
+        rasterize.render_page(source, 1)
+    monkeypatch.setattr(rasterize, "PDFTOPPM", "pdftoppm")
+    with pytest.raises(PdfInputError, match="took over"):
+        rasterize.render_page(source, 1, timeout=0.0001)
