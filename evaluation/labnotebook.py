@@ -27,7 +27,9 @@ def notebook_path() -> Path:
 
 
 def headline(summary: dict[str, dict[str, dict[str, Any]]]) -> dict[str, dict[str, dict[str, Any]]]:
-    return {engine: {category: {k: row[k] for k in HEADLINE_METRICS if k in row}
+    """The headline metrics with their 95% intervals, per engine and category."""
+    keys = [*HEADLINE_METRICS, *(f"{m}_ci95" for m in HEADLINE_METRICS)]
+    return {engine: {category: {k: row[k] for k in keys if k in row}
                      for category, row in categories.items()}
             for engine, categories in summary.items()}
 

@@ -12,7 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (backend must be chosen first)
 
 
-def _data_uri(figure) -> str:
+def figure_data_uri(figure) -> str:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
     plt.close(figure)
@@ -38,7 +38,7 @@ def error_distribution(per_category: dict[str, dict[str, list[float]]], metric: 
     axis.set_ylim(bottom=0)
     axis.legend(loc="upper right")
     axis.set_title(f"{metric} per page, by category")
-    return _data_uri(figure)
+    return figure_data_uri(figure)
 
 
 def metric_bars(summary: dict[str, dict[str, Any]], metric: str) -> str:
@@ -63,7 +63,7 @@ def metric_bars(summary: dict[str, dict[str, Any]], metric: str) -> str:
     axis.set_ylabel(metric)
     axis.legend()
     axis.set_title(f"{metric} with 95% bootstrap intervals")
-    return _data_uri(figure)
+    return figure_data_uri(figure)
 
 
 def speed_vs_accuracy(summary: dict[str, dict[str, Any]], metric: str) -> str:
@@ -84,4 +84,4 @@ def speed_vs_accuracy(summary: dict[str, dict[str, Any]], metric: str) -> str:
     axis.set_xscale("log")
     axis.legend()
     axis.set_title("speed vs accuracy (lower-left is better)")
-    return _data_uri(figure)
+    return figure_data_uri(figure)

@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "ocrgate.commands.sets",
     "ocrgate.commands.gate",
     "ocrgate.commands.tokens",
+    "ocrgate.commands.users",
     "ocrgate.commands.serve",
     "ocrgate.commands.replay",
     "ocrgate.commands.pdf",

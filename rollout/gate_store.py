@@ -156,6 +156,16 @@ def _apply(config: GateConfig, change: GateChange) -> GateConfig:
     return new
 
 
+def preview_change(store: Store, name: str, change: GateChange,
+                   guard: Callable[[GateConfig, GateConfig], list[dict]] | None = None
+                   ) -> tuple[GateConfig, GateConfig, list[dict]]:
+    """What `change_gate` would do, without writing: (old, new, guard findings)."""
+    old = get_gate(store, name)
+    new = _apply(old, change)
+    findings = guard(old, new) if guard is not None and _exposure(new) > _exposure(old) else []
+    return old, new, findings
+
+
 def change_gate(store: Store, name: str, change: GateChange, actor: str, *, reason: str | None = None,
                 expected_version: int | None = None, override_reason: str | None = None,
                 guard: Callable[[GateConfig, GateConfig], list[dict]] | None = None) -> GateConfig:

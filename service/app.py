@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, render_template, request
 from sqlalchemy import func, select, text
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from dashboards.app import register_dashboards
 from engines.registry import describe_engines
 from imaging import ImageLimits
 from ocrgate import __version__
@@ -25,6 +26,7 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
     service = OcrService(settings)
     app.extensions["ocrgate"] = service
     app.register_blueprint(api)
+    register_dashboards(app, settings.secret_key)
 
     @app.get("/healthz")
     def healthz():
@@ -43,6 +45,8 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
 
     @app.errorhandler(OcrgateError)
     def ocrgate_error(exc: OcrgateError):
+        if request.path.startswith("/admin"):
+            return render_template("error.html", status=exc.http_status, message=str(exc)), exc.http_status
         return jsonify({"error": str(exc), "type": type(exc).__name__}), exc.http_status
 
     @app.errorhandler(RequestEntityTooLarge)

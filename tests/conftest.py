@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-pytest_plugins = ["tests.evaluation_fixtures", "tests.rollout_fixtures"]
+pytest_plugins = ["tests.evaluation_fixtures", "tests.rollout_fixtures", "tests.dashboard_fixtures"]
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("OCRGATE_SHARED", REPO.parent / "shared"))

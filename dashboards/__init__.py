@@ -1,0 +1,1 @@
+"""The admin for ops and the analyst pages, under /admin of the service (server-rendered)."""

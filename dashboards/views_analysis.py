@@ -1,0 +1,149 @@
+"""Analyst pages: engines on the benchmark sets (lab notebook), live traffic, paired outputs."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from dashboards.boxes import boxes_png
+from dashboards.plots import agreement_over_time, confidence_deltas
+from dashboards.security import requires
+from evaluation import labnotebook
+from evaluation.diff import aligned_html
+from evaluation.plots import metric_bars
+from ocrgate.errors import OcrInputError
+from rollout.gate_store import DEFAULT_GATE, load_gates
+from rollout.store.models import EngineRun, ImageBlob, Pair, Request, utcnow
+from rollout.traffic import traffic_summary
+
+analysis = Blueprint("analysis", __name__, url_prefix="/admin/analysis", template_folder="templates")
+RECENT_EXPERIMENTS = 10
+PAGE = 100
+
+
+def store():
+    return current_app.extensions["ocrgate"].store
+
+
+@analysis.get("/benchmarks")
+@requires("viewer")
+def benchmarks():
+    entries = [e for e in reversed(labnotebook.entries()) if e.get("kind") == "eval"][:RECENT_EXPERIMENTS]
+    for entry in entries:
+        metric = "swa" if any("swa" in row for cats in entry["headline"].values() for row in cats.values()) \
+            else "aligned_cer"
+        entry["metric"] = metric
+        has_ci = all(f"{metric}_ci95" in row for cats in entry["headline"].values() for row in cats.values())
+        entry["plot"] = metric_bars(entry["headline"], metric) if has_ci else None
+    return render_template("benchmarks.html", entries=entries)
+
+
+@analysis.get("/traffic")
+@requires("viewer")
+def traffic():
+    gate = request.args.get("gate", DEFAULT_GATE)
+    hours = request.args.get("hours", "24")
+    if not hours.isdigit() or not 1 <= int(hours) <= 24 * 90:
+        raise OcrInputError("hours must be a whole number from 1 to 2160")
+    with store().session() as session:
+        summary = traffic_summary(session, gate, int(hours))
+        since = utcnow().timestamp() - int(hours) * 3600
+        pairs = [p for p in session.scalars(select(Pair).where(Pair.gate == gate).order_by(Pair.id))
+                 if p.created_at.timestamp() >= since]
+        gates = sorted(load_gates(session))
+    points = [(p.created_at, p.kind, p.cer_between) for p in pairs if p.cer_between is not None]
+    deltas = [p.confidence_delta for p in pairs if p.kind == "candidate" and p.confidence_delta is not None]
+    return render_template("traffic.html", gate=gate, gates=gates, hours=hours, summary=summary,
+                           plots=[agreement_over_time(points), confidence_deltas(deltas)] if pairs else [])
+
+
+def _pair_query():
+    served, shadow = aliased(EngineRun), aliased(EngineRun)
+    query = (select(Pair, served, shadow, Request).join(served, Pair.served_run_id == served.id)
+             .join(shadow, Pair.shadow_run_id == shadow.id).join(Request, Pair.request_id == Request.id)
+             .order_by(Pair.id.desc()))
+    args = request.args
+    if args.get("category"):
+        query = query.where(Pair.category == args["category"])
+    if args.get("gate"):
+        query = query.where(Pair.gate == args["gate"])
+    if args.get("kind"):
+        query = query.where(Pair.kind == args["kind"])
+    if args.get("min_cer"):
+        try:
+            query = query.where(Pair.cer_between >= float(args["min_cer"]))
+        except ValueError:
+            raise OcrInputError("min_cer must be a number such as 0.1") from None
+    if args.get("errors") == "1":
+        query = query.where((served.error.is_not(None)) | (shadow.error.is_not(None)))
+    return query
+
+
+def _pair_row(pair: Pair, served: EngineRun, shadow: EngineRun, req: Request) -> dict:
+    return {"pair_id": pair.id, "request_id": pair.request_id, "created_at": pair.created_at.isoformat(),
+            "gate": pair.gate, "category": pair.category, "unit": req.unit, "kind": pair.kind,
+            "control_engine": pair.control_engine, "candidate_engine": pair.candidate_engine,
+            "cer_between": pair.cer_between, "exact_match": pair.exact_match,
+            "confidence_delta": pair.confidence_delta, "served_engine": served.engine,
+            "served_error": served.error, "shadow_engine": shadow.engine, "shadow_error": shadow.error,
+            "served_text": served.text, "shadow_text": shadow.text}
+
+
+@analysis.get("/pairs")
+@requires("viewer")
+def pairs():
+    export = request.args.get("format")
+    with store().session() as session:
+        rows = [_pair_row(*row) for row in session.execute(_pair_query().limit(None if export else PAGE))]
+        categories = sorted(session.scalars(select(Pair.category).distinct()))
+    if export == "json":
+        return Response(json.dumps(rows, indent=1), mimetype="application/json",
+                        headers={"Content-Disposition": "attachment; filename=pairs.json"})
+    if export == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else ["pair_id"])
+        writer.writeheader()
+        writer.writerows(rows)
+        return Response(buffer.getvalue(), mimetype="text/csv",
+                        headers={"Content-Disposition": "attachment; filename=pairs.csv"})
+    return render_template("pairs.html", rows=rows, categories=categories)
+
+
+def _load_pair(pair_id: int):
+    with store().session() as session:
+        pair = session.get(Pair, pair_id)
+        if pair is None:
+            abort(404, description=f"no pair {pair_id}")
+        served, shadow = session.get(EngineRun, pair.served_run_id), session.get(EngineRun, pair.shadow_run_id)
+        req = session.get(Request, pair.request_id)
+        control, candidate = (served, shadow) if served.engine == pair.control_engine else (shadow, served)
+        if pair.kind == "aa":
+            control, candidate = served, shadow
+        return pair, req, control, candidate
+
+
+@analysis.get("/pairs/<int:pair_id>")
+@requires("viewer")
+def pair(pair_id: int):
+    pair, req, control, candidate = _load_pair(pair_id)
+    left, right = aligned_html(control.text or "", candidate.text or "")
+    return render_template("pair.html", pair=pair, req=req, control=control, candidate=candidate,
+                           diff_control=left, diff_candidate=right)
+
+
+@analysis.get("/pairs/<int:pair_id>/<side>.png")
+@requires("viewer")
+def pair_image(pair_id: int, side: str):
+    if side not in ("control", "candidate"):
+        abort(404)
+    pair, req, control, candidate = _load_pair(pair_id)
+    run = control if side == "control" else candidate
+    with store().session() as session:
+        image = session.get(ImageBlob, req.image_sha256).data
+    return Response(boxes_png(image, run.result, side), mimetype="image/png",
+                    headers={"Cache-Control": "private, max-age=3600"})

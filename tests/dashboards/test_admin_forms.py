@@ -1,0 +1,140 @@
+"""Roles, CSRF, sessions, login limits and every admin form's validation (Flask test client)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+
+import pytest
+
+from rollout.gate_store import get_gate
+from tests.dashboard_fixtures import PASSWORDS, csrf_from, login_client
+
+
+def store_of(app):
+    return app.extensions["ocrgate"].store
+
+
+def test_pages_need_login(live_admin):
+    app, _ = live_admin
+    client = app.test_client()
+    for path in ("/admin/", "/admin/gates/ocr-engine", "/admin/audit", "/admin/analysis/pairs"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/admin/login" in response.headers["Location"]
+
+
+def test_wrong_password_and_rate_limit(live_admin):
+    app, _ = live_admin
+    client = app.test_client()
+    token = csrf_from(client.get("/admin/login").text)
+    statuses = [client.post("/admin/login", data={"username": "viv", "password": "nope", "csrf_token": token},
+                            environ_base={"REMOTE_ADDR": "10.9.9.9"}).status_code for _ in range(6)]
+    assert statuses == [401] * 5 + [429]
+    ok = client.post("/admin/login", data={"username": "viv", "password": PASSWORDS["viv"], "csrf_token": token},
+                     environ_base={"REMOTE_ADDR": "10.9.9.9"})
+    assert ok.status_code == 429  # still blocked for this address and user during the window
+
+
+def test_login_post_without_csrf_is_refused(live_admin):
+    app, _ = live_admin
+    response = app.test_client().post("/admin/login", data={"username": "viv", "password": PASSWORDS["viv"]})
+    assert response.status_code == 403
+
+
+def test_viewer_can_look_but_not_change(live_admin):
+    app, _ = live_admin
+    client = login_client(app, "viv")
+    page = client.get("/admin/gates/ocr-engine")
+    assert page.status_code == 200 and 'id="change-form"' not in page.text and "Kill ocr-engine" not in page.text
+    token = csrf_from(page.text)
+    for path in ("/admin/gates/ocr-engine/preview", "/admin/gates/ocr-engine/apply", "/admin/gates/ocr-engine/kill"):
+        assert client.post(path, data={"csrf_token": token, "version": "2", "stage": "on"}).status_code == 403
+    assert client.get("/admin/users/").status_code == 403
+    assert not get_gate(store_of(app), "ocr-engine").killed
+
+
+def _change(client, **fields):
+    token = csrf_from(client.get("/admin/gates/ocr-engine").text)
+    data = {"csrf_token": token, "version": "2", "stage": "shadow", "percent": "0", "shadow_percent": "100",
+            "aa_percent": "0", **fields}
+    return client.post("/admin/gates/ocr-engine/apply", data=data)
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"percent": "150"}, "percent"),
+    ({"percent": "abc"}, "must be a number"),
+    ({"percent": "0.001"}, "steps of 0.01"),
+    ({"stage": "sideways"}, "unknown stage"),
+    ({"allow_units": "x", "deny_units": "x"}, "both allowed and denied"),
+    ({"version": "x"}, "version"),
+])
+def test_bad_form_input_is_refused_and_nothing_changes(live_admin, fields, message):
+    app, _ = live_admin
+    response = _change(login_client(app, "ops"), **fields)
+    assert response.status_code == 400 and message in response.text
+    assert get_gate(store_of(app), "ocr-engine").version == 2
+
+
+def test_unknown_gate(live_admin):
+    app, _ = live_admin
+    client = login_client(app, "ops")
+    assert client.get("/admin/gates/nope").status_code == 404
+    token = csrf_from(client.get("/admin/").text)
+    assert client.post("/admin/gates/nope/kill", data={"csrf_token": token}).status_code == 404
+
+
+def test_stale_edit_from_a_second_operator_is_a_conflict(live_admin):
+    app, _ = live_admin
+    first, second = login_client(app, "ops"), login_client(app, "ops2")
+    assert _change(first, shadow_percent="50").status_code == 302
+    response = _change(second, shadow_percent="20")
+    assert response.status_code == 409 and "changed by ops" in response.text
+    gate = get_gate(store_of(app), "ocr-engine")
+    assert gate.shadow_bp == 5000 and gate.version == 3
+
+
+def test_guard_refusal_needs_a_written_override(live_admin, tmp_path, monkeypatch):
+    app, _ = live_admin
+    monkeypatch.setenv("OCRGATE_LAB_NOTEBOOK", str(tmp_path / "empty.jsonl"))
+    client = login_client(app, "ops")
+    response = _change(client, stage="rollout", percent="10")
+    assert response.status_code == 409 and "no lab-notebook evaluation" in response.text
+    assert _change(client, stage="rollout", percent="10", override_reason="short").status_code == 400
+    done = _change(client, stage="rollout", percent="10", override_reason="ops lead approved during the incident")
+    assert done.status_code == 302 and get_gate(store_of(app), "ocr-engine").percent == 10
+
+
+def test_users_admin_and_self_protection(live_admin):
+    app, _ = live_admin
+    client = login_client(app, "boss")
+    token = csrf_from(client.get("/admin/users/").text)
+    assert client.post("/admin/users/", data={"csrf_token": token, "username": "new", "password": "short",
+                                              "role": "viewer"}).status_code == 400
+    assert client.post("/admin/users/", data={"csrf_token": token, "username": "new",
+                                              "password": "long enough password", "role": "viewer"}).status_code == 302
+    assert client.post("/admin/users/boss", data={"csrf_token": token, "role": "viewer"}).status_code == 400
+    assert client.post("/admin/users/viv", data={"csrf_token": token, "role": "viewer", "disabled": "1"}).status_code == 302
+    viewer = app.test_client()
+    token = csrf_from(viewer.get("/admin/login").text)
+    assert viewer.post("/admin/login", data={"username": "viv", "password": PASSWORDS["viv"],
+                                             "csrf_token": token}).status_code == 401
+
+
+def test_sessions_expire_when_idle(live_admin):
+    app, _ = live_admin
+    client = login_client(app, "viv")
+    assert client.get("/admin/").status_code == 200
+    with client.session_transaction() as session:
+        session["seen_at"] = time.time() - 31 * 60
+    assert client.get("/admin/").status_code == 302
+
+
+def test_exports(live_admin):
+    app, _ = live_admin
+    client = login_client(app, "viv")
+    as_json = client.get("/admin/analysis/pairs?format=json").get_json()
+    assert len(as_json) == 1 and as_json[0]["control_engine"] == "tesseract"
+    rows = list(csv.DictReader(io.StringIO(client.get("/admin/analysis/pairs?format=csv").text)))
+    assert len(rows) == 1 and rows[0]["served_text"] == "TOTAL 12.90\nCASH 20.00\nCHANGE 7.10"
+    assert client.get("/admin/analysis/pairs?min_cer=abc").status_code == 400
