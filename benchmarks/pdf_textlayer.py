@@ -7,7 +7,7 @@ For each page (the sample scans in samples/ and a few rendered pages) it times:
   - tesseract_pdf_ms: the `tesseract IMG out pdf` program (OCR + its PDF renderer);
   - tesseract_txt_ms: the same program writing text only, so the difference is an estimate of
     what its PDF renderer costs.
-It also reads both PDFs back (pdftotext reading order and -raw, pdfminer) and counts lines
+It also reads both PDFs back (pdftotext reading order and -raw, pdfminer, MuPDF) and counts lines
 whose words and single spaces equal the engine's, and the word-box IoU against the engine's
 boxes. Writes benchmarks/results/pdf_textlayer.json.
 """
@@ -34,7 +34,7 @@ from engines import get_engine  # noqa: E402
 from engines.result import BBox, Page  # noqa: E402
 from imaging import load_pages  # noqa: E402
 from pdf.pipeline import write_image_pdf  # noqa: E402
-from tests.pdf.extractors import pdfminer_text, pdftotext, poppler_pages, text_lines  # noqa: E402
+from tests.pdf.extractors import mupdf_text, pdfminer_text, pdftotext, poppler_pages, text_lines  # noqa: E402
 
 RENDERED_LINES = [
     ["Searchable PDFs keep the scan and add text", "that copies, pastes and searches correctly.",
@@ -80,7 +80,7 @@ def read_back(pdf: Path, page: Page) -> dict:
     words = [word.text for word in page.words]
     result = {}
     for name, text in (("pdftotext", pdftotext(pdf)), ("pdftotext_raw", pdftotext(pdf, "-raw")),
-                       ("pdfminer", pdfminer_text(pdf))):
+                       ("pdfminer", pdfminer_text(pdf)), ("mupdf", mupdf_text(pdf) or "")):
         got_lines, tokens = set(text_lines(text)), Counter(text.split())
         found = sum((Counter(words) & tokens).values())
         result[name] = {"words_found": f"{found}/{len(words)}",

@@ -1,9 +1,12 @@
-"""A tiny TrueType program with two empty glyphs of one width, built byte by byte.
+"""A tiny TrueType program whose glyphs draw nothing, all of one width, built byte by byte.
 
-The hidden text layer needs a font that draws nothing and whose every glyph has the same
-advance, so that `Tz` scales a word to exactly its box. Embedding it (rather than naming a
-font the viewer must substitute) keeps strict viewers quiet. Glyph 0 is `.notdef`, glyph 1
-is the glyph every character is drawn with. Only the tables a PDF `FontFile2` needs, plus
+The hidden text layer needs a font whose every glyph has the same advance, so that `Tz`
+scales a word to exactly its box. Embedding it (rather than naming a font the viewer must
+substitute) keeps strict viewers quiet. Glyph 0 is `.notdef` (empty); glyph 1, which every
+character is drawn with, is a single zero-area contour, a diagonal from the descent at the
+left to the ascent at the right: it has no area to paint, even in a viewer that ignored
+render mode 3, yet its bounding box is the whole glyph cell, and MuPDF's text extraction
+drops characters whose glyph box is empty. Only the tables a PDF `FontFile2` needs, plus
 `cmap`, `name` and `post` so font tools can open it, are written.
 """
 
@@ -20,6 +23,8 @@ ASCENT = 800
 DESCENT = -200
 FONT_NAME = "OcrgateGlyphless"
 NUM_GLYPHS = 2
+#: TrueType simple-glyph point flag: the point is on the curve (coordinates are int16 deltas)
+_ON_CURVE = 0x01
 _HEAD_MAGIC = 0x5F0F3CF5
 #: created/modified date, seconds since 1904-01-01 (fixed so the file is reproducible): 2026-01-01
 _FONT_DATE = 3850070400
@@ -42,16 +47,30 @@ def _hhea() -> bytes:
                        0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, NUM_GLYPHS)
 
 
+def _diagonal_glyph() -> bytes:
+    """One contour of two on-curve points: (0, DESCENT) → (GLYPH_ADVANCE, ASCENT)."""
+    points = [(0, DESCENT), (GLYPH_ADVANCE, ASCENT)]
+    data = struct.pack(">hhhhh", 1, 0, DESCENT, GLYPH_ADVANCE, ASCENT)
+    data += struct.pack(">HH", len(points) - 1, 0)  # end point of the contour, no instructions
+    data += bytes([_ON_CURVE] * len(points))
+    deltas = [(x - px, y - py) for (x, y), (px, py) in zip(points, [(0, 0)] + points[:-1])]
+    data += struct.pack(f">{len(points)}h", *(dx for dx, _ in deltas))
+    data += struct.pack(f">{len(points)}h", *(dy for _, dy in deltas))
+    return data + b"\0" * (-len(data) % 4)
+
+
 def _maxp() -> bytes:
-    return struct.pack(">IH13H", 0x00010000, NUM_GLYPHS, 0, 0, 0, 0, 2, *([0] * 8))
+    # numGlyphs, then maxPoints 2 and maxContours 1 (the diagonal), maxZones 2, the rest 0
+    return struct.pack(">IH13H", 0x00010000, NUM_GLYPHS, 2, 1, 0, 0, 2, *([0] * 8))
 
 
 def _hmtx() -> bytes:
     return struct.pack(">hh", GLYPH_ADVANCE, 0) * NUM_GLYPHS
 
 
-def _loca() -> bytes:
-    return struct.pack(f">{NUM_GLYPHS + 1}H", *([0] * (NUM_GLYPHS + 1)))  # every glyph is empty
+def _loca(glyph_one_length: int) -> bytes:
+    """Short offsets (halved): glyph 0 is empty, glyph 1 fills the `glyf` table."""
+    return struct.pack(">3H", 0, 0, glyph_one_length // 2)
 
 
 def _cmap() -> bytes:
@@ -84,8 +103,9 @@ def _post() -> bytes:
 @functools.lru_cache(maxsize=1)
 def glyphless_font_program() -> bytes:
     """The font file, ready to embed as a PDF `FontFile2` stream."""
-    tables = {b"cmap": _cmap(), b"glyf": b"", b"head": _head(), b"hhea": _hhea(),
-              b"hmtx": _hmtx(), b"loca": _loca(), b"maxp": _maxp(), b"name": _name(),
+    glyph = _diagonal_glyph()
+    tables = {b"cmap": _cmap(), b"glyf": glyph, b"head": _head(), b"hhea": _hhea(),
+              b"hmtx": _hmtx(), b"loca": _loca(len(glyph)), b"maxp": _maxp(), b"name": _name(),
               b"post": _post()}
     count = len(tables)
     power = 1 << (count.bit_length() - 1)

@@ -1,4 +1,4 @@
-"""Read a PDF's text back with two independent tools: poppler (pdftotext) and pdfminer.six.
+"""Read a PDF's text back with independent tools: poppler (pdftotext), pdfminer.six, MuPDF.
 
 Boxes come back in the displayed page's coordinates (after /Rotate), top-left origin, in
 points; `to_pixels` scales them to the upright image the engine read.
@@ -6,6 +6,7 @@ points; `to_pixels` scales them to the upright image the engine read.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,6 +93,14 @@ def _lines(container):
             yield item
         elif hasattr(item, "__iter__"):
             yield from _lines(item)
+
+
+def mupdf_text(path: Path) -> str | None:
+    """MuPDF's text extraction (`mutool draw -F txt`), or None where mupdf-tools is missing."""
+    if shutil.which("mutool") is None:
+        return None
+    return subprocess.run(["mutool", "draw", "-F", "txt", "-o", "-", str(path)], capture_output=True,
+                          text=True, check=True).stdout
 
 
 def qpdf_check(path: Path) -> subprocess.CompletedProcess:

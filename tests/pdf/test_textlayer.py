@@ -1,8 +1,8 @@
 """The hidden text layer, read back by poppler and pdfminer.six on upright and rotated pages.
 
-Apple Preview cannot run here; pdfminer's layout analysis and pdftotext's default (reading
-order) mode rebuild words from glyph positions as Preview does, `pdftotext -raw` reads the
-text stream; all must give the engine's words with single spaces.
+Apple Preview cannot run here; pdfminer's layout analysis, pdftotext's default (reading
+order) mode and MuPDF rebuild words from glyph positions as Preview does, `pdftotext -raw`
+reads the text stream; all must give the engine's words with single spaces.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from pdf.pipeline import make_searchable
 from pdf.textlayer import attach_text_layer
 from imaging import PageImage
 from tests.pdf.conftest import KnownPage, KnownTextEngine
-from tests.pdf.extractors import (pdfminer_pages, pdfminer_text, pdftotext, poppler_pages, qpdf_check,
-                                  text_lines)
+from tests.pdf.extractors import (mupdf_text, pdfminer_pages, pdfminer_text, pdftotext, poppler_pages,
+                                  qpdf_check, text_lines)
 
 MIN_IOU = 0.7
 ROTATIONS = (0, 90, 180, 270)
@@ -41,6 +41,8 @@ def assert_searchable(path: Path, lines: list[str], boxes: list[BBox], upright_w
     assert text_lines(pdftotext(path, "-raw")) == lines, "pdftotext -raw"
     assert [line.split() for line in text_lines(pdftotext(path, "-layout"))] == [line.split() for line in lines]
     assert text_lines(pdfminer_text(path)) == lines, "pdfminer layout analysis"
+    mupdf = mupdf_text(path)
+    assert mupdf is None or text_lines(mupdf) == lines, "MuPDF"
     words = " ".join(lines).split(" ")
     for tool, pages in (("poppler", poppler_pages(path)), ("pdfminer", pdfminer_pages(path))):
         assert [w.text for w in pages[0].words] == words, tool
@@ -113,6 +115,8 @@ def test_any_unicode_text_extracts_exactly(tmp_path):
     assert qpdf_check(path).returncode == 0
     for tool_text in (pdftotext(path), pdftotext(path, "-raw"), pdfminer_text(path)):
         assert " ".join(words) in tool_text
+    mupdf = mupdf_text(path)  # MuPDF spells ligatures out on purpose: ﬁ → fi
+    assert mupdf is None or " ".join(words).replace("ﬁ", "fi") in mupdf
 
 
 def test_touching_and_overlapping_boxes_still_give_one_space(tmp_path):
@@ -120,8 +124,8 @@ def test_touching_and_overlapping_boxes_still_give_one_space(tmp_path):
     line = [("two", BBox(100, 100, 200, 150)), ("words", BBox(200, 100, 330, 150)),
             ("glued", BBox(325, 100, 450, 150))]
     path = write_layer(tmp_path, [line])
-    for text in (pdftotext(path), pdftotext(path, "-raw"), pdfminer_text(path)):
-        assert text_lines(text) == ["two words glued"]
+    for text in (pdftotext(path), pdftotext(path, "-raw"), pdfminer_text(path), mupdf_text(path)):
+        assert text is None or text_lines(text) == ["two words glued"]
 
 
 def test_the_font_program_is_a_valid_truetype_font():
