@@ -20,6 +20,7 @@ from pdf.fonts import GlyphlessFont
 from pdf.images import add_image_page, embed_pixels
 from pdf.intake import crop_box
 from pdf.pipeline import make_searchable
+from pdf.rasterize import render_page
 from pdf.textlayer import attach_text_layer
 from imaging import PageImage
 from tests.pdf.conftest import KnownPage, KnownTextEngine
@@ -162,3 +163,14 @@ def test_hundreds_of_distinct_characters_map_back(tmp_path):
     expected = [" ".join(text for text, _ in line) for line in lines]
     assert text_lines(pdftotext(path, "-raw")) == expected
     assert text_lines(pdfminer_text(path)) == expected
+
+
+def test_the_layer_paints_nothing_even_where_render_mode_3_is_ignored(tmp_path):
+    path = write_layer(tmp_path, [[("two", BBox(100, 100, 200, 150)), ("words", BBox(230, 100, 330, 150))]])
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        for stream in pdf.pages[0].obj.Contents:
+            stream.write(stream.read_bytes().replace(b" 3 Tr", b" 0 Tr"))  # fill the glyphs
+        pdf.save(path)
+    assert text_lines(pdftotext(path)) == ["two words"]
+    raster = render_page(path, 1, dpi=RASTER_DPI // 2)
+    assert raster.pixels.min() == 255
