@@ -139,7 +139,8 @@ def main() -> None:
               "tesseract_pdf_ms_per_page_median": round(statistics.median(r["tesseract_pdf_ms"] for r in rows), 1),
               "tesseract_pdf_renderer_ms_estimate_median": round(statistics.median(
                   r["tesseract_pdf_ms"] - r["tesseract_txt_ms"] for r in rows), 1),
-              "repeat": args.repeat, "tesseract_repeat": args.tesseract_repeat, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+              "repeat": args.repeat, "tesseract_repeat": args.tesseract_repeat,
+              "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
               "note": ("2 shared cores with other jobs running. pdftotext's reading order joins words "
                        "hyphenated at line ends (dehyphenation): such pairs count as not found.")}
     out = ROOT / "benchmarks" / "results" / "pdf_textlayer.json"

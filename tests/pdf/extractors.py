@@ -76,8 +76,8 @@ def pdfminer_pages(path: Path) -> list[ExtractedPage]:
             for item in list(line) + [None]:
                 if item is None or isinstance(item, LTAnno) or item.get_text().isspace():
                     if chars:
-                        x0 = min(c.x0 for c in chars); x1 = max(c.x1 for c in chars)
-                        y0 = min(c.y0 for c in chars); y1 = max(c.y1 for c in chars)
+                        x0, x1 = min(c.x0 for c in chars), max(c.x1 for c in chars)
+                        y0, y1 = min(c.y0 for c in chars), max(c.y1 for c in chars)
                         words.append(ExtractedWord("".join(c.get_text() for c in chars),
                                                    (x0, layout.height - y1, x1, layout.height - y0)))
                     chars = []
