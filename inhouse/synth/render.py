@@ -28,6 +28,8 @@ class RenderConfig:
     pad_px: int = 3
     pad_jitter: tuple[int, int] = (-2, 5)
     neighbour_prob: float = 0.12  # strokes of the lines above/below entering the crop
+    side_context_prob: float = 0.15  # neighbouring words close enough for loose boxes to cut into
+    side_gap_em: tuple[float, float] = (0.12, 0.45)
     ink_range: tuple[int, int] = (0, 90)
     paper_range: tuple[int, int] = (170, 255)
     inverted_prob: float = 0.03  # white text on a dark band
@@ -87,6 +89,8 @@ def render_word(text: str, font_info: FontInfo, rng: np.random.Generator,
         y1 = uy + 1
     if rng.random() < cfg.neighbour_prob:
         arr = _add_neighbour_strokes(arr, rng, (x0, y0, x1, y1), size, ink)
+    if rng.random() < cfg.side_context_prob and tracking == 0:
+        arr = _add_side_context(arr, rng, font, (x0, x1), size, ink, stroke, cfg.side_gap_em)
 
     pad = lambda: max(0, cfg.pad_px + int(rng.integers(cfg.pad_jitter[0], cfg.pad_jitter[1] + 1)))
     scale = size / 32.0
@@ -120,3 +124,19 @@ def _add_neighbour_strokes(arr: np.ndarray, rng: np.random.Generator, box: tuple
             cx = int(rng.integers(x0, max(x0 + 1, x1)))
             cv2.rectangle(arr, (cx, y - 2), (cx + int(rng.integers(1, 4)), y + 2), ink, -1)
     return arr
+
+
+def _add_side_context(arr: np.ndarray, rng: np.random.Generator, font, span: tuple[int, int], size: int,
+                      ink: int, stroke: int, gap_em: tuple[float, float]) -> np.ndarray:
+    """Glyphs of the previous/next word on the same baseline, a small gap away from the word."""
+    img = Image.fromarray(arr)
+    draw = ImageDraw.Draw(img)
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    for side in ("left", "right"):
+        if rng.random() < 0.5:
+            continue
+        context = "".join(rng.choice(list(letters), int(rng.integers(1, 4))))
+        gap = float(rng.uniform(*gap_em)) * size
+        x = span[0] - gap - font.getlength(context) if side == "left" else span[1] + gap
+        draw.text((x, size), context, font=font, fill=ink, stroke_width=stroke, stroke_fill=ink)
+    return np.asarray(img)
