@@ -38,6 +38,7 @@ ocrgate is serving on http://127.0.0.1:$port   (database: $OCRGATE_DATABASE_URL)
   OCR a page:  curl -H "Authorization: Bearer $token" -F image=@samples/docbank_dedf40c145a6.jpg -F unit=me -F category=screenshots http://127.0.0.1:$port/v1/ocr
   pairs:       curl -H "Authorization: Bearer $token" "http://127.0.0.1:$port/v1/pairs?limit=5"
   health:      http://127.0.0.1:$port/healthz
+  admin:       http://127.0.0.1:$port/admin/   (first admin: .venv/bin/ocrgate users create NAME --role admin)
 Press Ctrl-C to stop.
 MSG
 wait "$server"
