@@ -2,7 +2,8 @@
 
 A JPEG in a plain orientation is embedded as its original bytes (no re-encoding, no
 generation loss) and its EXIF orientation becomes the page's `/Rotate`; anything else is
-embedded losslessly (Flate) from the decoded, already upright pixels.
+embedded losslessly (Flate) from the decoded, already upright pixels, bilevel images at one
+bit per pixel.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import io
 import zlib
 from dataclasses import dataclass
 
+import numpy as np
 import pikepdf
 from pikepdf import Dictionary, Name
 from PIL import Image
@@ -25,6 +27,11 @@ _EXIF_ORIENTATION = 0x0112
 _TURN_BY_ORIENTATION = {1: 0, 3: 180, 6: 90, 8: 270}
 #: the image's name in its page's resources
 IMAGE_RESOURCE = "Im0"
+#: Pillow's mode for 1-bit images (fax and most office scanners): embedded at 1 bit per pixel
+BILEVEL_MODE = "1"
+BILEVEL_THRESHOLD = 127
+#: zlib level for embedded pixels: close to the smallest output at a fraction of level 9's time
+FLATE_LEVEL = 6
 _JPEG_MAGIC = b"\xff\xd8\xff"
 _JPEG_COLOR_SPACES = {"L": Name.DeviceGray, "RGB": Name.DeviceRGB}
 
@@ -56,11 +63,15 @@ def embed_jpeg(pdf: pikepdf.Pdf, data: bytes) -> EmbeddedImage | None:
 
 
 def embed_pixels(pdf: pikepdf.Pdf, page: PageImage) -> EmbeddedImage:
-    """Embed decoded 8-bit gray or RGB pixels losslessly."""
+    """Embed decoded pixels losslessly: 1 bit per pixel if the source was bilevel, else 8."""
+    if page.metadata.get("mode") == BILEVEL_MODE and page.pixels.ndim == 2:
+        data, bits = np.packbits(page.pixels > BILEVEL_THRESHOLD, axis=1).tobytes(), 1  # 1 = white
+    else:
+        data, bits = page.pixels.tobytes(), 8
     space = Name.DeviceGray if page.pixels.ndim == 2 else Name.DeviceRGB
-    stream = pdf.make_stream(zlib.compress(page.pixels.tobytes(), 6), Dictionary(
+    stream = pdf.make_stream(zlib.compress(data, FLATE_LEVEL), Dictionary(
         Type=Name.XObject, Subtype=Name.Image, Width=page.width, Height=page.height,
-        ColorSpace=space, BitsPerComponent=8, Filter=Name.FlateDecode))
+        ColorSpace=space, BitsPerComponent=bits, Filter=Name.FlateDecode))
     return EmbeddedImage(stream, page.width, page.height, 0)
 
 

@@ -221,3 +221,15 @@ def test_rasteriser_missing_or_too_slow(tmp_path, sample_page, monkeypatch):
     monkeypatch.setattr(rasterize, "PDFTOPPM", "pdftoppm")
     with pytest.raises(PdfInputError, match="took over"):
         rasterize.render_page(source, 1, timeout=0.0001)
+
+
+def test_bilevel_images_stay_one_bit_and_pixel_exact(tmp_path, sample_page):
+    source = tmp_path / "fax.tif"
+    sample_page.image.point(lambda v: 255 if v > 127 else 0).convert("1").save(source, dpi=(DPI, DPI))
+    out = tmp_path / "out.pdf"
+    make_searchable(source, out, KnownTextEngine(sample_page))
+    with pikepdf.open(out) as pdf:
+        (image,) = pdf.pages[0].get_images().values()
+        assert image.BitsPerComponent == 1
+        decoded = pikepdf.PdfImage(image).as_pil_image().convert("L")
+    assert decoded.tobytes() == Image.open(source).convert("L").tobytes()
