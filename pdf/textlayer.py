@@ -12,11 +12,12 @@ space, and readers that rebuild words from positions see a gap of at least
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 import pikepdf
 
-from engines.result import BBox, Line, Page
+from engines.result import BBox, Line, Page, Word
 from pdf.fonts import DESCENT_EM, GLYPH_WIDTH_EM, GlyphlessFont
 from pdf.geometry import Affine, normalize_rotation, unit, upright_to_user
 
@@ -51,9 +52,10 @@ class _PlacedWord:
     space_after: float | None
 
 
-def _place_line(line: Line) -> list[_PlacedWord]:
+def _place_line(line: Line, page: Page) -> list[_PlacedWord]:
     """The words of one line in reading order, with the spaces that separate them."""
-    words = [w for w in line.words if w.text.strip()]
+    words = [Word(_clean(w.text), _on_page(w.bbox, page), w.confidence) for w in line.words]
+    words = [w for w in words if w.text]
     if not words:
         return []
     line_box = _sane(BBox.union([w.bbox for w in words]))
@@ -72,9 +74,24 @@ def _place_line(line: Line) -> list[_PlacedWord]:
                 space = max(min_gap, following.x0 - right)
             else:  # the next word is not to the right (right-to-left text, odd order)
                 space = min_gap
-        placed.append(_PlacedWord(word.text.strip(), box.x0, baseline, right - box.x0,
+        placed.append(_PlacedWord(word.text, box.x0, baseline, right - box.x0,
                                   line_box.height, space))
     return placed
+
+
+def _clean(text: str) -> str:
+    """A word's text without control characters, any inner whitespace as single spaces."""
+    visible = "".join(char for char in text if unicodedata.category(char) != "Cc" or char.isspace())
+    return " ".join(visible.split())
+
+
+def _on_page(box: BBox, page: Page) -> BBox:
+    """`box` clipped to the page, so an engine's stray box cannot put text off the page."""
+    def clip(value: int, top: int) -> int:
+        return min(max(value, 0), top)
+
+    return BBox(clip(box.x0, page.width), clip(box.y0, page.height), clip(box.x1, page.width),
+                clip(box.y1, page.height))
 
 
 def _sane(box: BBox) -> BBox:
@@ -91,7 +108,7 @@ def page_text_layer(page: Page, to_user: Affine, font: GlyphlessFont, font_resou
     parts: list[str] = ["q"]
     space = font.encode(SPACE).hex()
     for line in page.lines:
-        placed = _place_line(line)
+        placed = _place_line(line, page)
         if not placed:
             continue
         parts.append(f"BT {INVISIBLE} Tr")

@@ -174,3 +174,14 @@ def test_the_layer_paints_nothing_even_where_render_mode_3_is_ignored(tmp_path):
     assert text_lines(pdftotext(path)) == ["two words"]
     raster = render_page(path, 1, dpi=RASTER_DPI // 2)
     assert raster.pixels.min() == 255
+
+
+def test_stray_boxes_and_control_characters_from_an_engine_are_tamed(tmp_path):
+    line = [("left\x00", BBox(-80, 100, 90, 150)), ("mid\tdle", BBox(120, 100, 300, 150)),
+            ("off", BBox(330, 100, 1500, 150)), ("\x07", BBox(10, 10, 20, 20))]
+    path = write_layer(tmp_path, [line])
+    assert qpdf_check(path).returncode == 0
+    for text in (pdftotext(path), pdftotext(path, "-raw"), pdfminer_text(path)):
+        assert text_lines(text) == ["left mid dle off"]
+    (page,) = poppler_pages(path)
+    assert all(0 <= word.box[0] and word.box[2] <= page.width + 0.01 for word in page.words)
