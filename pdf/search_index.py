@@ -31,6 +31,7 @@ from ocrgate.errors import OcrInputError
 #: the FTS5 tokenizer: Unicode word characters, case and diacritics folded
 TOKENIZER = "unicode61 remove_diacritics 2"
 DEFAULT_LIMIT = 20
+MAX_LIMIT = 1000
 #: words of context on each side of a hit in the snippet
 SNIPPET_WORDS = 12
 _WORD = re.compile(r"\w+\*?")
@@ -65,9 +66,12 @@ _CREATE_FTS = text(f"CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(bo
 _INSERT_FTS = text("INSERT INTO search_fts (rowid, body) VALUES (:rowid, :body)")
 _DELETE_FTS = text("DELETE FROM search_fts WHERE rowid = :rowid")
 _MATCH = text(f"""
-    SELECT search_fts.rowid AS page_id, bm25(search_fts) AS score,
+    SELECT p.id AS page_id, d.document, p.page, p.width, p.height, bm25(search_fts) AS score,
            snippet(search_fts, 0, '[', ']', '…', {SNIPPET_WORDS}) AS snippet
-    FROM search_fts WHERE search_fts MATCH :query ORDER BY score LIMIT :limit""")
+    FROM search_fts
+    JOIN search_pages AS p ON p.id = search_fts.rowid
+    JOIN search_documents AS d ON d.id = p.document_id
+    WHERE search_fts MATCH :query ORDER BY score LIMIT :limit""")
 
 
 @dataclass(frozen=True)
@@ -149,20 +153,16 @@ class SearchIndex:
 
     def search(self, query: str, limit: int = DEFAULT_LIMIT) -> list[SearchHit]:
         """Pages holding every word of `query`, best first, with the matching words' boxes."""
+        if not 1 <= limit <= MAX_LIMIT:
+            raise OcrInputError(f"the search limit must be from 1 to {MAX_LIMIT}, got {limit}")
         terms = query_terms(query)
         if not terms:
             raise OcrInputError(f"the search query {query!r} has no words")
         match = " ".join(_quoted(term) for term in terms)
         with self.engine.connect() as connection:
             found = connection.execute(_MATCH, {"query": match, "limit": limit}).all()
-            hits = []
-            for row in found:
-                page = connection.execute(
-                    select(documents.c.document, pages.c.page, pages.c.width, pages.c.height)
-                    .join(pages, pages.c.document_id == documents.c.id).where(pages.c.id == row.page_id)).one()
-                hits.append(SearchHit(page.document, page.page, page.width, page.height, float(row.score),
-                                      row.snippet, _matching_words(connection, row.page_id, terms)))
-        return hits
+            return [SearchHit(row.document, row.page, row.width, row.height, float(row.score), row.snippet,
+                              _matching_words(connection, row.page_id, terms)) for row in found]
 
     @staticmethod
     def _remove(connection: Connection, document: str) -> None:

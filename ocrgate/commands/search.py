@@ -23,7 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from pdf.search_index import SearchIndex, default_index_path  # SQLAlchemy loads only when used
 
-    limit = {"limit": args.limit} if args.limit else {}
+    limit = {} if args.limit is None else {"limit": args.limit}
     hits = SearchIndex(args.index or default_index_path()).search(args.query, **limit)
     if args.json:
         json.dump([asdict(hit) for hit in hits], sys.stdout, ensure_ascii=False, indent=1)

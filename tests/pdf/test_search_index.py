@@ -50,9 +50,11 @@ def test_fts_syntax_in_user_input_is_never_an_error(index, query):
     index.search(query)  # operators are plain words: no exception
 
 
-def test_an_empty_query_is_refused(index):
+def test_an_empty_query_or_a_silly_limit_is_refused(index):
     with pytest.raises(OcrInputError, match="no words"):
         index.search("  ** ")
+    with pytest.raises(OcrInputError, match="limit"):
+        index.search("quick", limit=0)
 
 
 def test_indexing_a_document_again_replaces_it(index):
