@@ -102,9 +102,15 @@ def _check(pdf: pikepdf.Pdf, path: Path, limits: PdfLimits) -> None:
 
 
 def crop_box(page: pikepdf.Page) -> tuple[float, float, float, float]:
-    """The page's visible area in user space (CropBox, else MediaBox), normalised x0<x1, y0<y1."""
+    """The page's visible area in user space: its CropBox clipped to its MediaBox (as viewers
+    and pdftoppm show it), normalised so x0 < x1 and y0 < y1."""
+    crop, media = _box(page.cropbox), _box(page.mediabox)
+    return (max(crop[0], media[0]), max(crop[1], media[1]), min(crop[2], media[2]), min(crop[3], media[3]))
+
+
+def _box(values: pikepdf.Array) -> tuple[float, float, float, float]:
     try:
-        a, b, c, d = (float(v) for v in page.cropbox)
+        a, b, c, d = (float(v) for v in values)
     except (ValueError, TypeError, pikepdf.PdfError) as exc:
         raise PdfInputError(f"malformed PDF: a page box is not four numbers ({exc})") from exc
     return min(a, c), min(b, d), max(a, c), max(b, d)

@@ -76,12 +76,18 @@ def test_every_page_of_a_multipage_tiff_and_pdf(tmp_path):
         assert [text_lines(t) for t in pdftotext(out).split("\f")[:2]] == [p.line_texts for p in pages]
 
 
-def test_crop_box_offsets_are_honoured(tmp_path, sample_page):
+@pytest.mark.parametrize("media_margin,crop_margin", [((50, 40, 10, 5), (0, 0, 0, 0)),
+                                                    ((0, 0, 0, 0), (30, 20, 25, 15))])
+def test_crop_box_offsets_are_honoured(tmp_path, sample_page, media_margin, crop_margin):
+    # a MediaBox larger than the image, with a CropBox on the image; or a CropBox sticking out
+    # of the MediaBox, which viewers clip to it
     source = image_pdf(tmp_path / "in.pdf", [sample_page.image])
     with pikepdf.open(source, allow_overwriting_input=True) as pdf:
         x0, y0, x1, y1 = (float(v) for v in pdf.pages[0].mediabox)
-        pdf.pages[0].obj.MediaBox = [x0 - 50, y0 - 40, x1 + 10, y1 + 5]
-        pdf.pages[0].obj.CropBox = [x0, y0, x1, y1]
+        left, bottom, right, top = media_margin
+        pdf.pages[0].obj.MediaBox = [x0 - left, y0 - bottom, x1 + right, y1 + top]
+        left, bottom, right, top = crop_margin
+        pdf.pages[0].obj.CropBox = [x0 - left, y0 - bottom, x1 + right, y1 + top]
         pdf.save(source)
     out = tmp_path / "out.pdf"
     make_searchable(source, out, KnownTextEngine(sample_page), dpi=DPI)
