@@ -1,0 +1,117 @@
+"""The in-house engine behind `OcrEngine`: orientation → MSER Word Detector → Word Deep Net
+(CNN + BiLSTM + CTC) → Wordinator → confidence buckets with the lexicon.
+
+Models load once per process (the registry keeps one instance); reading is thread-safe (the
+recognizer serialises its forward passes and uses all cores itself).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+
+from engines.base import OcrEngine
+from engines.options import RecognizeOptions
+from engines.result import BBox, Block, Line, Page, Word
+from imaging import PageImage
+from inhouse.detector import DetectorConfig, detect_words
+from inhouse.detector.detect import crop
+from inhouse.orientation import predict as predict_orientation
+from inhouse.orientation import rotate
+from inhouse.postprocess.buckets import ReadWord, Thresholds, postprocess
+from inhouse.postprocess.lexicon import Lexicon
+from inhouse.wordinator import rejoin, split_words
+from ocrgate.errors import EngineUnavailableError, OcrInputError
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter is not our users' business
+
+#: a line whose top is this many line heights below the previous one starts a new block
+BLOCK_GAP = 1.8
+ENGINE_ARGS = ("orientation", "postprocess")
+
+
+@functools.lru_cache(maxsize=1)
+def _weights_digest(path: str) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()[:12]
+
+
+class InhouseEngine(OcrEngine):
+    name = "inhouse"
+    batch_parallelism = 1  # TensorFlow already spreads one batch over every core
+
+    def __init__(self, model_dir=None, detector: DetectorConfig | None = None):
+        super().__init__()
+        try:
+            from inhouse.recognizer.predictor import WeightsMissingError, WordRecognizer
+        except ImportError as exc:
+            raise EngineUnavailableError(f"the in-house engine needs TensorFlow: pip install 'ocrgate[inhouse]' ({exc})") from exc
+        try:
+            self.recognizer = WordRecognizer.load(model_dir)
+        except WeightsMissingError as exc:
+            raise EngineUnavailableError(str(exc)) from exc
+        from inhouse.recognizer.predictor import DEFAULT_MODEL_DIR, WEIGHTS_FILE
+        self.model_dir = model_dir or DEFAULT_MODEL_DIR
+        self.weights = str(self.model_dir / WEIGHTS_FILE)
+        self.detector = detector or DetectorConfig()
+        self.thresholds = Thresholds.load()
+        self.lexicon = Lexicon.english()
+
+    @property
+    def version(self) -> str:
+        detector = hashlib.sha256(json.dumps(self.detector.as_dict(), sort_keys=True).encode()).hexdigest()[:8]
+        return f"wdn-{_weights_digest(self.weights)}+det-{detector}"
+
+    # --- reading ---------------------------------------------------------------------
+    def _read_page(self, page: PageImage, options: RecognizeOptions) -> Page:
+        unknown = set(options.engine_args) - set(ENGINE_ARGS)
+        if unknown:
+            raise OcrInputError(f"unknown inhouse options: {', '.join(sorted(unknown))} (known: {', '.join(ENGINE_ARGS)})")
+        gray = page.gray()
+        if options.mode == "word":
+            text, confidence = self.recognizer.recognize(gray)
+            whole = ReadWord(text, confidence, BBox(0, 0, page.width, page.height), 0)
+            return self._page(split_words(whole), page.width, page.height, 0, page, [])
+        rotation = 0
+        if options.mode == "page" and options.engine_args.get("orientation", "auto") != "off":
+            rotation = predict_orientation(gray, self.recognizer.recognize_batch, self.detector).rotation
+        upright = rotate(gray, rotation)
+        detection = detect_words(upright, self.detector)
+        if options.mode == "line" and not detection.words:
+            text, confidence = self.recognizer.recognize(gray)
+            words = split_words(ReadWord(text, confidence, BBox(0, 0, page.width, page.height), 0))
+            return self._page(words, page.width, page.height, 0, page, [])
+        crops = [crop(upright, w.bbox, self.detector.crop_padding) for w in detection.words]
+        readings = self.recognizer.recognize_batch(crops)
+        words = [piece for word in rejoin(detection.words, readings) for piece in split_words(word)]
+        if options.engine_args.get("postprocess", "on") != "off":
+            words = postprocess(words, self.lexicon, self.thresholds, detection.text_height)
+        if options.mode == "line":
+            words = [ReadWord(w.text, w.confidence, w.bbox, 0, w.char_boxes) for w in words]
+        height, width = upright.shape
+        return self._page(words, width, height, rotation, page, [detection.text_height])
+
+    @staticmethod
+    def _page(words: list[ReadWord], width: int, height: int, rotation: int, source: PageImage,
+              text_height: list[float]) -> Page:
+        lines: dict[int, list[ReadWord]] = {}
+        for word in words:
+            if word.text:
+                lines.setdefault(word.line, []).append(word)
+        built = [Line([Word(w.text, w.bbox, max(0.0, min(1.0, w.confidence))) for w in sorted(ws, key=lambda w: w.bbox.x0)])
+                 for _, ws in sorted(lines.items())]
+        built.sort(key=lambda line: (line.bbox.y0, line.bbox.x0))
+        blocks: list[list[Line]] = []
+        for line in built:
+            if blocks:
+                last = blocks[-1][-1]
+                gap = line.bbox.y0 - last.bbox.y1
+                overlaps = min(line.bbox.x1, last.bbox.x1) > max(line.bbox.x0, last.bbox.x0)
+                if overlaps and gap <= BLOCK_GAP * max(1, last.bbox.height):
+                    blocks[-1].append(line)
+                    continue
+            blocks.append([line])
+        return Page(width=width, height=height, blocks=[Block(b) for b in blocks], rotation=rotation,
+                    source_width=source.width, source_height=source.height, dpi=source.dpi)

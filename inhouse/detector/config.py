@@ -1,0 +1,43 @@
+"""Every tunable number of the Word Detector, in one place (see docs/inhouse-detector.md)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class DetectorConfig:
+    # --- working scale: pages are resized so that text is about this tall (pixels) ---
+    target_text_height: float = 22.0
+    probe_max_side: int = 1200          # quick first pass that estimates the text height
+    min_scale: float = 0.4
+    max_scale: float = 3.0
+    # --- MSER (OpenCV): dark-on-light and light-on-dark regions in one pass over the gray page ---
+    mser_delta: int = 4
+    mser_min_area: int = 10
+    mser_max_area_fraction: float = 0.005
+    mser_max_variation: float = 0.8
+    # --- which regions look like (parts of) characters, relative to the working text height ---
+    min_height_ratio: float = 0.12
+    max_height_ratio: float = 3.5
+    max_aspect: float = 12.0            # width / height of one region
+    min_fill: float = 0.08              # region pixels / box area
+    max_fill: float = 0.95              # solid blocks (bars, photos) are not text
+    # --- components of the union of text-like regions ---
+    min_component_height_ratio: float = 0.12   # punctuation: joins lines, never starts one
+    max_component_height_ratio: float = 4.0
+    max_rule_aspect: float = 25.0       # thinner and longer than this: a ruling line
+    # --- stringing components into lines and words ---
+    line_overlap: float = 0.5           # vertical overlap / smaller height to join a line
+    line_max_gap_ratio: float = 2.5     # horizontal gap / height beyond which a line breaks
+    small_component_ratio: float = 0.45  # components shorter than this × line height (dots, commas)
+    word_gap_min_ratio: float = 0.32    # gaps below this × line height never split words
+    word_gap_max_ratio: float = 0.9     # gaps above this × line height always split words
+    word_gap_default_ratio: float = 0.5
+    min_word_height_ratio: float = 0.5  # a "word" with no component this tall (× text height) is a rule or dashes
+    # --- crops for the recognizer ---
+    crop_padding: int = 3               # like the benchmark word crops
+    max_crop_aspect: float = 18.0       # longer detections are chopped, and re-joined afterwards
+
+    def as_dict(self) -> dict:
+        return asdict(self)

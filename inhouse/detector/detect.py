@@ -1,0 +1,95 @@
+"""The detector end to end: page → working scale → components → lines → words → crops."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from engines.result import BBox
+from inhouse.detector.config import DetectorConfig
+from inhouse.detector.grouping import group_lines, split_words
+from inhouse.detector.regions import character_components, working_scale
+
+
+@dataclass
+class WordBox:
+    """One detection: a word (or part of an over-long one) with its character boxes.
+
+    Boxes are in the coordinates of the page that was passed in. `chop_group`/`chop_part` say
+    which pieces of a chopped detection belong together, so their readings can be re-joined.
+    """
+
+    bbox: BBox
+    line: int
+    char_boxes: list[BBox]
+    chop_group: int
+    chop_part: int = 0
+
+
+@dataclass
+class Detection:
+    words: list[WordBox] = field(default_factory=list)
+    line_count: int = 0
+    scale: float = 1.0
+    text_height: float = 0.0  # in page pixels
+
+
+def _union(boxes: np.ndarray) -> tuple[int, int, int, int]:
+    return int(boxes[:, 0].min()), int(boxes[:, 1].min()), int(boxes[:, 2].max()), int(boxes[:, 3].max())
+
+
+def _to_page(box, scale: float, width: int, height: int) -> BBox:
+    x0, y0, x1, y1 = box
+    return BBox(max(0, int(np.floor(x0 / scale))), max(0, int(np.floor(y0 / scale))),
+                min(width, int(np.ceil(x1 / scale))), min(height, int(np.ceil(y1 / scale))))
+
+
+def _chop(members: np.ndarray, config: DetectorConfig) -> list[np.ndarray]:
+    """Split an over-long word at its widest inner gaps so each piece fits the recognizer."""
+    x0, y0, x1, y1 = _union(members)
+    height = max(1, y1 - y0)
+    pieces_needed = int(np.ceil((x1 - x0) / (config.max_crop_aspect * height)))
+    if pieces_needed <= 1 or len(members) < 2:
+        return [members]
+    gaps = members[1:, 0] - np.maximum.accumulate(members[:-1, 2])
+    cuts = sorted(np.argsort(-gaps)[: pieces_needed - 1] + 1)
+    return [part for part in np.split(members, cuts) if len(part)]
+
+
+def detect_words(gray: np.ndarray, config: DetectorConfig | None = None) -> Detection:
+    """Find words on an upright grayscale page."""
+    config = config or DetectorConfig()
+    height, width = gray.shape
+    scale = working_scale(gray, config)
+    work = cv2.resize(gray, None, fx=scale, fy=scale,
+                      interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC) if scale != 1 else gray
+    boxes = character_components(work, config)
+    detection = Detection(scale=scale)
+    if not len(boxes):
+        return detection
+    heights = boxes[:, 3] - boxes[:, 1]
+    tall = heights[heights >= config.small_component_ratio * config.target_text_height]
+    text_height = float(np.median(tall)) if len(tall) else config.target_text_height
+    lines = group_lines(boxes, config, text_height)
+    group = 0
+    for line_number, line in enumerate(lines):
+        for word in split_words(boxes, line, config):
+            members = boxes[sorted(word, key=lambda i: boxes[i][0])]
+            if (members[:, 3] - members[:, 1]).max() < config.min_word_height_ratio * text_height:
+                continue
+            for part, piece in enumerate(_chop(members, config)):
+                detection.words.append(WordBox(
+                    bbox=_to_page(_union(piece), scale, width, height), line=line_number,
+                    char_boxes=[_to_page(b, scale, width, height) for b in piece], chop_group=group, chop_part=part))
+            group += 1
+    detection.line_count = len(lines)
+    detection.text_height = text_height / scale
+    return detection
+
+
+def crop(gray: np.ndarray, box: BBox, padding: int) -> np.ndarray:
+    """The word's pixels with `padding` pixels around it (clipped to the page)."""
+    h, w = gray.shape
+    return gray[max(0, box.y0 - padding):min(h, box.y1 + padding), max(0, box.x0 - padding):min(w, box.x1 + padding)]

@@ -1,0 +1,65 @@
+"""MSER regions → a mask of text-like pixels → character-level components (boxes).
+
+OpenCV's MSER finds both dark-on-light and light-on-dark extremal regions of the gray page in
+one pass. Regions that do not look like characters (too small, too big, too long, too empty or
+too solid) are dropped; the rest are unioned into a mask, so nested regions (a letter and its
+hole, a stroke and its letter) collapse into one component.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from inhouse.detector.config import DetectorConfig
+
+
+def mser_boxes(gray: np.ndarray, config: DetectorConfig) -> tuple[list[np.ndarray], np.ndarray]:
+    mser = cv2.MSER_create(delta=config.mser_delta, min_area=config.mser_min_area,
+                           max_area=max(config.mser_min_area + 1, int(gray.size * config.mser_max_area_fraction)),
+                           max_variation=config.mser_max_variation)
+    regions, boxes = mser.detectRegions(gray)
+    return list(regions), np.asarray(boxes, dtype=np.int64).reshape(-1, 4)
+
+
+def text_height(boxes: np.ndarray, floor: float = 4.0) -> float:
+    """The typical character height among region boxes (x, y, w, h), robust to noise and blobs."""
+    if len(boxes) == 0:
+        return 0.0
+    heights = boxes[:, 3].astype(float)
+    plausible = heights[(heights >= floor) & (boxes[:, 2] <= boxes[:, 3] * 3)]
+    return float(np.median(plausible)) if len(plausible) else float(np.median(heights))
+
+
+def working_scale(gray: np.ndarray, config: DetectorConfig) -> float:
+    """The resize factor that makes text about `target_text_height` pixels tall."""
+    probe = min(1.0, config.probe_max_side / max(gray.shape))
+    small = cv2.resize(gray, None, fx=probe, fy=probe, interpolation=cv2.INTER_AREA) if probe < 1 else gray
+    height = text_height(mser_boxes(small, config)[1]) / probe
+    if height <= 0:
+        return 1.0
+    return float(np.clip(config.target_text_height / height, config.min_scale, config.max_scale))
+
+
+def character_components(gray: np.ndarray, config: DetectorConfig) -> np.ndarray:
+    """Boxes [x0, y0, x1, y1] (exclusive ends) of character-like components of `gray`."""
+    regions, boxes = mser_boxes(gray, config)
+    if not len(boxes):
+        return np.zeros((0, 4), dtype=np.int64)
+    h = config.target_text_height
+    widths, heights = boxes[:, 2], boxes[:, 3]
+    areas = np.array([len(r) for r in regions], dtype=np.float64)
+    fill = areas / np.maximum(widths * heights, 1)
+    keep = ((heights >= h * config.min_height_ratio) & (heights <= h * config.max_height_ratio)
+            & (widths <= heights * config.max_aspect) & (fill >= config.min_fill) & (fill <= config.max_fill))
+    mask = np.zeros(gray.shape, dtype=np.uint8)
+    kept = [regions[i] for i in np.flatnonzero(keep)]
+    if kept:
+        points = np.concatenate(kept)
+        mask[points[:, 1], points[:, 0]] = 255
+    count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    stats = stats[1:count]
+    x, y, w, hh = stats[:, 0], stats[:, 1], stats[:, 2], stats[:, 3]
+    good = ((hh >= h * config.min_component_height_ratio) & (hh <= h * config.max_component_height_ratio)
+            & (w <= hh * config.max_rule_aspect) & (hh <= w * config.max_rule_aspect))
+    return np.stack([x, y, x + w, y + hh], axis=1)[good].astype(np.int64)

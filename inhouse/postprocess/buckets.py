@@ -1,0 +1,87 @@
+"""Three confidence buckets: keep confident readings, drop hopeless ones (noise the detector
+found), and check the middle band against the lexicon, combining words the detector split
+("wo rld" → "world") and splitting words it joined ("helloworld" → "hello world")."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from engines.result import BBox
+from inhouse.postprocess.lexicon import Lexicon
+
+THRESHOLDS_FILE = Path(__file__).resolve().parents[1] / "models" / "postprocess.json"
+MIN_SPLIT_PART = 2  # characters; single letters other than "a"/"I" are too easy to fake
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    low: float = 0.05    # below: dropped as noise
+    high: float = 0.80   # at or above: kept as read
+    max_join_gap: float = 0.6  # × text height: only words this close may be combined
+    source: str = "defaults (not tuned)"
+
+    @classmethod
+    def load(cls, path: Path = THRESHOLDS_FILE) -> "Thresholds":
+        if not path.exists():
+            return cls()
+        data = json.loads(path.read_text())
+        return cls(**{k: data[k] for k in ("low", "high", "max_join_gap", "source") if k in data})
+
+
+@dataclass
+class ReadWord:
+    text: str
+    confidence: float
+    bbox: BBox
+    line: int
+    char_boxes: list[BBox] = field(default_factory=list)
+
+
+def _join(a: ReadWord, b: ReadWord) -> ReadWord:
+    return ReadWord(a.text + b.text, min(a.confidence, b.confidence), BBox.union([a.bbox, b.bbox]), a.line,
+                    a.char_boxes + b.char_boxes)
+
+
+def _split(word: ReadWord, lexicon: Lexicon) -> list[ReadWord] | None:
+    """The most frequent split of `word` into two lexicon words, boxes in proportion."""
+    text, best, best_score = word.text, None, 0.0
+    for k in range(1, len(text)):
+        left, right = text[:k], text[k:]
+        if min(len(left), len(right)) < MIN_SPLIT_PART and not ({left, right} & {"a", "A", "I"}):
+            continue
+        score = lexicon.frequency(left) * lexicon.frequency(right)
+        if score > best_score:
+            best, best_score = k, score
+    if best is None:
+        return None
+    box, n = word.bbox, len(text)
+    cut = box.x0 + round(box.width * best / n)
+    return [replace(word, text=text[:best], bbox=BBox(box.x0, box.y0, cut, box.y1), char_boxes=[]),
+            replace(word, text=text[best:], bbox=BBox(cut, box.y0, box.x1, box.y1), char_boxes=[])]
+
+
+def postprocess(words: list[ReadWord], lexicon: Lexicon, thresholds: Thresholds, text_height: float
+                ) -> list[ReadWord]:
+    """Apply the buckets to words in reading order (line, then x)."""
+    kept: list[ReadWord] = []
+    ordered = sorted((w for w in words if w.text.strip()), key=lambda w: (w.line, w.bbox.x0))
+    i = 0
+    while i < len(ordered):
+        word = ordered[i]
+        i += 1
+        if word.confidence < thresholds.low:
+            continue
+        if word.confidence >= thresholds.high or lexicon.known(word.text):
+            kept.append(word)
+            continue
+        following = ordered[i] if i < len(ordered) else None
+        if (following is not None and following.line == word.line
+                and following.bbox.x0 - word.bbox.x1 <= thresholds.max_join_gap * text_height
+                and following.confidence < thresholds.high and lexicon.known(word.text + following.text)):
+            kept.append(_join(word, following))
+            i += 1
+            continue
+        kept.extend(_split(word, lexicon) or [word])
+    return kept
