@@ -27,6 +27,7 @@ class CorpusConfig:
             "names": 0.10,
             "number": 0.10,
             "symbolic": 0.05,
+            "paper": 0.05,
             "phrase": 0.03,
         }
     )
@@ -195,6 +196,21 @@ class Corpus:
         if k == 14:
             return f"{int(rng.integers(1, 100))}/{int(rng.integers(1, 100))}"
         return f"-{price}" if rng.random() < 0.5 else f"({price})"
+
+    def _paper(self, rng: np.random.Generator) -> str:
+        """Tokens of typeset papers: citations, page ranges, equation and figure references."""
+        words, cdf = self._vocab
+        w = words[int(np.searchsorted(cdf, rng.random()))]
+        n, m = int(rng.integers(1, 60)), int(rng.integers(1, 400))
+        fmts = [
+            f"[{n}]", f"[{n},{n + int(rng.integers(1, 9))}]", f"({n})", f"({n}).", f"({n}),", f"{m}–{m + int(rng.integers(1, 40))}.",
+            f"{m}–{m + int(rng.integers(1, 40))},", f"({int(rng.integers(1950, 2030))})", f"{int(rng.integers(1950, 2030))}.",
+            "al.", "al.,", "et", "Fig.", "Eq.", "Sec.", "Tab.", "i.e.,", "e.g.,", "vol.", "pp.", "Phys.", "J.",
+            f"{w[:1].upper()}.", f"{w[:1].upper()}.,", f"{w[:1].upper()}.-{words[int(rng.integers(len(words)))][:1].upper()}.",
+            f"{w}-", f"{n}.{int(rng.integers(1, 10))}", f"{rng.uniform(0, 1):.{int(rng.integers(2, 5))}f}",
+            f"{w}.", f"{w},", f"({w})", f"{w};",
+        ]
+        return fmts[int(rng.integers(len(fmts)))]
 
     def _date(self, rng: np.random.Generator) -> str:
         d, m, y = int(rng.integers(1, 29)), int(rng.integers(1, 13)), int(rng.integers(1960, 2031))
