@@ -17,12 +17,14 @@ class DetectorConfig:
     mser_min_area: int = 10
     mser_max_area_fraction: float = 0.005
     mser_max_variation: float = 0.8
+    mser_min_diversity: float = 0.0     # keep nested regions: clean print is one long plateau; the mask unions them
     # --- which regions look like (parts of) characters, relative to the working text height ---
     min_height_ratio: float = 0.12
     max_height_ratio: float = 3.5
     max_aspect: float = 12.0            # width / height of one region
     min_fill: float = 0.08              # region pixels / box area
-    max_fill: float = 0.95              # solid blocks (bars, photos) are not text
+    max_fill: float = 0.95              # solid blocks (bars, photos) are not text…
+    blocky_ratio: float = 0.6           # …when both sides exceed this × text height
     # --- components of the union of text-like regions ---
     min_component_height_ratio: float = 0.12   # punctuation: joins lines, never starts one
     max_component_height_ratio: float = 4.0
@@ -31,7 +33,7 @@ class DetectorConfig:
     line_overlap: float = 0.5           # vertical overlap / smaller height to join a line
     line_max_gap_ratio: float = 2.5     # horizontal gap / height beyond which a line breaks
     small_component_ratio: float = 0.45  # components shorter than this × line height (dots, commas)
-    word_gap_min_ratio: float = 0.32    # gaps below this × line height never split words
+    word_gap_min_ratio: float = 0.18    # gaps below this × line height never split words
     word_gap_max_ratio: float = 0.9     # gaps above this × line height always split words
     word_gap_default_ratio: float = 0.5
     min_word_height_ratio: float = 0.5  # a "word" with no component this tall (× text height) is a rule or dashes

@@ -47,15 +47,17 @@ def _to_page(box, scale: float, width: int, height: int) -> BBox:
 
 
 def _chop(members: np.ndarray, config: DetectorConfig) -> list[np.ndarray]:
-    """Split an over-long word at its widest inner gaps so each piece fits the recognizer."""
-    x0, y0, x1, y1 = _union(members)
-    height = max(1, y1 - y0)
-    pieces_needed = int(np.ceil((x1 - x0) / (config.max_crop_aspect * height)))
-    if pieces_needed <= 1 or len(members) < 2:
-        return [members]
-    gaps = members[1:, 0] - np.maximum.accumulate(members[:-1, 2])
-    cuts = sorted(np.argsort(-gaps)[: pieces_needed - 1] + 1)
-    return [part for part in np.split(members, cuts) if len(part)]
+    """Split an over-long word, left to right, before the first character that would make a
+    piece wider than the recognizer takes; pieces are re-joined after recognition."""
+    _, y0, _, y1 = _union(members)
+    limit = config.max_crop_aspect * max(1, y1 - y0)
+    pieces, start = [], 0
+    for end in range(1, len(members)):
+        if members[end, 2] - members[start, 0] > limit:
+            pieces.append(members[start:end])
+            start = end
+    pieces.append(members[start:])
+    return pieces
 
 
 def detect_words(gray: np.ndarray, config: DetectorConfig | None = None) -> Detection:

@@ -17,7 +17,7 @@ from inhouse.detector.config import DetectorConfig
 def mser_boxes(gray: np.ndarray, config: DetectorConfig) -> tuple[list[np.ndarray], np.ndarray]:
     mser = cv2.MSER_create(delta=config.mser_delta, min_area=config.mser_min_area,
                            max_area=max(config.mser_min_area + 1, int(gray.size * config.mser_max_area_fraction)),
-                           max_variation=config.mser_max_variation)
+                           max_variation=config.mser_max_variation, min_diversity=config.mser_min_diversity)
     regions, boxes = mser.detectRegions(gray)
     return list(regions), np.asarray(boxes, dtype=np.int64).reshape(-1, 4)
 
@@ -50,8 +50,10 @@ def character_components(gray: np.ndarray, config: DetectorConfig) -> np.ndarray
     widths, heights = boxes[:, 2], boxes[:, 3]
     areas = np.array([len(r) for r in regions], dtype=np.float64)
     fill = areas / np.maximum(widths * heights, 1)
+    blocky = (widths >= h * config.blocky_ratio) & (heights >= h * config.blocky_ratio)
     keep = ((heights >= h * config.min_height_ratio) & (heights <= h * config.max_height_ratio)
-            & (widths <= heights * config.max_aspect) & (fill >= config.min_fill) & (fill <= config.max_fill))
+            & (widths <= heights * config.max_aspect) & (fill >= config.min_fill)
+            & ~(blocky & (fill > config.max_fill)))  # thin strokes (I, l, 1, -) are solid too
     mask = np.zeros(gray.shape, dtype=np.uint8)
     kept = [regions[i] for i in np.flatnonzero(keep)]
     if kept:

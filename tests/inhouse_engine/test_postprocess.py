@@ -1,0 +1,64 @@
+"""Confidence buckets, lexicon combine/split, and the Wordinator on crafted cases."""
+
+from __future__ import annotations
+
+from engines.result import BBox
+from inhouse.detector import WordBox
+from inhouse.postprocess.buckets import ReadWord, Thresholds, postprocess
+from inhouse.postprocess.lexicon import Lexicon
+from inhouse.wordinator import rejoin, split_words
+
+LEXICON = Lexicon({"hello": 1e-4, "world": 1e-4, "total": 1e-4, "cash": 1e-5, "the": 1e-2, "rest": 1e-5})
+THRESHOLDS = Thresholds(low=0.1, high=0.9, max_join_gap=0.6)
+
+
+def word(text, conf, x0, x1, line=0):
+    return ReadWord(text, conf, BBox(x0, 0, x1, 20), line)
+
+
+def texts(words):
+    return [w.text for w in words]
+
+
+def test_high_kept_low_dropped():
+    out = postprocess([word("Xq#", 0.95, 0, 30), word("~~", 0.02, 40, 60)], LEXICON, THRESHOLDS, 20)
+    assert texts(out) == ["Xq#"]
+
+
+def test_middle_band_combines_a_wrongly_split_word():
+    out = postprocess([word("wo", 0.5, 0, 20), word("rld", 0.5, 24, 50)], LEXICON, THRESHOLDS, 20)
+    assert texts(out) == ["world"] and out[0].bbox == BBox(0, 0, 50, 20)
+
+
+def test_words_far_apart_or_on_other_lines_are_not_combined():
+    far = postprocess([word("wo", 0.5, 0, 20), word("rld", 0.5, 60, 90)], LEXICON, THRESHOLDS, 20)
+    other_line = postprocess([word("wo", 0.5, 0, 20), word("rld", 0.5, 22, 50, line=1)], LEXICON, THRESHOLDS, 20)
+    assert texts(far) == ["wo", "rld"] and texts(other_line) == ["wo", "rld"]
+
+
+def test_middle_band_splits_a_wrongly_joined_word():
+    out = postprocess([word("helloworld", 0.5, 0, 100)], LEXICON, THRESHOLDS, 20)
+    assert texts(out) == ["hello", "world"]
+    assert out[0].bbox.x1 == out[1].bbox.x0 == 50
+
+
+def test_known_shapes_and_punctuation_are_kept_unchanged():
+    out = postprocess([word("12.90", 0.3, 0, 50), word("TOTAL:", 0.3, 60, 120), word("2026-11-25", 0.3, 130, 200)],
+                      LEXICON, THRESHOLDS, 20)
+    assert texts(out) == ["12.90", "TOTAL:", "2026-11-25"]
+
+
+def test_wordinator_rejoins_chopped_pieces_and_splits_spaced_readings():
+    chars = [BBox(x, 0, x + 8, 20) for x in (0, 10, 20, 40, 50)]
+    pieces = [WordBox(BBox(0, 0, 28, 20), 0, chars[:3], chop_group=7, chop_part=0),
+              WordBox(BBox(40, 0, 58, 20), 0, chars[3:], chop_group=7, chop_part=1)]
+    joined = rejoin(pieces, [("abc", 0.9), ("de", 0.8)])
+    assert len(joined) == 1 and joined[0].text == "abcde" and abs(joined[0].confidence - 0.72) < 1e-9
+    spaced = split_words(ReadWord("abc de", 0.9, BBox(0, 0, 58, 20), 0, chars))
+    assert texts(spaced) == ["abc", "de"]
+    assert spaced[0].bbox == BBox(0, 0, 28, 20) and spaced[1].bbox == BBox(40, 0, 58, 20)
+
+
+def test_wordinator_falls_back_to_proportional_boxes():
+    spaced = split_words(ReadWord("ab cd", 0.9, BBox(0, 0, 50, 20), 0, []))
+    assert [w.bbox.x0 for w in spaced] == [0, 30] and spaced[-1].bbox.x1 == 50
