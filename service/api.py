@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from functools import wraps
 from typing import Callable
 
@@ -46,6 +47,7 @@ def ocr():
     served = ocr_service().router.serve(upload.read(), unit=request.form.get("unit", g.client),
                                         category=request.form.get("category", "unknown"),
                                         gate=request.form.get("gate", DEFAULT_GATE), options=options)
+    ocr_service().search.add(f"request:{served.request_id}", served.result)
     return jsonify({"request_id": served.request_id, "engine": served.engine, "fell_back": served.fell_back,
                     "decision": served.decision.reason, "text": served.result.text,
                     "result": served.result.to_dict()})
@@ -95,6 +97,17 @@ def pairs():
 def _run_json(run: EngineRun) -> dict:
     return {"engine": run.engine, "version": run.engine_version, "role": run.role, "text": run.text,
             "mean_confidence": run.mean_confidence, "latency_ms": run.latency_ms, "error": run.error}
+
+
+@api.get("/search")
+@require_token
+def search():
+    """Documents, pages and word boxes whose OCR text matches every word of `q`."""
+    query = request.args.get("q", "")
+    if not query.strip():
+        raise OcrInputError("give a query: /v1/search?q=WORDS")
+    hits = ocr_service().search.search(query, _int_arg("limit", 20, 1, 1000))
+    return jsonify({"query": query, "hits": [asdict(hit) for hit in hits]})
 
 
 @api.get("/traffic")

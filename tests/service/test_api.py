@@ -97,3 +97,13 @@ def test_concurrent_requests_all_get_answers_and_pairs(served_app, client):
     while len(client.pairs(limit=100)["pairs"]) < 24 and time.time() < deadline:
         time.sleep(0.1)
     assert len(client.pairs(limit=100)["pairs"]) == 24
+
+
+def test_served_text_is_searchable(served_app, client):
+    answer = client.ocr(png_bytes(), unit="u", category="c")
+    hits = client._call("GET", "/v1/search?q=hello")["hits"]
+    assert [h["document"] for h in hits] == [f"request:{answer['request_id']}"]
+    assert hits[0]["words"][0]["text"] == "hello"
+    with pytest.raises(ApiError) as info:
+        client._call("GET", "/v1/search?q=")
+    assert info.value.status == 400

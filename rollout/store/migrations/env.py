@@ -5,6 +5,13 @@ from alembic import context
 from rollout.store.models import Base
 
 config = context.config
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    """The search index (pdf/search_index.py) keeps its own FTS5 tables in the same database."""
+    return not (type_ == "table" and name and name.startswith("search_"))
+
+
 connection = config.attributes.get("connection")
 
 if connection is None:
@@ -12,10 +19,12 @@ if connection is None:
 
     connectable = make_engine(config.get_main_option("sqlalchemy.url") or default_database_url())
     with connectable.connect() as new_connection:
-        context.configure(connection=new_connection, target_metadata=Base.metadata, render_as_batch=True)
+        context.configure(connection=new_connection, target_metadata=Base.metadata, render_as_batch=True,
+                          include_object=include_object)
         with context.begin_transaction():
             context.run_migrations()
 else:
-    context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+    context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True,
+                      include_object=include_object)
     with context.begin_transaction():
         context.run_migrations()
