@@ -18,50 +18,67 @@ from inhouse.detector.config import DetectorConfig
 
 @dataclass
 class LineBuild:
+    """A line being built: its members and the running mean of its letter-height band."""
+
     members: list[int] = field(default_factory=list)
-    y0: float = 0.0
-    y1: float = 0.0
     x1: float = 0.0
-    heights: list[float] = field(default_factory=list)
+    tall: int = 0
+    sum_y0: float = 0.0
+    sum_y1: float = 0.0
+
+    @property
+    def y0(self) -> float:
+        return self.sum_y0 / self.tall
+
+    @property
+    def y1(self) -> float:
+        return self.sum_y1 / self.tall
 
     @property
     def height(self) -> float:
-        return float(np.median(self.heights)) if self.heights else self.y1 - self.y0
+        return (self.sum_y1 - self.sum_y0) / self.tall
+
+    def add(self, index: int, box, is_tall: bool) -> None:
+        self.members.append(index)
+        self.x1 = max(self.x1, box[2])
+        if is_tall:
+            self.tall += 1
+            self.sum_y0 += box[1]
+            self.sum_y1 += box[3]
 
 
 def group_lines(boxes: np.ndarray, config: DetectorConfig, text_height: float) -> list[list[int]]:
     """Indices of `boxes` per line, each line left to right; lines top to bottom."""
     order = np.argsort(boxes[:, 0], kind="stable")
-    lines: list[LineBuild] = []
+    active: list[LineBuild] = []
+    done: list[LineBuild] = []
     small_limit = config.small_component_ratio * text_height
+    reach = config.line_max_gap_ratio * config.max_component_height_ratio * text_height
     for i in order:
         x0, y0, x1, y1 = boxes[i]
         h = y1 - y0
+        if len(active) > 8:  # lines far to the left can take no more members
+            done.extend(line for line in active if x0 - line.x1 > reach)
+            active = [line for line in active if x0 - line.x1 <= reach]
         best, best_overlap = None, 0.0
-        for line in lines:
-            overlap = min(y1, line.y1) - max(y0, line.y0)
-            gap = x0 - line.x1
-            size = max(h, line.height)
-            if overlap <= 0 or gap > config.line_max_gap_ratio * size:
+        for line in active:
+            line_y0, line_y1, line_h = line.y0, line.y1, line.height
+            overlap = min(y1, line_y1) - max(y0, line_y0)
+            if overlap <= 0 or x0 - line.x1 > config.line_max_gap_ratio * max(h, line_h):
                 continue
             if h < small_limit:
-                ok = y0 >= line.y0 - 0.25 * line.height and y1 <= line.y1 + 0.4 * line.height
+                ok = y0 >= line_y0 - 0.25 * line_h and y1 <= line_y1 + 0.4 * line_h
             else:
-                ok = overlap >= config.line_overlap * min(h, line.height) and h <= 2.5 * line.height
+                ok = overlap >= config.line_overlap * min(h, line_h) and h <= 2.5 * line_h
             if ok and overlap / max(h, 1) > best_overlap:
                 best, best_overlap = line, overlap / max(h, 1)
         if best is None:
             if h < small_limit:
                 continue  # a lone dot or speck: not text on its own
-            best = LineBuild(y0=y0, y1=y1, x1=x1)
-            lines.append(best)
-        best.members.append(int(i))
-        best.x1 = max(best.x1, x1)
-        if h >= small_limit:
-            best.heights.append(h)
-            best.y0 = float(np.median([boxes[m][1] for m in best.members if boxes[m][3] - boxes[m][1] >= small_limit]))
-            best.y1 = float(np.median([boxes[m][3] for m in best.members if boxes[m][3] - boxes[m][1] >= small_limit]))
-    lines = [line for line in lines if line.heights]
+            best = LineBuild()
+            active.append(best)
+        best.add(int(i), boxes[i], h >= small_limit)
+    lines = [line for line in done + active if line.tall]
     lines.sort(key=lambda line: (line.y0 + line.y1) / 2)
     return [line.members for line in lines]
 
