@@ -1,0 +1,54 @@
+"""The in-house engine through the OcrEngine interface, with the shipped weights."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engines import RecognizeOptions, get_engine
+from ocrgate.errors import OcrInputError
+from tests.inhouse_engine.test_detector import LINES, rendered
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return get_engine("inhouse")
+
+
+def test_page_mode_reads_words_with_their_own_boxes(engine):
+    gray, truth = rendered()
+    result = engine.recognize(gray, RecognizeOptions(engine_args={"orientation": "off"}))
+    page = result.pages[0]
+    assert result.engine == "inhouse" and result.engine_version.startswith("wdn-")
+    words = list(page.words)
+    assert len(list(page.lines)) == 3
+    for word in words:
+        assert 0 <= word.bbox.x0 < word.bbox.x1 <= page.width and 0 <= word.bbox.y0 < word.bbox.y1 <= page.height
+        assert 0.0 <= word.confidence <= 1.0 and " " not in word.text
+    expected = " ".join(LINES).split()
+    read = [w.text for w in words]
+    assert sum(word in read for word in expected) >= len(expected) // 2, read
+
+
+def test_word_and_line_modes_skip_detection(engine):
+    gray, _ = rendered(["Receipt"])
+    word = engine.recognize(gray[20:80, 20:200], RecognizeOptions(mode="word"))
+    assert len(list(word.words)) <= 1 and word.mode == "word"
+    line = engine.recognize(gray, RecognizeOptions(mode="line"))
+    assert len(list(line.pages[0].lines)) <= 1
+
+
+@pytest.mark.parametrize("quarter_turns, fix", [(0, 0), (-1, 270), (2, 180), (1, 90)])
+def test_rotated_pages_are_turned_upright_and_say_so(engine, quarter_turns, fix):
+    gray, _ = rendered()
+    turned = np.rot90(gray, k=quarter_turns)  # k=-1: the page turned 90° clockwise
+    page = engine.recognize(np.ascontiguousarray(turned)).pages[0]
+    assert page.rotation == fix  # the clockwise turn that made it upright
+    assert (page.width, page.height) == (gray.shape[1], gray.shape[0])
+    assert (page.source_width, page.source_height) == (turned.shape[1], turned.shape[0])
+
+
+def test_blank_page_reads_nothing_and_bad_options_are_refused(engine):
+    assert engine.recognize(np.full((200, 300), 255, np.uint8)).text == ""
+    with pytest.raises(OcrInputError, match="unknown inhouse options"):
+        engine.recognize(np.full((20, 30), 255, np.uint8), RecognizeOptions(engine_args={"psm": "6"}))
