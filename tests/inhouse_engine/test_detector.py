@@ -10,7 +10,7 @@ from engines.result import BBox
 from evaluation.metrics import detection_counts
 from inhouse.detector import DetectorConfig, detect_words
 from inhouse.detector.grouping import otsu_threshold
-from inhouse.orientation import rotate, vertical_share
+from inhouse.orientation import HORIZONTAL_RATIO, profile_ratio, rotate
 
 LINES = ["Invoice number 4711 dated 2026-11-25", "Total due 12.90 EUR, paid by card",
          "Thank you for shopping with us today"]
@@ -70,8 +70,7 @@ def test_otsu_separates_letter_gaps_from_word_gaps():
     assert otsu_threshold(np.array([5.0])) is None
 
 
-def test_text_direction_from_component_layout():
+def test_text_direction_from_ink_profiles():
     gray, _ = rendered()
-    config = DetectorConfig()
-    assert vertical_share(gray, config) < 0.35
-    assert vertical_share(rotate(gray, 90), config) > 0.65
+    assert profile_ratio(gray) > HORIZONTAL_RATIO > profile_ratio(rotate(gray, 90))
+    assert profile_ratio(255 - gray) > HORIZONTAL_RATIO  # light text on dark
