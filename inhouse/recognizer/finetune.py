@@ -24,10 +24,12 @@ from inhouse.recognizer.train import TrainConfig, fit, parse_config
 
 @dataclass(frozen=True)
 class MixConfig:
-    real_fraction: float = 0.6  # share of batches made of real crops
+    real_fraction: float = 0.55  # share of batches made of real crops
     # category shares among real batches (receipts are few but matter)
     category_weights: tuple[tuple[str, float], ...] = (("register_tapes", 0.45), ("scanned_docs", 0.55))
     real_augment_prob: float = 0.3
+    # the real crops have no typeset papers: keep them in the synthetic share
+    typeset_prob: float = 0.4
 
 
 def restore_case(crops: list, predictions: list[str]) -> int:
@@ -95,7 +97,7 @@ def main(argv: list[str] | None = None) -> None:
         if rng.random() < mix.real_augment_prob:  # and the clean copy as well
             samples_by_cat[c.category].append((preprocess(c.image).astype(np.float16), c.text))
 
-    synth = SynthConfig(seed=args.synth_seed)
+    synth = SynthConfig(seed=args.synth_seed, typeset_prob=mix.typeset_prob)
     stream = StreamConfig(batch_size=cfg.batch_size, workers=cfg.workers)
 
     def batches(start: int) -> Iterator:
