@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict
 from functools import wraps
 from typing import Callable
@@ -18,6 +19,7 @@ from rollout.traffic import traffic_summary
 from service.tokens import verify_token
 
 api = Blueprint("api", __name__, url_prefix="/v1")
+log = logging.getLogger(__name__)
 MAX_PAIRS = 500
 
 
@@ -47,7 +49,10 @@ def ocr():
     served = ocr_service().router.serve(upload.read(), unit=request.form.get("unit", g.client),
                                         category=request.form.get("category", "unknown"),
                                         gate=request.form.get("gate", DEFAULT_GATE), options=options)
-    ocr_service().search.add(f"request:{served.request_id}", served.result)
+    try:
+        ocr_service().search.add(f"request:{served.request_id}", served.result)
+    except Exception:  # the index is a convenience: it never costs a user the answer
+        log.exception("could not index request %s for search", served.request_id)
     return jsonify({"request_id": served.request_id, "engine": served.engine, "fell_back": served.fell_back,
                     "decision": served.decision.reason, "text": served.result.text,
                     "result": served.result.to_dict()})
