@@ -54,6 +54,7 @@ def test_ocr_is_served_by_control_and_the_pair_appears(served_app, client):
 def test_gates_endpoint_shows_the_snapshot(client):
     gates = client.gates()["gates"]
     assert [(g["name"], g["stage"], g["candidate"]) for g in gates] == [("ocr-engine", "shadow", "beta")]
+    assert "salt" not in gates[0]
 
 
 @pytest.mark.parametrize("payload, status, message", [
