@@ -107,8 +107,9 @@ def main() -> None:
             {"id": r["id"], "truth": r["text"], "pred": p}
             for r, p in zip(records, run["preds"]) if not word_correct(p, r["text"], r["category"])
         ][:40]
+        entry["predictions"] = dict(zip((r["id"] for r in records), run["preds"]))
         report["engines"][engine] = entry
-        print(engine, json.dumps({k: v for k, v in entry.items() if k != "errors_sample"}), flush=True)
+        print(engine, json.dumps({k: v for k, v in entry.items() if k not in ("errors_sample", "predictions")}), flush=True)
     if {"inhouse", "tesseract"} <= set(report["engines"]):
         e = report["engines"]
         report["speedup_vs_tesseract"] = round(e["inhouse"]["words_per_s"] / e["tesseract"]["words_per_s"], 2)

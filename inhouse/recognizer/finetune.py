@@ -24,12 +24,12 @@ from inhouse.recognizer.train import TrainConfig, fit, parse_config
 
 @dataclass(frozen=True)
 class MixConfig:
-    real_fraction: float = 0.55  # share of batches made of real crops
+    real_fraction: float = 0.5  # share of batches made of real crops
     # category shares among real batches (receipts are few but matter)
     category_weights: tuple[tuple[str, float], ...] = (("register_tapes", 0.45), ("scanned_docs", 0.55))
     real_augment_prob: float = 0.3
     # the real crops have no typeset papers: keep them in the synthetic share
-    typeset_prob: float = 0.4
+    typeset_prob: float = 0.6
 
 
 def restore_case(crops: list, predictions: list[str]) -> int:

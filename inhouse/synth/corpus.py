@@ -33,12 +33,13 @@ class CorpusConfig:
     )
     # case of a word: lower / Title / UPPER (receipts are upper case)
     case_weights: tuple[float, float, float] = (0.5, 0.22, 0.28)
-    punct_attach_prob: float = 0.25
+    punct_attach_prob: float = 0.3
     max_chars: int = 28
 
 
 PREFIXES = ["(", '"', "'", "[", "“", "‘", "#", "$", "*"]
-SUFFIXES = [",", ".", ":", ";", ")", '"', "'", "?", "!", "),", ").", ".,", "”", "’", "%", "-", "/", "*", "'s"]
+# commas and full stops follow words far more often than anything else
+SUFFIXES = [",", ",", ",", ",", ".", ".", ".", ":", ";", ")", '"', "'", "?", "!", "),", ").", ".,", "”", "’", "%", "-", "/", "*", "'s"]
 CURRENCIES = ["RM", "$", "RM ", "$ ", "€", "£", "USD ", "MYR "]
 RECEIPT_WORDS = (
     "TOTAL SUBTOTAL SUB-TOTAL CASH CHANGE QTY AMOUNT AMT PRICE TAX GST SST DISC DISCOUNT ROUNDING "
