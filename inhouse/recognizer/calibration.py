@@ -68,7 +68,7 @@ def reliability(conf: np.ndarray, correct: np.ndarray, bins: int = 10) -> dict:
     return {"curve": curve, "ece": float(ece), "n": int(len(conf))}
 
 
-def fit_calibration(logits: list[tuple[np.ndarray, int]], correct_fn, temperatures=(0.8, 1.0, 1.25, 1.5, 2.0, 2.5)) -> Calibration:
+def fit_calibration(logits: list[tuple[np.ndarray, int]], correct_fn, temperatures=(0.5, 0.6, 0.7, 0.8, 1.0, 1.25, 1.5, 2.0)) -> Calibration:
     """`correct_fn(text) -> bool` per sample; picks the temperature with the lowest NLL of correctness."""
     from inhouse.recognizer.ctc import greedy_decode
 
