@@ -59,3 +59,16 @@ def test_tiny_training_run_lowers_loss(registry):
     step = make_train_step(model, tf.keras.optimizers.Adam(3e-3))
     losses = [float(step(images, steps, labels, lengths)) for _ in range(25)]
     assert np.mean(losses[-5:]) < 0.8 * np.mean(losses[:5])
+
+
+def test_recognize_batch_is_thread_safe(clean_fonts):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from inhouse.recognizer.predictor import WordRecognizer
+
+    rec = WordRecognizer.load()
+    crops = [clean_render(w, f) for w in ("Receipt", "RM3.50", "12/05/2019") for f in clean_fonts]
+    expected = rec.recognize_batch(crops)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: rec.recognize_batch(crops), range(8)))
+    assert all(r == expected for r in results)
