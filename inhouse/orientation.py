@@ -22,7 +22,8 @@ PROBE_MAX_SIDE = 1400
 SAMPLE_WORDS = 24
 MIN_SAMPLE_WORDS = 4
 FLIP_MARGIN = 0.05  # mean confidence gain to turn a page over: on 30 upright train pages the largest was 0.009
-HORIZONTAL_RATIO = 1.0      # row/column profile variation above this: lines run across
+HORIZONTAL_RATIO = 1.0      # row/column profile variation at or above this: lines run across
+VERTICAL_RATIO = 0.3        # below this: lines run down; in between, the recognizer decides
 
 
 @dataclass(frozen=True)
@@ -63,19 +64,36 @@ def _probe(gray: np.ndarray) -> np.ndarray:
     return cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA) if factor < 1 else gray
 
 
+def _confidences(turned: np.ndarray, read_crops, config: DetectorConfig) -> tuple[float, float] | None:
+    """Mean recognizer confidence on the widest words of `turned`, as they are and upside down."""
+    words = sorted(detect_words(turned, config).words, key=lambda w: -w.bbox.width)[:SAMPLE_WORDS]
+    if len(words) < MIN_SAMPLE_WORDS:
+        return None
+    crops = [crop(turned, w.bbox, config.crop_padding) for w in words]
+    readings = read_crops(crops + [cv2.rotate(c, cv2.ROTATE_180) for c in crops])
+    return (float(np.mean([r[1] for r in readings[: len(crops)]])),
+            float(np.mean([r[1] for r in readings[len(crops):]])))
+
+
 def predict(gray: np.ndarray, read_crops, config: DetectorConfig | None = None) -> Orientation:
-    """`read_crops(list of crops) -> [(text, confidence)]` is the recognizer."""
+    """`read_crops(list of crops) -> [(text, confidence)]` is the recognizer.
+
+    Clear ink profiles decide across/down alone; in the band where layouts disagree (photos
+    of receipts, forms with rules) the recognizer reads the page both ways. Any turn away from
+    upright must beat upright's confidence by FLIP_MARGIN.
+    """
     config = config or DetectorConfig()
     probe = _probe(gray)
     ratio = profile_ratio(probe)
-    base = 0 if ratio >= HORIZONTAL_RATIO else 90
-    turned = rotate(probe, base)
-    words = sorted(detect_words(turned, config).words, key=lambda w: -w.bbox.width)[:SAMPLE_WORDS]
-    if len(words) < MIN_SAMPLE_WORDS:
-        return Orientation(base, ratio, 0.0, 0.0)
-    crops = [crop(turned, w.bbox, config.crop_padding) for w in words]
-    readings = read_crops(crops + [cv2.rotate(c, cv2.ROTATE_180) for c in crops])
-    upright = float(np.mean([r[1] for r in readings[: len(crops)]]))
-    flipped = float(np.mean([r[1] for r in readings[len(crops):]]))
-    rotation = (base + 180) % 360 if flipped > upright + FLIP_MARGIN else base
-    return Orientation(rotation, ratio, upright, flipped)
+    bases = [0] if ratio >= HORIZONTAL_RATIO else [90] if ratio < VERTICAL_RATIO else [0, 90]
+    scores: dict[int, float] = {}
+    for base in bases:
+        found = _confidences(rotate(probe, base), read_crops, config)
+        if found is not None:
+            scores[base], scores[(base + 180) % 360] = found
+    if not scores:
+        return Orientation(bases[0], ratio, 0.0, 0.0)
+    reference = bases[0]
+    best = max(scores, key=scores.get)
+    rotation = best if best == reference or scores[best] > scores.get(reference, 0.0) + FLIP_MARGIN else reference
+    return Orientation(rotation, ratio, scores.get(reference, 0.0), scores.get((reference + 180) % 360, 0.0))
