@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -75,10 +75,12 @@ def main(argv: list[str] | None = None) -> None:
     from inhouse.synth.augment import AugmentConfig, augment
     from inhouse.synth.generator import SynthConfig
 
-    out, cfg, args = parse_config(argv, description=__doc__)
+    defaults = MixConfig()
+    out, cfg, args = parse_config(argv, description=__doc__, extra={
+        "real_fraction": defaults.real_fraction, "typeset_prob": defaults.typeset_prob})
     if not cfg.init_weights:
         raise SystemExit("--init-weights is required: fine-tuning starts from the synthetic-only model")
-    mix = MixConfig()
+    mix = replace(defaults, real_fraction=args.real_fraction, typeset_prob=args.typeset_prob)
     crops = cut_crops(holdout=False)
     # the initial weights' directory must hold their model config (as training writes it)
     reader = WordRecognizer.load(Path(cfg.init_weights).parent)

@@ -203,10 +203,14 @@ def fit(out: Path, cfg: TrainConfig, batches: Callable[[int], Iterator], run_id:
     return {"step": step, "best_swa": float(best_var.numpy()), "last": result}
 
 
-def parse_config(argv: list[str] | None = None, description: str = __doc__) -> tuple[Path, TrainConfig, argparse.Namespace]:
+def parse_config(argv: list[str] | None = None, description: str = __doc__,
+                 extra: dict[str, float] | None = None) -> tuple[Path, TrainConfig, argparse.Namespace]:
+    """TrainConfig from the command line; `extra` adds float options (name -> default) for the caller."""
     ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--out", required=True, type=Path)
     ap.add_argument("--synth-seed", type=int, default=1)
+    for name, value in (extra or {}).items():
+        ap.add_argument("--" + name.replace("_", "-"), type=float, default=value)
     defaults = TrainConfig()
     for name, value in asdict(defaults).items():
         if name == "model":
