@@ -11,6 +11,7 @@ import functools
 import hashlib
 import json
 import os
+from dataclasses import asdict
 
 from engines.base import OcrEngine
 from engines.options import RecognizeOptions
@@ -61,8 +62,9 @@ class InhouseEngine(OcrEngine):
 
     @property
     def version(self) -> str:
-        detector = hashlib.sha256(json.dumps(self.detector.as_dict(), sort_keys=True).encode()).hexdigest()[:8]
-        return f"wdn-{_weights_digest(self.weights)}+det-{detector}"
+        settings = {"detector": self.detector.as_dict(), "postprocess": asdict(self.thresholds)}
+        digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:8]
+        return f"wdn-{_weights_digest(self.weights)}+cfg-{digest}"
 
     # --- reading ---------------------------------------------------------------------
     def _read_page(self, page: PageImage, options: RecognizeOptions) -> Page:
