@@ -79,6 +79,14 @@ class Corpus:
         fk.seed_instance(self._faker_seed)
         return fk
 
+    def _seeded_faker(self, rng: np.random.Generator):
+        """One locale's Faker, chosen and seeded from `rng`: a multi-locale Faker picks the locale
+        with Python's global random module, which would make samples depend on call history."""
+        locales = self._fake.locales
+        single = self._fake[locales[int(rng.integers(len(locales)))]]
+        single.seed_instance(int(rng.integers(2**31)))
+        return single
+
     def sample(self, rng: np.random.Generator) -> str:
         names = list(self.config.source_weights)
         p = np.array([self.config.source_weights[n] for n in names])
@@ -115,8 +123,7 @@ class Corpus:
         return self._case(rng, phrase)
 
     def _names(self, rng: np.random.Generator) -> str:
-        fk = self._fake
-        fk.seed_instance(int(rng.integers(2**31)))
+        fk = self._seeded_faker(rng)
         kind = int(rng.integers(8))
         text = [
             fk.last_name,
@@ -175,8 +182,7 @@ class Corpus:
                 f"{_digits(rng, 3)}-{_digits(rng, 3)}-{_digits(rng, 4)}",
             ][int(rng.integers(5))]
         if k == 8:
-            fk = self._fake
-            fk.seed_instance(int(rng.integers(2**31)))
+            fk = self._seeded_faker(rng)
             s = [fk.url, fk.email, fk.domain_name, fk.free_email][int(rng.integers(4))]()
             return s.upper() if rng.random() < 0.3 else s
         if k == 9:
