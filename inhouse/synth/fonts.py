@@ -54,6 +54,8 @@ class FontPolicy:
     noto_latin: re.Pattern = re.compile(r"^Noto (Sans|Serif|Sans Mono|Serif Display|Sans Display)$")
 
 
+ITALIC_STYLE = re.compile(r"italic|oblique", re.I)
+
 KIND_PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
     ("cm", re.compile(r"latin modern|lm roman|lm sans|lm mono|cmu |computer modern", re.I)),
     ("ocr", re.compile(r"\bocr", re.I)),
@@ -87,6 +89,10 @@ class FontInfo:
     weight: float
     caps_only: bool
     supported: str  # every charset character the font draws
+
+    @property
+    def italic(self) -> bool:
+        return ITALIC_STYLE.search(self.style) is not None
 
     def supports(self, text: str) -> bool:
         return all(c in self.supported or c == " " for c in text)
@@ -156,7 +162,7 @@ def validate_font(path: Path, policy: FontPolicy = FontPolicy()) -> FontInfo | N
     weight = 1.0
     if COMMON_FACES.search(family):
         weight *= policy.common_boost
-    if re.search(r"italic|oblique", style, re.I):
+    if ITALIC_STYLE.search(style):
         weight *= policy.italic_factor
     return FontInfo(
         path=str(path),
@@ -172,7 +178,8 @@ def validate_font(path: Path, policy: FontPolicy = FontPolicy()) -> FontInfo | N
 class FontRegistry:
     """Validated fonts with sampling probabilities: kind share x within-kind weight."""
 
-    def __init__(self, fonts: list[FontInfo], policy: FontPolicy = FontPolicy()) -> None:
+    def __init__(self, fonts: list[FontInfo], policy: FontPolicy = FontPolicy(), italic_boost: float = 1.0) -> None:
+        """`italic_boost` multiplies italic faces' weights (papers set titles and variables in italics)."""
         if not fonts:
             raise RuntimeError("no usable fonts found: install the font packages in apt-packages.txt")
         self.fonts = fonts
@@ -180,10 +187,11 @@ class FontRegistry:
         kinds = {f.kind for f in fonts}
         share = {k: policy.kind_weights.get(k, 0.0) for k in kinds}
         total_share = sum(share.values())
-        probs = []
-        for f in fonts:
-            in_kind = sum(g.weight for g in fonts if g.kind == f.kind)
-            probs.append(share[f.kind] / total_share * f.weight / in_kind)
+        weights = [f.weight * (italic_boost if f.italic else 1.0) for f in fonts]
+        in_kind: dict[str, float] = {}
+        for f, w in zip(fonts, weights):
+            in_kind[f.kind] = in_kind.get(f.kind, 0.0) + w
+        probs = [share[f.kind] / total_share * w / in_kind[f.kind] for f, w in zip(fonts, weights)]
         self.probs = np.asarray(probs) / np.sum(probs)
 
     @classmethod

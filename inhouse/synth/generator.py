@@ -37,9 +37,11 @@ class TypesetProfile:
     kind_weights: dict[str, float] = field(
         default_factory=lambda: {"cm": 0.45, "serif": 0.25, "sans": 0.2, "mono": 0.05, "typewriter": 0.05}
     )
+    # papers set reference titles, emphasis and variables in italics: undo most of the general damping
+    italic_boost: float = 2.5
     render: RenderConfig = field(default_factory=lambda: RenderConfig(
         size_range=(24, 44), bold_prob=0.05, tracking_prob=0.0, rotation_prob=0.05, underline_prob=0.0,
-        neighbour_prob=0.08, side_context_prob=0.1, ink_range=(0, 40), paper_range=(230, 256), inverted_prob=0.0))
+        neighbour_prob=0.4, side_context_prob=0.1, ink_range=(0, 40), paper_range=(230, 256), inverted_prob=0.0))
     augment: AugmentConfig = field(default_factory=lambda: AugmentConfig(
         thermal_prob=0.0, elastic_prob=0.02, perspective_prob=0.0, texture_prob=0.05, shadow_prob=0.0,
         crease_prob=0.0, fade_prob=0.05, lowres_prob=0.15, lowres_target_height=(18, 30), blur_prob=0.15,
@@ -51,7 +53,8 @@ class SynthGenerator:
         self.config = config
         self.fonts = fonts or FontRegistry.load()
         self.typeset_fonts = FontRegistry(
-            self.fonts.fonts, replace(self.fonts.policy, kind_weights=config.typeset.kind_weights))
+            self.fonts.fonts, replace(self.fonts.policy, kind_weights=config.typeset.kind_weights),
+            italic_boost=config.typeset.italic_boost)
         self.corpus = Corpus(config.corpus, seed=config.seed)
 
     def sample(self, index: int) -> tuple[np.ndarray, str]:

@@ -88,7 +88,7 @@ def render_word(text: str, font_info: FontInfo, rng: np.random.Generator,
         cv2.line(arr := arr.copy(), (x0 - 2, uy), (x1 + 2, uy), ink, max(1, size // 16))
         y1 = uy + 1
     if rng.random() < cfg.neighbour_prob:
-        arr = _add_neighbour_strokes(arr, rng, (x0, y0, x1, y1), size, ink)
+        arr = _add_neighbour_strokes(arr, rng, (x0, y0, x1, y1), font, size, ink, stroke)
     if rng.random() < cfg.side_context_prob and tracking == 0:
         arr = _add_side_context(arr, rng, font, (x0, x1), size, ink, stroke, cfg.side_gap_em)
 
@@ -110,20 +110,30 @@ def rotate(img: np.ndarray, degrees: float, fill: int) -> np.ndarray:
 
 
 def _add_neighbour_strokes(arr: np.ndarray, rng: np.random.Generator, box: tuple[int, int, int, int],
-                           size: int, ink: int) -> np.ndarray:
-    """Descenders/ascenders of adjacent lines or a table rule just inside the crop edge."""
-    arr = arr.copy()
+                           font, size: int, ink: int, stroke: int) -> np.ndarray:
+    """Descenders/ascenders of the adjacent line, or a table rule, just inside the crop edge.
+
+    The adjacent line is real text in the same face one line pitch away, so the crop edge shows
+    the clipped glyph parts that padded ground-truth boxes on dense pages really contain.
+    """
     x0, y0, x1, y1 = box
     top = rng.random() < 0.5
-    y = y0 - int(rng.integers(1, 4)) if top else y1 + int(rng.integers(0, 3))
-    y = int(np.clip(y, 0, arr.shape[0] - 1))
-    if rng.random() < 0.5:  # a rule line
+    if rng.random() < 0.3:  # a rule line
+        arr = arr.copy()
+        y = y0 - int(rng.integers(1, 4)) if top else y1 + int(rng.integers(0, 3))
+        y = int(np.clip(y, 0, arr.shape[0] - 1))
         cv2.line(arr, (x0 - size, y), (x1 + size, y), ink, int(rng.integers(1, 3)))
-    else:  # blobs of letters from the next line
-        for _ in range(int(rng.integers(1, 6))):
-            cx = int(rng.integers(x0, max(x0 + 1, x1)))
-            cv2.rectangle(arr, (cx, y - 2), (cx + int(rng.integers(1, 4)), y + 2), ink, -1)
-    return arr
+        return arr
+    letters = "abcdefghijklmnopqrstuvwxyz  ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789,.()"
+    line = ""
+    while font.getlength(line) < (x1 - x0) + 2 * size:
+        line += str(rng.choice(list(letters)))
+    pitch = float(rng.uniform(0.8, 1.2)) * size  # loose boxes on tight pages show a good part of it
+    img = Image.fromarray(arr)
+    x = x0 - float(rng.uniform(0, size))
+    ImageDraw.Draw(img).text((x, size - pitch if top else size + pitch), line, font=font, fill=ink,
+                             stroke_width=stroke, stroke_fill=ink)
+    return np.asarray(img)
 
 
 def _add_side_context(arr: np.ndarray, rng: np.random.Generator, font, span: tuple[int, int], size: int,
