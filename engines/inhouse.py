@@ -77,10 +77,12 @@ class InhouseEngine(OcrEngine):
             whole = ReadWord(text, confidence, BBox(0, 0, page.width, page.height), 0)
             return self._page(split_words(whole), page.width, page.height, 0, page, [])
         rotation = 0
+        detection = detect_words(gray, self.detector)
         if options.mode == "page" and options.engine_args.get("orientation", "auto") != "off":
-            rotation = predict_orientation(gray, self.recognizer.recognize_batch, self.detector).rotation
+            rotation = predict_orientation(gray, self.recognizer.recognize_batch, self.detector, detection).rotation
         upright = rotate(gray, rotation)
-        detection = detect_words(upright, self.detector)
+        if rotation:
+            detection = detect_words(upright, self.detector)
         if options.mode == "line" and not detection.words:
             text, confidence = self.recognizer.recognize(gray)
             words = split_words(ReadWord(text, confidence, BBox(0, 0, page.width, page.height), 0))

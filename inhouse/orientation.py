@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from inhouse.detector import DetectorConfig, detect_words
-from inhouse.detector.detect import crop
+from inhouse.detector.detect import Detection, crop
 
 PROBE_MAX_SIDE = 1400
 SAMPLE_WORDS = 24
@@ -64,9 +64,13 @@ def _probe(gray: np.ndarray) -> np.ndarray:
     return cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA) if factor < 1 else gray
 
 
-def _confidences(turned: np.ndarray, read_crops, config: DetectorConfig) -> tuple[float, float] | None:
-    """Mean recognizer confidence on the widest words of `turned`, as they are and upside down."""
-    words = sorted(detect_words(turned, config).words, key=lambda w: -w.bbox.width)[:SAMPLE_WORDS]
+def _confidences(turned: np.ndarray, read_crops, config: DetectorConfig,
+                 detection: Detection | None = None) -> tuple[float, float] | None:
+    """Mean recognizer confidence on the widest words of `turned`, as they are and upside down.
+
+    `detection` is `turned`'s detection when the caller already has it."""
+    detection = detection if detection is not None else detect_words(turned, config)
+    words = sorted(detection.words, key=lambda w: -w.bbox.width)[:SAMPLE_WORDS]
     if len(words) < MIN_SAMPLE_WORDS:
         return None
     crops = [crop(turned, w.bbox, config.crop_padding) for w in words]
@@ -75,12 +79,16 @@ def _confidences(turned: np.ndarray, read_crops, config: DetectorConfig) -> tupl
             float(np.mean([r[1] for r in readings[len(crops):]])))
 
 
-def predict(gray: np.ndarray, read_crops, config: DetectorConfig | None = None) -> Orientation:
+def predict(gray: np.ndarray, read_crops, config: DetectorConfig | None = None,
+            upright: Detection | None = None) -> Orientation:
     """`read_crops(list of crops) -> [(text, confidence)]` is the recognizer.
 
     Clear ink profiles decide across/down alone; in the band where layouts disagree (photos
     of receipts, forms with rules) the recognizer reads the page both ways. Any turn away from
     upright must beat upright's confidence by FLIP_MARGIN.
+
+    `upright` is the detection of `gray` as it is: the engine needs it anyway for the common
+    upright page, so passing it saves detecting the page a second time here.
     """
     config = config or DetectorConfig()
     probe = _probe(gray)
@@ -88,7 +96,10 @@ def predict(gray: np.ndarray, read_crops, config: DetectorConfig | None = None) 
     bases = [0] if ratio >= HORIZONTAL_RATIO else [90] if ratio < VERTICAL_RATIO else [0, 90]
     scores: dict[int, float] = {}
     for base in bases:
-        found = _confidences(rotate(probe, base), read_crops, config)
+        if base == 0 and upright is not None:
+            found = _confidences(gray, read_crops, config, upright)
+        else:
+            found = _confidences(rotate(probe, base), read_crops, config)
         if found is not None:
             scores[base], scores[(base + 180) % 360] = found
     if not scores:
