@@ -18,7 +18,7 @@ from engines.options import RecognizeOptions
 from engines.result import BBox, Block, Line, Page, Word
 from imaging import PageImage
 from inhouse.detector import DetectorConfig, detect_words
-from inhouse.detector.detect import crop
+from inhouse.detector.detect import word_crop
 from inhouse.orientation import predict as predict_orientation
 from inhouse.orientation import rotate
 from inhouse.postprocess.buckets import ReadWord, Thresholds, postprocess
@@ -87,7 +87,7 @@ class InhouseEngine(OcrEngine):
             text, confidence = self.recognizer.recognize(gray)
             words = split_words(ReadWord(text, confidence, BBox(0, 0, page.width, page.height), 0))
             return self._page(words, page.width, page.height, 0, page, [])
-        crops = [crop(upright, w.bbox, self.detector.crop_padding) for w in detection.words]
+        crops = [word_crop(upright, w, self.detector.crop_padding) for w in detection.words]
         readings = self.recognizer.recognize_batch(crops)
         words = [piece for word in rejoin(detection.words, readings) for piece in split_words(word)]
         if options.engine_args.get("postprocess", "on") != "off":

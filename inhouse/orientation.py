@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from inhouse.detector import DetectorConfig, detect_words
-from inhouse.detector.detect import Detection, crop
+from inhouse.detector.detect import Detection, word_crop
 
 PROBE_MAX_SIDE = 1400
 SAMPLE_WORDS = 24
@@ -73,7 +73,7 @@ def _confidences(turned: np.ndarray, read_crops, config: DetectorConfig,
     words = sorted(detection.words, key=lambda w: -w.bbox.width)[:SAMPLE_WORDS]
     if len(words) < MIN_SAMPLE_WORDS:
         return None
-    crops = [crop(turned, w.bbox, config.crop_padding) for w in words]
+    crops = [word_crop(turned, w, config.crop_padding) for w in words]
     readings = read_crops(crops + [cv2.rotate(c, cv2.ROTATE_180) for c in crops])
     return (float(np.mean([r[1] for r in readings[: len(crops)]])),
             float(np.mean([r[1] for r in readings[len(crops):]])))

@@ -33,12 +33,17 @@ class DetectorConfig:
     line_overlap: float = 0.5           # vertical overlap / smaller height to join a line
     line_max_gap_ratio: float = 2.5     # horizontal gap / height beyond which a line breaks
     small_component_ratio: float = 0.45  # components shorter than this × line height (dots, commas)
+    hang_ratio: float = 0.5             # a narrow component no taller than the line may hang this far (× line height) below it…
+    hang_max_width_ratio: float = 0.35  # …if no wider than this (× line height): commas, semicolons
     word_gap_min_ratio: float = 0.18    # gaps below this × line height never split words
     word_gap_max_ratio: float = 0.9     # gaps above this × line height always split words
     word_gap_default_ratio: float = 0.5
-    min_word_height_ratio: float = 0.5  # a "word" with no component this tall (× text height) is a rule or dashes
+    min_word_height_ratio: float = 0.5  # a "word" with no component this tall (× text height) is a rule or dashes…
+    symbol_max_width_ratio: float = 2.0  # …unless it is this narrow (× text height) and has a bar: = - — ~
+    symbol_min_bar_ratio: float = 0.3   # bar width (× text height) that tells a symbol from dots
     # --- crops for the recognizer ---
     crop_padding: int = 3               # like the benchmark word crops
+    crop_line_window_ratio: float = 8.0  # crops span the line's height over the words this near (× text height): x-height vs caps
     max_crop_aspect: float = 18.0       # longer detections are chopped, and re-joined afterwards
 
     def as_dict(self) -> dict:

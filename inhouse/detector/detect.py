@@ -26,6 +26,7 @@ class WordBox:
     char_boxes: list[BBox]
     chop_group: int
     chop_part: int = 0
+    crop_box: BBox | None = None  # what the recognizer sees: `bbox` stretched to the line's height
 
 
 @dataclass
@@ -77,10 +78,8 @@ def detect_words(gray: np.ndarray, config: DetectorConfig | None = None) -> Dete
     lines = group_lines(boxes, config, text_height)
     group = 0
     for line_number, line in enumerate(lines):
-        for word in split_words(boxes, line, config):
-            members = boxes[sorted(word, key=lambda i: boxes[i][0])]
-            if (members[:, 3] - members[:, 1]).max() < config.min_word_height_ratio * text_height:
-                continue
+        candidates = [boxes[sorted(word, key=lambda i: boxes[i][0])] for word in split_words(boxes, line, config)]
+        for members in _without_rules(candidates, config, text_height):
             for part, piece in enumerate(_chop(members, config)):
                 detection.words.append(WordBox(
                     bbox=_to_page(_union(piece), scale, width, height), line=line_number,
@@ -88,7 +87,54 @@ def detect_words(gray: np.ndarray, config: DetectorConfig | None = None) -> Dete
             group += 1
     detection.line_count = len(lines)
     detection.text_height = text_height / scale
+    _set_crop_boxes(detection.words, config.crop_line_window_ratio * detection.text_height)
     return detection
+
+
+def _without_rules(candidates: list[np.ndarray], config: DetectorConfig, text_height: float) -> list[np.ndarray]:
+    """Drop low "words" (no component of letter height): rules, dash leaders, dotted lines.
+
+    A lone = - — ~ between two words is kept: narrow, with a bar, and its neighbours on the line
+    are letters (a run of dashes has low neighbours: a receipt's separator).
+    """
+    def low(members: np.ndarray) -> bool:
+        return bool((members[:, 3] - members[:, 1]).max() < config.min_word_height_ratio * text_height)
+
+    def symbol(members: np.ndarray) -> bool:
+        x0, _, x1, _ = _union(members)
+        has_bar = (members[:, 2] - members[:, 0]).max() >= config.symbol_min_bar_ratio * text_height
+        return bool(has_bar and x1 - x0 <= config.symbol_max_width_ratio * text_height)
+
+    lows = [low(m) for m in candidates]
+    kept = []
+    for k, members in enumerate(candidates):
+        between_letters = 0 < k < len(candidates) - 1 and not lows[k - 1] and not lows[k + 1]
+        if not lows[k] or (symbol(members) and between_letters):
+            kept.append(members)
+    return kept
+
+
+def _set_crop_boxes(words: list[WordBox], window: float) -> None:
+    """Stretch each word's crop to the typical top and bottom of its line nearby.
+
+    Cut tight, "on" and "ON" (or "s" and "S") are the same picture; with the line's usual
+    ascender and baseline in view the recognizer can tell x-height from cap height, as on the
+    benchmark crops, whose boxes span the line. The median, not the extremes, so one tall
+    neighbour (a bracket, a logo) does not pull a whole line's crops open.
+    """
+    by_line: dict[int, list[WordBox]] = {}
+    for word in words:
+        by_line.setdefault(word.line, []).append(word)
+    for line in by_line.values():
+        for word in line:
+            near = [w.bbox for w in line if w is word or (w.bbox.x0 - window <= word.bbox.x1 and w.bbox.x1 + window >= word.bbox.x0)]
+            top, bottom = np.median([b.y0 for b in near]), np.median([b.y1 for b in near])
+            word.crop_box = BBox(word.bbox.x0, min(word.bbox.y0, int(top)), word.bbox.x1, max(word.bbox.y1, int(np.ceil(bottom))))
+
+
+def word_crop(gray: np.ndarray, word: WordBox, padding: int) -> np.ndarray:
+    """The recognizer's view of a detected word."""
+    return crop(gray, word.crop_box or word.bbox, padding)
 
 
 def crop(gray: np.ndarray, box: BBox, padding: int) -> np.ndarray:

@@ -69,7 +69,9 @@ def group_lines(boxes: np.ndarray, config: DetectorConfig, text_height: float) -
             if h < small_limit:
                 ok = y0 >= line_y0 - 0.25 * line_h and y1 <= line_y1 + 0.4 * line_h
             else:
-                ok = overlap >= config.line_overlap * min(h, line_h) and h <= 2.5 * line_h
+                hangs = (h <= line_h and x1 - x0 <= config.hang_max_width_ratio * line_h
+                         and y0 >= line_y0 and y1 <= line_y1 + config.hang_ratio * line_h)
+                ok = (overlap >= config.line_overlap * min(h, line_h) or hangs) and h <= 2.5 * line_h
             if ok and overlap / max(h, 1) > best_overlap:
                 best, best_overlap = line, overlap / max(h, 1)
         if best is None:

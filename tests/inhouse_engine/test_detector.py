@@ -74,3 +74,51 @@ def test_text_direction_from_ink_profiles():
     gray, _ = rendered()
     assert profile_ratio(gray) > HORIZONTAL_RATIO > profile_ratio(rotate(gray, 90))
     assert profile_ratio(255 - gray) > HORIZONTAL_RATIO  # light text on dark
+
+
+LM_ROMAN = "/usr/share/texmf/fonts/opentype/public/lm/lmroman10-regular.otf"
+
+
+def typeset(lines, size=40):
+    """Lines in the face of typeset papers, with each character's box."""
+    font = ImageFont.truetype(LM_ROMAN, size)
+    image = Image.new("L", (1100, 40 + 70 * len(lines)), 255)
+    draw = ImageDraw.Draw(image)
+    chars = []
+    for n, text in enumerate(lines):
+        y = 20 + 70 * n
+        draw.text((30, y), text, fill=0, font=font)
+        chars.append([BBox(*draw.textbbox((30 + draw.textlength(text[:k], font=font), y), ch, font=font))
+                      for k, ch in enumerate(text)])
+    return np.asarray(image), chars
+
+
+def word_at(detection, box: BBox):
+    return [w for w in detection.words if w.bbox.x0 <= (box.x0 + box.x1) / 2 <= w.bbox.x1]
+
+
+def test_commas_and_lone_symbols_stay_on_their_line():
+    text = "in the model, we set = 0.3 here"
+    gray, (chars,) = typeset([text])
+    detection = detect_words(gray)
+    assert detection.line_count == 1
+    comma, equals = chars[text.index(",")], chars[text.index("=")]
+    (holder,) = word_at(detection, comma)
+    assert holder.bbox.x0 <= chars[text.index("model")].x0 + 2  # the comma ends "model,", not a word of its own
+    assert len(word_at(detection, equals)) == 1                 # "=" is read, not dropped as a rule
+
+
+def test_separator_lines_are_dropped():
+    gray, (total, dashes, dotted) = typeset(["TOTAL 12.90", "- - - - - - - - - - - - - -", "................"])
+    detection = detect_words(gray)
+    rows = {round((w.bbox.y0 + w.bbox.y1) / 140) for w in detection.words}
+    assert detection.words and all(w.bbox.y1 < dashes[0].y0 for w in detection.words), rows
+
+
+def test_crops_span_the_line_so_x_height_words_keep_their_case_cue():
+    text = "on the Hill"
+    gray, (chars,) = typeset([text])
+    detection = detect_words(gray)
+    (on,) = word_at(detection, chars[0])
+    assert on.bbox.y0 > chars[text.index("H")].y0 + 5           # the ink of "on" is x-height only…
+    assert on.crop_box.y0 <= chars[text.index("H")].y0 + 2      # …its crop reaches the capitals' top
