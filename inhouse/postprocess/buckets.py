@@ -20,6 +20,9 @@ class Thresholds:
     low: float = 0.05    # below: dropped as noise
     high: float = 0.80   # at or above: kept as read
     max_join_gap: float = 0.6  # × text height: only words this close may be combined
+    # a lone character is the commonest noise (specks, figure ticks, stray strokes): it needs
+    # this much confidence to stay, while longer words only need `low`
+    lone_char_low: float = 0.0
     source: str = "defaults (not tuned)"
 
     @classmethod
@@ -27,7 +30,7 @@ class Thresholds:
         if not path.exists():
             return cls()
         data = json.loads(path.read_text())
-        return cls(**{k: data[k] for k in ("low", "high", "max_join_gap", "source") if k in data})
+        return cls(**{k: data[k] for k in ("low", "high", "max_join_gap", "lone_char_low", "source") if k in data})
 
 
 @dataclass
@@ -71,7 +74,7 @@ def postprocess(words: list[ReadWord], lexicon: Lexicon, thresholds: Thresholds,
     while i < len(ordered):
         word = ordered[i]
         i += 1
-        if word.confidence < thresholds.low:
+        if word.confidence < thresholds.low or (len(word.text.strip()) == 1 and word.confidence < thresholds.lone_char_low):
             continue
         if word.confidence >= thresholds.high or lexicon.known(word.text):
             kept.append(word)

@@ -3,7 +3,7 @@
     .venv/bin/python -m inhouse.postprocess.tune [--set ../shared/benchmarks/train] [--limit 10]
 
 Reads each page once with post-processing off, then replays the buckets over a grid of
-(low, high) thresholds, scoring position-aligned CER; writes the best to
+(low, high, lone-character) thresholds, scoring position-aligned CER; writes the best to
 inhouse/models/postprocess.json with the numbers behind it.
 """
 
@@ -32,6 +32,7 @@ from inhouse.postprocess.lexicon import Lexicon
 
 LOWS = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3)
 HIGHS = (0.5, 0.7, 0.8, 0.9, 1.01)
+LONE_CHAR_LOWS = (0.0, 0.3, 0.5, 0.7, 0.9)
 
 
 def main() -> None:
@@ -53,22 +54,22 @@ def main() -> None:
         heights = sorted(w.bbox.height for w in words) or [1]
         pages.append((record, words, heights[len(heights) // 2]))  # the page's typical word height
     scores = {}
-    for low, high in itertools.product(LOWS, HIGHS):
+    for low, high, lone in itertools.product(LOWS, HIGHS, LONE_CHAR_LOWS):
         total = Counts()
         for record, words, height in pages:
-            kept = postprocess(words, lexicon, Thresholds(low, high), text_height=height)
+            kept = postprocess(words, lexicon, Thresholds(low, high, lone_char_low=lone), text_height=height)
             counts, _ = aligned_counts(record.lines, [Word(w.text, w.bbox, w.confidence) for w in kept],
                                        record.category in folded)
             total += counts
-        scores[(low, high)] = total.rate
-    (low, high), best = min(scores.items(), key=lambda item: item[1])
-    baseline = scores[(0.0, 1.01)]  # nothing dropped, every word checked against the lexicon
-    report = {"low": low, "high": high, "max_join_gap": Thresholds().max_join_gap,
+        scores[(low, high, lone)] = total.rate
+    (low, high, lone), best = min(scores.items(), key=lambda item: item[1])
+    baseline = scores[(0.0, 1.01, 0.0)]  # nothing dropped, every word checked against the lexicon
+    report = {"low": low, "high": high, "lone_char_low": lone, "max_join_gap": Thresholds().max_join_gap,
               "source": f"tuned on {len(pages)} pages of {args.set.name}: aligned CER {best:.4f} "
                         f"(no dropping: {baseline:.4f})",
-              "grid": {f"{lo}/{hi}": round(rate, 5) for (lo, hi), rate in scores.items()}}
+              "grid": {f"{lo}/{hi}/{lc}": round(rate, 5) for (lo, hi, lc), rate in scores.items()}}
     THRESHOLDS_FILE.write_text(json.dumps(report, indent=1))
-    print(report["source"], f"→ low={low} high={high}")
+    print(report["source"], f"→ low={low} high={high} lone_char_low={lone}")
 
 
 if __name__ == "__main__":

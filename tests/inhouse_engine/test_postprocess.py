@@ -25,6 +25,12 @@ def test_high_kept_low_dropped():
     assert texts(out) == ["Xq#"]
 
 
+def test_lone_characters_need_their_own_confidence():
+    thresholds = Thresholds(low=0.1, high=0.9, lone_char_low=0.6)
+    read = [word("|", 0.5, 0, 5), word("x", 0.7, 10, 20), word("ab", 0.5, 30, 50)]
+    assert texts(postprocess(read, LEXICON, thresholds, 20)) == ["x", "ab"]
+
+
 def test_middle_band_combines_a_wrongly_split_word():
     out = postprocess([word("wo", 0.5, 0, 20), word("rld", 0.5, 24, 50)], LEXICON, THRESHOLDS, 20)
     assert texts(out) == ["world"] and out[0].bbox == BBox(0, 0, 50, 20)
