@@ -32,7 +32,7 @@ from inhouse.postprocess.lexicon import Lexicon
 
 LOWS = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3)
 HIGHS = (0.5, 0.7, 0.8, 0.9, 1.01)
-LONE_CHAR_LOWS = (0.0, 0.3, 0.5, 0.7, 0.9)
+LONE_CHAR_LOWS = (0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 1.01)
 
 
 def main() -> None:
