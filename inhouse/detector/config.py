@@ -25,6 +25,11 @@ class DetectorConfig:
     min_fill: float = 0.08              # region pixels / box area
     max_fill: float = 0.95              # solid blocks (bars, photos) are not text…
     blocky_ratio: float = 0.6           # …when both sides exceed this × text height
+    # a region both taller and much wider than text is a frame (link boxes on rendered papers,
+    # table cells) with or without what it encloses, never one character: kept, it would
+    # swallow the words inside into one blob
+    frame_min_height_ratio: float = 1.6
+    frame_min_width_ratio: float = 4.0
     # --- components of the union of text-like regions ---
     min_component_height_ratio: float = 0.12   # punctuation: joins lines, never starts one
     max_component_height_ratio: float = 4.0

@@ -51,9 +51,11 @@ def character_components(gray: np.ndarray, config: DetectorConfig) -> np.ndarray
     areas = np.array([len(r) for r in regions], dtype=np.float64)
     fill = areas / np.maximum(widths * heights, 1)
     blocky = (widths >= h * config.blocky_ratio) & (heights >= h * config.blocky_ratio)
+    frame = (heights >= h * config.frame_min_height_ratio) & (widths >= h * config.frame_min_width_ratio)
     keep = ((heights >= h * config.min_height_ratio) & (heights <= h * config.max_height_ratio)
             & (widths <= heights * config.max_aspect) & (fill >= config.min_fill)
-            & ~(blocky & (fill > config.max_fill)))  # thin strokes (I, l, 1, -) are solid too
+            & ~(blocky & (fill > config.max_fill))  # thin strokes (I, l, 1, -) are solid too
+            & ~frame)
     mask = np.zeros(gray.shape, dtype=np.uint8)
     kept = [regions[i] for i in np.flatnonzero(keep)]
     if kept:

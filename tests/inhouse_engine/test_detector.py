@@ -122,3 +122,11 @@ def test_crops_span_the_line_so_x_height_words_keep_their_case_cue():
     (on,) = word_at(detection, chars[0])
     assert on.bbox.y0 > chars[text.index("H")].y0 + 5           # the ink of "on" is x-height only…
     assert on.crop_box.y0 <= chars[text.index("H")].y0 + 2      # …its crop reaches the capitals' top
+
+
+def test_words_inside_a_link_box_are_found_one_by_one(benchmarks_dir):
+    # a rendered paper whose citations sit in green hyperlink frames ("Platt and Gebbie")
+    page = np.asarray(Image.open(benchmarks_dir / "dev/images/docbank_7a6a23fc41d9.jpg").convert("L"))
+    detection = detect_words(page)
+    inside = [w.bbox for w in detection.words if 1790 <= w.bbox.y0 <= 1815 and 430 <= w.bbox.x0 and w.bbox.x1 <= 655]
+    assert len(inside) == 3, inside  # Platt, and, Gebbie: not one framed blob, not lost
