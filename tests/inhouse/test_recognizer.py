@@ -72,3 +72,43 @@ def test_recognize_batch_is_thread_safe(clean_fonts):
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(lambda _: rec.recognize_batch(crops), range(8)))
     assert all(r == expected for r in results)
+
+
+def _tiny_model_dir(path, seed, lstm_units=16):
+    import json
+    from dataclasses import asdict
+
+    import tensorflow as tf
+
+    from inhouse.recognizer.model import ModelConfig, build_model
+    from inhouse.recognizer.predictor import CONFIG_FILE, WEIGHTS_FILE
+
+    tf.random.set_seed(seed)
+    config = ModelConfig(conv_filters=(8, 8, 16, 16, 16, 16), lstm_units=lstm_units, lstm_layers=1)
+    model = build_model(config)
+    path.mkdir()
+    (path / CONFIG_FILE).write_text(json.dumps({"model": asdict(config)}))
+    model.save_weights(str(path / WEIGHTS_FILE))
+    return model.get_weights()
+
+
+def test_soup_averages_two_models_weights(tmp_path):
+    from inhouse.recognizer.predictor import WordRecognizer
+    from inhouse.recognizer.soup import average
+
+    first, second = _tiny_model_dir(tmp_path / "a", 1), _tiny_model_dir(tmp_path / "b", 2)
+    average(tmp_path / "a", tmp_path / "b", tmp_path / "soup", alpha=0.25)
+    souped = WordRecognizer.load(tmp_path / "soup").model.get_weights()
+    assert any(not np.allclose(a, b) for a, b in zip(first, second))
+    for a, b, s in zip(first, second, souped):
+        assert np.allclose(s, 0.75 * a + 0.25 * b, atol=1e-6)
+
+
+def test_soup_refuses_different_architectures(tmp_path):
+    from inhouse.recognizer.soup import average
+
+    _tiny_model_dir(tmp_path / "a", 1)
+    _tiny_model_dir(tmp_path / "b", 1, lstm_units=8)
+    with pytest.raises(SystemExit, match="different model configs"):
+        average(tmp_path / "a", tmp_path / "b", tmp_path / "soup")
+    assert not (tmp_path / "soup").exists()
