@@ -34,6 +34,10 @@ class DetectorConfig:
     min_component_height_ratio: float = 0.12   # punctuation: joins lines, never starts one
     max_component_height_ratio: float = 4.0
     max_rule_aspect: float = 25.0       # thinner and longer than this: a ruling line
+    # --- drawings (plots, diagrams): ink left after removing straight lines this long (× text
+    # height) that spans at least this much (× text height) both ways; words inside are dropped ---
+    graphics_line_ratio: float = 3.0
+    graphics_min_size_ratio: float = 4.0
     # --- stringing components into lines and words ---
     line_overlap: float = 0.5           # vertical overlap / smaller height to join a line
     line_max_gap_ratio: float = 2.5     # horizontal gap / height beyond which a line breaks

@@ -9,6 +9,7 @@ import numpy as np
 
 from engines.result import BBox
 from inhouse.detector.config import DetectorConfig
+from inhouse.detector.graphics import graphics_boxes, inside_graphics
 from inhouse.detector.grouping import group_lines, split_words
 from inhouse.detector.regions import character_components, working_scale
 
@@ -76,10 +77,13 @@ def detect_words(gray: np.ndarray, config: DetectorConfig | None = None) -> Dete
     tall = heights[heights >= config.small_component_ratio * config.target_text_height]
     text_height = float(np.median(tall)) if len(tall) else config.target_text_height
     lines = group_lines(boxes, config, text_height)
+    drawings = graphics_boxes(work, text_height, config)
     group = 0
     for line_number, line in enumerate(lines):
         candidates = [boxes[sorted(word, key=lambda i: boxes[i][0])] for word in split_words(boxes, line, config)]
         for members in _without_rules(candidates, config, text_height):
+            if inside_graphics(members, drawings):
+                continue
             for part, piece in enumerate(_chop(members, config)):
                 detection.words.append(WordBox(
                     bbox=_to_page(_union(piece), scale, width, height), line=line_number,

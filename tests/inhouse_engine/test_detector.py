@@ -130,3 +130,41 @@ def test_words_inside_a_link_box_are_found_one_by_one(benchmarks_dir):
     detection = detect_words(page)
     inside = [w.bbox for w in detection.words if 1790 <= w.bbox.y0 <= 1815 and 430 <= w.bbox.x0 and w.bbox.x1 <= 655]
     assert len(inside) == 3, inside  # Platt, and, Gebbie: not one framed blob, not lost
+
+
+def _page_with(draw_extra):
+    gray, (top, bottom) = typeset(["Results are shown in the figure below", "and the table keeps its words"], size=36)
+    page = np.full((700, 1100), 255, np.uint8)
+    page[:gray.shape[0]] = gray
+    draw_extra(page)
+    return page, top, bottom
+
+
+def test_marks_inside_a_plot_are_not_words_but_text_around_it_is():
+    import cv2
+
+    def plot(page):
+        cv2.rectangle(page, (100, 220), (700, 650), 0, 2)  # axes box: straight lines
+        xs = np.linspace(110, 690, 200)
+        curve = np.stack([xs, 430 + 150 * np.sin(xs / 40)], axis=1).astype(np.int32)
+        cv2.polylines(page, [curve], False, 0, 3)           # a plotted curve
+        for x in range(130, 690, 45):                          # markers that look like letters
+            cv2.putText(page, "x", (x, 400 + (x % 90)), cv2.FONT_HERSHEY_SIMPLEX, 0.7, 0, 2)
+
+    page, top, bottom = _page_with(plot)
+    detection = detect_words(page)
+    assert not [w.bbox for w in detection.words if w.bbox.y0 > 230 and w.bbox.x1 < 700]
+    assert len([w for w in detection.words if w.bbox.y1 < 200]) >= 10
+
+
+def test_words_in_a_ruled_table_are_kept():
+    import cv2
+
+    def grid(page):
+        for y in (10, 80, 150):
+            cv2.line(page, (10, y), (1090, y), 0, 2)
+        for x in (10, 540, 1090):
+            cv2.line(page, (x, 10), (x, 150), 0, 2)
+
+    page, _, _ = _page_with(grid)
+    assert len(detect_words(page).words) >= 10
