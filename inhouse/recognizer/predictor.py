@@ -1,13 +1,13 @@
 """Inference API: `WordRecognizer.load().recognize_batch(crops) -> [(text, confidence)]`.
 
-Crops are grouped by width bucket so each forward pass pads little; TensorFlow runs the batch on
-all cores. Confidence is the calibrated probability that the word is exactly right.
+Crops are grouped by width bucket so each forward pass pads little; the runtime (ONNX Runtime,
+or TensorFlow without it: see `runtime.py`) spreads each batch over the cores. Confidence is the
+calibrated probability that the word is exactly right.
 """
 from __future__ import annotations
 
 import json
 import os
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +15,8 @@ import numpy as np
 
 from inhouse.recognizer.calibration import Calibration
 from inhouse.recognizer.ctc import beam_decode, greedy_decode
-from inhouse.recognizer.preprocess import SPEC, batch_images, bucket_width, preprocess
+from inhouse.recognizer.preprocess import batch_images, bucket_width, preprocess
+from inhouse.recognizer.runtime import make_runtime
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[1] / "models"
 WEIGHTS_FILE = "word_deep_net.weights.h5"
@@ -32,18 +33,15 @@ class PredictorConfig:
     batch_size: int = 64
     beam_width: int = 0  # 0: greedy decoding (fast); >1: prefix beam search
     threads: int = 0  # 0: all cores
+    runtime: str = "auto"  # "onnx", "tensorflow", or "auto": ONNX Runtime when installed
 
 
 class WordRecognizer:
     def __init__(self, model, calibration: Calibration, config: PredictorConfig = PredictorConfig()) -> None:
-        import tensorflow as tf
-
         self.model = model
         self.calibration = calibration
         self.config = config
-        self._lock = threading.Lock()
-        self._predict = tf.function(lambda x: model(x, training=False), reduce_retracing=True,
-                                    input_signature=(tf.TensorSpec([None, SPEC.height, None, 1], tf.float32),))
+        self.runtime = make_runtime(model, config.runtime, config.threads)
 
     @classmethod
     def load(cls, path: str | Path | None = None, config: PredictorConfig = PredictorConfig()) -> "WordRecognizer":
@@ -83,8 +81,7 @@ class WordRecognizer:
                     bucket_width(images[order[k + len(group)]].shape[1]) == width:
                 group.append(order[k + len(group)])
             batch, steps = batch_images([images[i] for i in group])
-            with self._lock:  # a Keras model call is not guaranteed re-entrant
-                logits = self._predict(batch).numpy()
+            logits = self.runtime(batch)
             for j, i in enumerate(group):
                 out[i] = (logits[j], int(steps[j]))
             k += len(group)

@@ -1,0 +1,68 @@
+"""The ONNX translation of the Word Deep Net computes TensorFlow's logits."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from .conftest import clean_render
+
+pytest.importorskip("onnxruntime")
+
+
+def _random_model(seed: int):
+    """A small net whose batch norms have non-trivial statistics, so folding them is tested."""
+    import tensorflow as tf
+
+    from inhouse.recognizer.model import ModelConfig, build_model
+
+    tf.random.set_seed(seed)
+    model = build_model(ModelConfig(conv_filters=(8, 8, 16, 16, 16, 16), lstm_units=16, lstm_layers=2))
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        if type(layer).__name__ == "BatchNormalization":
+            gamma, beta, mean, var = layer.get_weights()
+            layer.set_weights([rng.uniform(0.5, 2, gamma.shape), rng.normal(0, 0.5, beta.shape),
+                               rng.normal(0, 0.5, mean.shape), rng.uniform(0.2, 3, var.shape)])
+        elif type(layer).__name__ == "Bidirectional":  # trained LSTMs have non-zero biases
+            layer.set_weights([w + rng.normal(0, 0.1, w.shape) for w in layer.get_weights()])
+    return model
+
+
+@pytest.mark.parametrize("batch,width", [(1, 16), (5, 96), (3, 512)])
+def test_onnx_logits_match_tensorflow(batch, width):
+    from inhouse.recognizer.runtime import OnnxRuntime, TensorflowRuntime
+
+    model = _random_model(batch)
+    images = np.random.default_rng(width).random((batch, 32, width, 1), dtype=np.float32)
+    expected, got = TensorflowRuntime(model)(images), OnnxRuntime(model)(images)
+    assert got.shape == expected.shape == (batch, width // 4, expected.shape[-1])
+    assert np.abs(got - expected).max() < 1e-4 * max(1.0, np.abs(expected).max())
+
+
+def test_shipped_model_reads_the_same_words_on_both_runtimes(clean_fonts):
+    from inhouse.recognizer.predictor import PredictorConfig, WordRecognizer
+
+    crops = [clean_render(w, f) for w in ("Subtotal", "RM12.50", "Invoice:", "07/11/2018") for f in clean_fonts]
+    onnx = WordRecognizer.load(config=PredictorConfig(runtime="onnx"))
+    tensorflow = WordRecognizer.load(config=PredictorConfig(runtime="tensorflow"))
+    assert (onnx.runtime.name, tensorflow.runtime.name) == ("onnx", "tensorflow")
+    for (text_a, conf_a), (text_b, conf_b) in zip(onnx.recognize_batch(crops), tensorflow.recognize_batch(crops)):
+        assert text_a == text_b and abs(conf_a - conf_b) < 1e-3
+
+
+def test_unknown_runtime_is_refused():
+    from inhouse.recognizer.runtime import make_runtime
+
+    with pytest.raises(ValueError, match="unknown recognizer runtime"):
+        make_runtime(None, "torch")
+
+
+def test_layers_without_translation_are_refused():
+    import keras
+
+    from inhouse.recognizer.onnx_graph import to_onnx
+
+    inp = keras.Input(shape=(32, None, 1))
+    model = keras.Model(inp, keras.layers.GaussianNoise(0.1)(inp))
+    with pytest.raises(ValueError, match="no ONNX translation"):
+        to_onnx(model)
