@@ -78,17 +78,18 @@ class InhouseEngine(OcrEngine):
             return self._page(split_words(whole), page.width, page.height, 0, page, [])
         rotation = 0
         detection = detect_words(gray, self.detector)
+        read = functools.cache(functools.partial(self._read_words, gray, detection))
         if options.mode == "page" and options.engine_args.get("orientation", "auto") != "off":
-            rotation = predict_orientation(gray, self.recognizer.recognize_batch, self.detector, detection).rotation
+            rotation = predict_orientation(gray, self.recognizer.recognize_batch, self.detector, detection, read).rotation
         upright = rotate(gray, rotation)
         if rotation:
             detection = detect_words(upright, self.detector)
+            read = functools.cache(functools.partial(self._read_words, upright, detection))
         if options.mode == "line" and not detection.words:
             text, confidence = self.recognizer.recognize(gray)
             words = split_words(ReadWord(text, confidence, BBox(0, 0, page.width, page.height), 0))
             return self._page(words, page.width, page.height, 0, page, [])
-        crops = [word_crop(upright, w, self.detector.crop_padding) for w in detection.words]
-        readings = self.recognizer.recognize_batch(crops)
+        readings = read()
         words = [piece for word in rejoin(detection.words, readings) for piece in split_words(word)]
         if options.engine_args.get("postprocess", "on") != "off":
             words = postprocess(words, self.lexicon, self.thresholds, detection.text_height)
@@ -96,6 +97,9 @@ class InhouseEngine(OcrEngine):
             words = [ReadWord(w.text, w.confidence, w.bbox, 0, w.char_boxes) for w in words]
         height, width = upright.shape
         return self._page(words, width, height, rotation, page, [detection.text_height])
+
+    def _read_words(self, upright, detection) -> list[tuple[str, float]]:
+        return self.recognizer.recognize_batch([word_crop(upright, w, self.detector.crop_padding) for w in detection.words])
 
     @staticmethod
     def _page(words: list[ReadWord], width: int, height: int, rotation: int, source: PageImage,

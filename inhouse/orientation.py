@@ -10,6 +10,7 @@ Two cheap questions instead of a second deep net:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -64,31 +65,41 @@ def _probe(gray: np.ndarray) -> np.ndarray:
     return cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA) if factor < 1 else gray
 
 
-def _confidences(turned: np.ndarray, read_crops, config: DetectorConfig,
-                 detection: Detection | None = None) -> tuple[float, float] | None:
+Readings = list[tuple[str, float]]
+
+
+def _confidences(turned: np.ndarray, read_crops, config: DetectorConfig, detection: Detection | None = None,
+                 readings: Callable[[], Readings] | None = None) -> tuple[float, float] | None:
     """Mean recognizer confidence on the widest words of `turned`, as they are and upside down.
 
-    `detection` is `turned`'s detection when the caller already has it."""
+    `detection` is `turned`'s detection when the caller already has it, and `readings()` the
+    readings of its words' crops, in order, if the caller reads them anyway."""
     detection = detection if detection is not None else detect_words(turned, config)
-    words = sorted(detection.words, key=lambda w: -w.bbox.width)[:SAMPLE_WORDS]
-    if len(words) < MIN_SAMPLE_WORDS:
+    chosen = sorted(range(len(detection.words)), key=lambda k: -detection.words[k].bbox.width)[:SAMPLE_WORDS]
+    if len(chosen) < MIN_SAMPLE_WORDS:
         return None
-    crops = [word_crop(turned, w, config.crop_padding) for w in words]
-    readings = read_crops(crops + [cv2.rotate(c, cv2.ROTATE_180) for c in crops])
-    return (float(np.mean([r[1] for r in readings[: len(crops)]])),
-            float(np.mean([r[1] for r in readings[len(crops):]])))
+    crops = [word_crop(turned, detection.words[k], config.crop_padding) for k in chosen]
+    flipped = read_crops([cv2.rotate(c, cv2.ROTATE_180) for c in crops])
+    if readings is not None:
+        everything = readings()
+        as_is = [everything[k] for k in chosen]
+    else:
+        as_is = read_crops(crops)
+    return float(np.mean([r[1] for r in as_is])), float(np.mean([r[1] for r in flipped]))
 
 
 def predict(gray: np.ndarray, read_crops, config: DetectorConfig | None = None,
-            upright: Detection | None = None) -> Orientation:
+            upright: Detection | None = None, upright_readings: Callable[[], Readings] | None = None) -> Orientation:
     """`read_crops(list of crops) -> [(text, confidence)]` is the recognizer.
 
     Clear ink profiles decide across/down alone; in the band where layouts disagree (photos
     of receipts, forms with rules) the recognizer reads the page both ways. Any turn away from
     upright must beat upright's confidence by FLIP_MARGIN.
 
-    `upright` is the detection of `gray` as it is: the engine needs it anyway for the common
-    upright page, so passing it saves detecting the page a second time here.
+    `upright` is the detection of `gray` as it is, and `upright_readings()` the readings of its
+    words: the engine needs both anyway for the common upright page, so passing them saves
+    detecting and reading the page a second time here. They are only called for when the page's
+    lines may run across.
     """
     config = config or DetectorConfig()
     probe = _probe(gray)
@@ -97,7 +108,7 @@ def predict(gray: np.ndarray, read_crops, config: DetectorConfig | None = None,
     scores: dict[int, float] = {}
     for base in bases:
         if base == 0 and upright is not None:
-            found = _confidences(gray, read_crops, config, upright)
+            found = _confidences(gray, read_crops, config, upright, upright_readings)
         else:
             found = _confidences(rotate(probe, base), read_crops, config)
         if found is not None:

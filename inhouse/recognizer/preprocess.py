@@ -32,10 +32,22 @@ def to_gray(img: np.ndarray) -> np.ndarray:
     return img
 
 
+def percentiles(values: np.ndarray, points: tuple[float, ...]) -> list[float]:
+    """`np.percentile(values, points)` (linear interpolation), exactly, at a third of its cost:
+    a page's thousands of crops each need three."""
+    flat = values.ravel()
+    last = flat.size - 1
+    positions = [p / 100 * last for p in points]
+    lows = [int(q) for q in positions]
+    ordered = np.partition(flat, sorted({k for lo in lows for k in (lo, min(lo + 1, last))}))
+    return [float(ordered[lo]) + (float(ordered[min(lo + 1, last)]) - float(ordered[lo])) * (q - lo)
+            for q, lo in zip(positions, lows)]
+
+
 def is_inverted(gray: np.ndarray) -> bool:
     """Light text on dark ground: the border (mostly background) is darker than the crop's middle grey."""
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]]).astype(np.float32)
-    return float(np.median(border)) < float(np.mean(gray))
+    return percentiles(border, (50.0,))[0] < float(gray.mean())
 
 
 def preprocess(img: np.ndarray, spec: InputSpec = SPEC) -> np.ndarray:
@@ -44,10 +56,10 @@ def preprocess(img: np.ndarray, spec: InputSpec = SPEC) -> np.ndarray:
     if gray.size == 0:
         return np.zeros((spec.height, spec.min_width), np.float32)
     h, w = gray.shape
-    new_w = int(np.clip(round(w * spec.height / h), spec.min_width, spec.max_width))
+    new_w = min(max(round(w * spec.height / h), spec.min_width), spec.max_width)
     interp = cv2.INTER_AREA if h > spec.height else cv2.INTER_CUBIC
     x = cv2.resize(gray.astype(np.float32), (new_w, spec.height), interpolation=interp)
-    lo, hi = np.percentile(x, spec.contrast_percentiles)
+    lo, hi = percentiles(x, spec.contrast_percentiles)
     x = np.clip((x - lo) / max(hi - lo, 8.0), 0.0, 1.0)
     return x if is_inverted(gray) else 1.0 - x
 

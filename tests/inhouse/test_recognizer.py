@@ -112,3 +112,11 @@ def test_soup_refuses_different_architectures(tmp_path):
     with pytest.raises(SystemExit, match="different model configs"):
         average(tmp_path / "a", tmp_path / "b", tmp_path / "soup")
     assert not (tmp_path / "soup").exists()
+
+
+@pytest.mark.parametrize("size", [1, 2, 7, 50, 1001])
+def test_percentiles_equal_numpys(size):
+    from inhouse.recognizer.preprocess import percentiles
+
+    values = np.random.default_rng(size).integers(0, 255, size).astype(np.float32)
+    assert np.allclose(percentiles(values, (2.0, 50.0, 98.0)), np.percentile(values, (2.0, 50.0, 98.0)), atol=1e-5)
