@@ -23,23 +23,15 @@ PRUNE_EVERY = 16
 class LineBuild:
     """A line being built: its members and the running mean of its letter-height band."""
 
+    number: int  # creation order: ties between equally good lines go to the older one
     members: list[int] = field(default_factory=list)
     x1: float = 0.0
     tall: int = 0
     sum_y0: float = 0.0
     sum_y1: float = 0.0
-
-    @property
-    def y0(self) -> float:
-        return self.sum_y0 / self.tall
-
-    @property
-    def y1(self) -> float:
-        return self.sum_y1 / self.tall
-
-    @property
-    def height(self) -> float:
-        return (self.sum_y1 - self.sum_y0) / self.tall
+    y0: float = 0.0
+    y1: float = 0.0
+    height: float = 0.0
 
     def add(self, index: int, box, is_tall: bool) -> None:
         self.members.append(index)
@@ -48,6 +40,43 @@ class LineBuild:
             self.tall += 1
             self.sum_y0 += box[1]
             self.sum_y1 += box[3]
+            self.y0, self.y1 = self.sum_y0 / self.tall, self.sum_y1 / self.tall
+            self.height = self.y1 - self.y0
+
+
+class BandIndex:
+    """Open lines filed by the rows of `step` pixels that their band spans, so that a component
+    is compared only with lines it could overlap, not with every open line of a tall page."""
+
+    def __init__(self, step: float) -> None:
+        self.step = max(1.0, step)
+        self.rows: dict[int, dict[int, LineBuild]] = {}
+        self.spans: dict[int, range] = {}
+
+    def _span(self, y0: float, y1: float) -> range:
+        return range(int(y0 // self.step), int(y1 // self.step) + 1)
+
+    def file(self, line: LineBuild) -> None:
+        span = self._span(line.y0, line.y1)
+        old = self.spans.get(line.number)
+        if old == span:
+            return
+        if old is not None:
+            self.remove(line)
+        self.spans[line.number] = span
+        for row in span:
+            self.rows.setdefault(row, {})[line.number] = line
+
+    def remove(self, line: LineBuild) -> None:
+        for row in self.spans.pop(line.number):
+            del self.rows[row][line.number]
+
+    def near(self, y0: float, y1: float) -> list[LineBuild]:
+        """Every filed line whose band could overlap [y0, y1], oldest first."""
+        found: dict[int, LineBuild] = {}
+        for row in self._span(y0, y1):
+            found.update(self.rows.get(row, {}))
+        return [found[n] for n in sorted(found)]
 
 
 def group_lines(boxes: np.ndarray, config: DetectorConfig, text_height: float) -> list[list[int]]:
@@ -55,20 +84,25 @@ def group_lines(boxes: np.ndarray, config: DetectorConfig, text_height: float) -
     order = np.argsort(boxes[:, 0], kind="stable")
     active: list[LineBuild] = []
     done: list[LineBuild] = []
+    index = BandIndex(text_height)
     small_limit = config.small_component_ratio * text_height
     reach = config.line_max_gap_ratio * config.max_component_height_ratio * text_height
     for n, i in enumerate(order):
-        x0, y0, x1, y1 = boxes[i]
+        x0, y0, x1, y1 = boxes[i].tolist()
         h = y1 - y0
         # lines far to the left can take no more members (the gap test below refuses them too,
         # so retiring them now and then, not at every component, changes nothing but the cost)
         if len(active) > 8 and n % PRUNE_EVERY == 0:
             still = []
             for line in active:
-                (done if x0 - line.x1 > reach else still).append(line)
+                if x0 - line.x1 > reach:
+                    done.append(line)
+                    index.remove(line)
+                else:
+                    still.append(line)
             active = still
         best, best_overlap = None, 0.0
-        for line in active:
+        for line in index.near(y0, y1):
             line_y0, line_y1, line_h = line.y0, line.y1, line.height
             overlap = min(y1, line_y1) - max(y0, line_y0)
             if overlap <= 0 or x0 - line.x1 > config.line_max_gap_ratio * max(h, line_h):
@@ -84,9 +118,10 @@ def group_lines(boxes: np.ndarray, config: DetectorConfig, text_height: float) -
         if best is None:
             if h < small_limit:
                 continue  # a lone dot or speck: not text on its own
-            best = LineBuild()
+            best = LineBuild(number=n)
             active.append(best)
-        best.add(int(i), boxes[i], h >= small_limit)
+        best.add(int(i), (x0, y0, x1, y1), h >= small_limit)
+        index.file(best)
     lines = [line for line in done + active if line.tall]
     lines.sort(key=lambda line: (line.y0 + line.y1) / 2)
     return [line.members for line in lines]
