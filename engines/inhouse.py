@@ -64,7 +64,8 @@ class InhouseEngine(OcrEngine):
     def version(self) -> str:
         settings = {"detector": self.detector.as_dict(), "postprocess": asdict(self.thresholds)}
         digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:8]
-        return f"wdn-{_weights_digest(self.weights)}+cfg-{digest}"
+        int8 = ".int8" if self.recognizer.runtime.name == "onnx-int8" else ""  # the float runtimes agree
+        return f"wdn-{_weights_digest(self.weights)}{int8}+cfg-{digest}"
 
     # --- reading ---------------------------------------------------------------------
     def _read_page(self, page: PageImage, options: RecognizeOptions) -> Page:

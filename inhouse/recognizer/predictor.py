@@ -15,6 +15,7 @@ import numpy as np
 
 from inhouse.recognizer.calibration import Calibration
 from inhouse.recognizer.ctc import beam_decode, greedy_decode
+from inhouse.recognizer.quantize import current_int8
 from inhouse.recognizer.preprocess import batch_images, bucket_width, preprocess
 from inhouse.recognizer.runtime import make_runtime
 
@@ -33,15 +34,16 @@ class PredictorConfig:
     batch_size: int = 64
     beam_width: int = 0  # 0: greedy decoding (fast); >1: prefix beam search
     threads: int = 0  # 0: all cores
-    runtime: str = "auto"  # "onnx", "tensorflow", or "auto": ONNX Runtime when installed
+    runtime: str = "auto"  # see runtime.py: "onnx-int8", "onnx", "tensorflow", or the first available
 
 
 class WordRecognizer:
-    def __init__(self, model, calibration: Calibration, config: PredictorConfig = PredictorConfig()) -> None:
+    def __init__(self, model, calibration: Calibration, config: PredictorConfig = PredictorConfig(),
+                 int8: Path | None = None) -> None:
         self.model = model
         self.calibration = calibration
         self.config = config
-        self.runtime = make_runtime(model, config.runtime, config.threads)
+        self.runtime = make_runtime(model, config.runtime, config.threads, int8)
 
     @classmethod
     def load(cls, path: str | Path | None = None, config: PredictorConfig = PredictorConfig()) -> "WordRecognizer":
@@ -65,7 +67,7 @@ class WordRecognizer:
                                    for k, v in raw.items()})
         model = build_model(model_cfg)
         model.load_weights(str(weights))
-        return cls(model, Calibration.load(model_dir / CALIBRATION_FILE), config)
+        return cls(model, Calibration.load(model_dir / CALIBRATION_FILE), config, current_int8(model_dir, weights))
 
     def logits(self, crops: list[np.ndarray]) -> list[tuple[np.ndarray, int]]:
         """Per crop: (T, C) logits and the number of valid time steps."""

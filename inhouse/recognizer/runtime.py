@@ -1,19 +1,25 @@
 """Forward passes of the Word Deep Net: a batch (N, 32, W, 1) in, logits (N, W / 4, classes) out.
 
-Two runtimes compute the same logits (to about 1e-5): ONNX Runtime, the default for serving
-because it needs about a third less CPU per word, and TensorFlow, which trained the weights and
-is the fallback when onnxruntime is not installed. Both are safe to call from several threads.
+Three runtimes:
+- "onnx-int8": ONNX Runtime on the int8 copy of the weights (`quantize.py`), the default for
+  serving when that copy is current: about a third of TensorFlow's CPU per word, at an accuracy
+  cost that `validate.py` measures;
+- "onnx": ONNX Runtime on the float graph built from the Keras model, the same logits as
+  TensorFlow (to about 1e-5) for a third less CPU;
+- "tensorflow", which trained the weights: the fallback when onnxruntime is not installed.
+All are safe to call from several threads.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
-RUNTIMES = ("auto", "onnx", "tensorflow")
+RUNTIMES = ("auto", "onnx-int8", "onnx", "tensorflow")
 
 
 class Runtime(Protocol):
@@ -40,12 +46,14 @@ class TensorflowRuntime:
 
 
 class OnnxRuntime:
-    name = "onnx"
+    """ONNX Runtime on the float graph of a Keras `model`, or on a saved ONNX file (`path`)."""
 
-    def __init__(self, model, threads: int = 0) -> None:
+    def __init__(self, model=None, threads: int = 0, path: Path | None = None) -> None:
         import onnxruntime as ort
 
         from inhouse.recognizer.onnx_graph import to_onnx
+
+        self.name = "onnx-int8" if path is not None else "onnx"
 
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or os.cpu_count() or 1
@@ -54,20 +62,26 @@ class OnnxRuntime:
         # threads would take the cores that the other page's detection needs
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
-        self._session = ort.InferenceSession(to_onnx(model), options, providers=["CPUExecutionProvider"])
+        source = str(path) if path is not None else to_onnx(model)
+        self._session = ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
 
     def __call__(self, batch: np.ndarray) -> np.ndarray:
         return self._session.run(None, {"image": batch})[0]  # InferenceSession.run is thread-safe
 
 
-def make_runtime(model, name: str = "auto", threads: int = 0) -> Runtime:
-    """The runtime called `name`; "auto" picks ONNX Runtime when it is installed."""
+def make_runtime(model, name: str = "auto", threads: int = 0, int8: Path | None = None) -> Runtime:
+    """The runtime called `name`. `int8` is the current int8 model file, if there is one; "auto"
+    takes the first of onnx-int8, onnx and tensorflow that is available."""
     if name not in RUNTIMES:
         raise ValueError(f"unknown recognizer runtime {name!r} (known: {', '.join(RUNTIMES)})")
-    if name in ("auto", "onnx"):
+    if name == "onnx-int8" and int8 is None:
+        raise FileNotFoundError("no current int8 model: build it with `python -m inhouse.recognizer.quantize`")
+    if name in ("auto", "onnx-int8", "onnx"):
         try:
+            if name != "onnx" and int8 is not None:
+                return OnnxRuntime(threads=threads, path=int8)
             return OnnxRuntime(model, threads)
         except ImportError:
-            if name == "onnx":
+            if name != "auto":
                 raise
     return TensorflowRuntime(model)

@@ -66,3 +66,29 @@ def test_layers_without_translation_are_refused():
     model = keras.Model(inp, keras.layers.GaussianNoise(0.1)(inp))
     with pytest.raises(ValueError, match="no ONNX translation"):
         to_onnx(model)
+
+
+def test_shipped_int8_model_is_current_and_reads_like_the_float_one(clean_fonts):
+    from inhouse.recognizer.predictor import PredictorConfig, WordRecognizer
+
+    int8 = WordRecognizer.load()
+    assert int8.runtime.name == "onnx-int8", "rebuild it: python -m inhouse.recognizer.quantize"
+    crops = [clean_render(w, f) for w in ("TOTAL", "invoice", "12.90", "Amount:") for f in clean_fonts]
+    float32 = WordRecognizer.load(config=PredictorConfig(runtime="onnx"))
+    assert [t for t, _ in int8.recognize_batch(crops)] == [t for t, _ in float32.recognize_batch(crops)]
+
+
+def test_stale_int8_model_is_not_served(tmp_path):
+    import shutil
+
+    from inhouse.recognizer.predictor import DEFAULT_MODEL_DIR, WEIGHTS_FILE, PredictorConfig, WordRecognizer
+    from inhouse.recognizer.quantize import INT8_FILE, INT8_META_FILE, current_int8
+
+    for name in (WEIGHTS_FILE, INT8_FILE, INT8_META_FILE, "word_deep_net.json", "calibration.json"):
+        shutil.copy(DEFAULT_MODEL_DIR / name, tmp_path / name)
+    assert current_int8(tmp_path, tmp_path / WEIGHTS_FILE) is not None
+    with open(tmp_path / WEIGHTS_FILE, "ab") as weights:  # as if the weights were retrained
+        weights.write(b"\0")
+    assert current_int8(tmp_path, tmp_path / WEIGHTS_FILE) is None
+    with pytest.raises(FileNotFoundError, match="inhouse.recognizer.quantize"):
+        WordRecognizer.load(tmp_path, PredictorConfig(runtime="onnx-int8"))
