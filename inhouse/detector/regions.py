@@ -14,9 +14,13 @@ import numpy as np
 from inhouse.detector.config import DetectorConfig
 
 
-def mser_boxes(gray: np.ndarray, config: DetectorConfig) -> tuple[list[np.ndarray], np.ndarray]:
+def mser_boxes(gray: np.ndarray, config: DetectorConfig, max_area: int | None = None) -> tuple[list[np.ndarray], np.ndarray]:
+    """MSER regions (point lists, x then y) and their boxes (x, y, w, h), none larger than
+    `max_area` pixels or the config's share of the page."""
+    largest = int(gray.size * config.mser_max_area_fraction)
+    largest = min(largest, max_area) if max_area is not None else largest
     mser = cv2.MSER_create(delta=config.mser_delta, min_area=config.mser_min_area,
-                           max_area=max(config.mser_min_area + 1, int(gray.size * config.mser_max_area_fraction)),
+                           max_area=max(config.mser_min_area + 1, largest),
                            max_variation=config.mser_max_variation, min_diversity=config.mser_min_diversity)
     regions, boxes = mser.detectRegions(gray)
     return list(regions), np.asarray(boxes, dtype=np.int64).reshape(-1, 4)
@@ -41,9 +45,23 @@ def working_scale(gray: np.ndarray, config: DetectorConfig) -> float:
     return float(np.clip(config.target_text_height / height, config.min_scale, config.max_scale))
 
 
+def largest_character_area(config: DetectorConfig) -> int:
+    """Pixels of the largest region that the filters of `character_components` could keep.
+
+    Lower than a frame, a region is at most `max_aspect` times as wide as it is tall; as tall as
+    a frame or taller, it is narrower than one. MSER need not hand over anything bigger: on a
+    full page that spares it copying out the pixel lists of whole words and paragraphs.
+    """
+    h = config.target_text_height
+    frame_height = config.frame_min_height_ratio * h
+    low = frame_height * config.max_aspect * frame_height
+    tall = config.max_height_ratio * h * config.frame_min_width_ratio * h
+    return int(np.ceil(max(low, tall)))
+
+
 def character_components(gray: np.ndarray, config: DetectorConfig) -> np.ndarray:
     """Boxes [x0, y0, x1, y1] (exclusive ends) of character-like components of `gray`."""
-    regions, boxes = mser_boxes(gray, config)
+    regions, boxes = mser_boxes(gray, config, largest_character_area(config))
     if not len(boxes):
         return np.zeros((0, 4), dtype=np.int64)
     h = config.target_text_height
