@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 @dataclass(frozen=True)
 class DetectorConfig:
     # --- working scale: pages are resized so that text is about this tall (pixels) ---
-    target_text_height: float = 19.0
+    target_text_height: float = 14.0
     probe_max_side: int = 1200          # quick first pass that estimates the text height
     min_scale: float = 0.4
     max_scale: float = 3.0

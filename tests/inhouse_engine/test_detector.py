@@ -34,13 +34,17 @@ def rendered(lines=LINES, size=30, invert=False):
 
 @pytest.mark.parametrize("invert", [False, True], ids=["dark-on-light", "light-on-dark"])
 def test_finds_the_rendered_words(invert):
-    gray, truth = rendered(invert=invert)
-    detection = detect_words(gray)
-    counts = detection_counts(truth, [w.bbox for w in detection.words])
-    # precision < 1: a narrow "1" in wide side bearings can look like a word of its own (known limitation)
-    assert counts.recall >= 0.9 and counts.precision >= 0.8, counts
-    assert detection.line_count == 3
-    assert [w.line for w in detection.words] == sorted(w.line for w in detection.words)
+    # over a spread of sizes: at any one size, whether the gaps around a narrow "1" in wide side
+    # bearings (a word of its own then: a known limitation) round up or down is a lottery
+    found = []
+    for size in (24, 26, 28, 30, 32, 34, 36, 40):
+        gray, truth = rendered(size=size, invert=invert)
+        detection = detect_words(gray)
+        found.append(detection_counts(truth, [w.bbox for w in detection.words]))
+        assert detection.line_count == 3
+        assert [w.line for w in detection.words] == sorted(w.line for w in detection.words)
+    assert min(c.recall for c in found) >= 0.8, found
+    assert np.mean([c.recall for c in found]) >= 0.93 and np.mean([c.precision for c in found]) >= 0.8, found
 
 
 def test_small_and_large_text_is_rescaled_to_the_working_height():
