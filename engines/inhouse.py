@@ -1,8 +1,9 @@
 """The in-house engine behind `OcrEngine`: orientation → MSER Word Detector → Word Deep Net
 (CNN + BiLSTM + CTC) → Wordinator → confidence buckets with the lexicon.
 
-Models load once per process (the registry keeps one instance); reading is thread-safe (the
-recognizer serialises its forward passes and uses all cores itself).
+Models load once per process (the registry keeps one instance); reading is thread-safe. Two
+pages in flight beat one on 2 cores (`benchmarks/page_throughput.py`): MSER, OpenCV and ONNX
+Runtime release the GIL, so one page's detection overlaps the other's recognition.
 """
 
 from __future__ import annotations
@@ -41,7 +42,6 @@ def _weights_digest(path: str) -> str:
 
 class InhouseEngine(OcrEngine):
     name = "inhouse"
-    batch_parallelism = 1  # TensorFlow already spreads one batch over every core
 
     def __init__(self, model_dir=None, detector: DetectorConfig | None = None):
         super().__init__()
