@@ -1,6 +1,11 @@
 """Three confidence buckets: keep confident readings, drop hopeless ones (noise the detector
 found), and check the middle band against the lexicon, combining words the detector split
-("wo rld" → "world") and splitting words it joined ("helloworld" → "hello world")."""
+("wo rld" → "world") and splitting words it joined ("helloworld" → "hello world").
+
+A split word can also be read with confidence, piece by piece ("onl" "y", "dime" "nsion", "W"
+"e": the gap after a narrow or kerned letter looked like a word gap), so fragments are re-joined
+whatever their confidence when they are close, together make a lexicon word, and are not both
+words on their own ("in to" stays)."""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from engines.result import BBox
-from inhouse.postprocess.lexicon import Lexicon
+from inhouse.postprocess.lexicon import Lexicon, core
 
 THRESHOLDS_FILE = Path(__file__).resolve().parents[1] / "models" / "postprocess.json"
 MIN_SPLIT_PART = 2  # characters; single letters other than "a"/"I" are too easy to fake
@@ -20,6 +25,7 @@ class Thresholds:
     low: float = 0.05    # below: dropped as noise
     high: float = 0.80   # at or above: kept as read
     max_join_gap: float = 0.6  # × text height: only words this close may be combined
+    max_fragment_gap: float = 0.6  # × text height: confident fragments this close may be re-joined
     # a lone character is the commonest noise (specks, figure ticks, stray strokes): it needs
     # this much confidence to stay, while longer words only need `low`
     lone_char_low: float = 0.0
@@ -30,7 +36,8 @@ class Thresholds:
         if not path.exists():
             return cls()
         data = json.loads(path.read_text())
-        return cls(**{k: data[k] for k in ("low", "high", "max_join_gap", "lone_char_low", "source") if k in data})
+        return cls(**{k: data[k] for k in ("low", "high", "max_join_gap", "max_fragment_gap", "lone_char_low", "source")
+                      if k in data})
 
 
 @dataclass
@@ -65,6 +72,28 @@ def _split(word: ReadWord, lexicon: Lexicon) -> list[ReadWord] | None:
             replace(word, text=text[best:], bbox=BBox(cut, box.y0, box.x1, box.y1), char_boxes=[])]
 
 
+def _fragments(left: str, right: str) -> bool:
+    """Whether two readings could be the two halves of one word: letters, the right half
+    perhaps with closing punctuation, and no lower-to-upper step between them ("by" "RNES")."""
+    return (left.isalpha() and right[:1].isalpha() and core(right).isalpha()
+            and not (left[-1].islower() and right[0].isupper()))
+
+
+def rejoin_fragments(words: list[ReadWord], lexicon: Lexicon, max_gap: float) -> list[ReadWord]:
+    """Join neighbours on a line (in reading order) that are pieces of one word: at most
+    `max_gap` pixels apart, letters, a lexicon word together, and not both lexicon words apart."""
+    out: list[ReadWord] = []
+    for word in words:
+        last = out[-1] if out else None
+        if (last is not None and last.line == word.line and 0 <= word.bbox.x0 - last.bbox.x1 <= max_gap
+                and _fragments(last.text, word.text) and lexicon.known(last.text + word.text)
+                and not (lexicon.known(last.text) and lexicon.known(word.text))):
+            out[-1] = _join(last, word)
+        else:
+            out.append(word)
+    return out
+
+
 def postprocess(words: list[ReadWord], lexicon: Lexicon, thresholds: Thresholds, text_height: float
                 ) -> list[ReadWord]:
     """Apply the buckets to words in reading order (line, then x)."""
@@ -87,4 +116,4 @@ def postprocess(words: list[ReadWord], lexicon: Lexicon, thresholds: Thresholds,
             i += 1
             continue
         kept.extend(_split(word, lexicon) or [word])
-    return kept
+    return rejoin_fragments(kept, lexicon, thresholds.max_fragment_gap * text_height)

@@ -65,6 +65,7 @@ def main() -> None:
     (low, high, lone), best = min(scores.items(), key=lambda item: item[1])
     baseline = scores[(0.0, 1.01, 0.0)]  # nothing dropped, every word checked against the lexicon
     report = {"low": low, "high": high, "lone_char_low": lone, "max_join_gap": Thresholds().max_join_gap,
+              "max_fragment_gap": Thresholds().max_fragment_gap,
               "source": f"tuned on {len(pages)} pages of {args.set.name}: aligned CER {best:.4f} "
                         f"(no dropping: {baseline:.4f})",
               "grid": {f"{lo}/{hi}/{lc}": round(rate, 5) for (lo, hi, lc), rate in scores.items()}}

@@ -68,3 +68,14 @@ def test_wordinator_rejoins_chopped_pieces_and_splits_spaced_readings():
 def test_wordinator_falls_back_to_proportional_boxes():
     spaced = split_words(ReadWord("ab cd", 0.9, BBox(0, 0, 50, 20), 0, []))
     assert [w.bbox.x0 for w in spaced] == [0, 30] and spaced[-1].bbox.x1 == 50
+
+
+def test_confident_fragments_of_one_word_are_rejoined():
+    lexicon = Lexicon({"amount": 1e-4, "in": 1e-2, "to": 1e-2, "into": 1e-3, "by": 1e-2, "byrnes": 1e-7, "n": 1e-5})
+    read = [word("amou", 0.97, 0, 40), word("nt,", 0.95, 44, 70),        # pieces of one word: joined
+            word("in", 0.99, 90, 105), word("to", 0.99, 109, 125),       # two words of their own: kept apart
+            word("by", 0.99, 140, 160), word("RNES", 0.99, 164, 200),     # a lower-to-upper step: kept apart
+            word("amou", 0.97, 220, 260), word("nt", 0.95, 300, 320),     # too far apart
+            word("N", 0.99, 340, 350), word("=", 0.99, 354, 360)]         # not letters
+    assert texts(postprocess(read, lexicon, THRESHOLDS, 20)) == [
+        "amount,", "in", "to", "by", "RNES", "amou", "nt", "N", "="]
