@@ -78,13 +78,14 @@ class InhouseEngine(OcrEngine):
             whole = ReadWord(text, confidence, BBox(0, 0, page.width, page.height), 0)
             return self._page(split_words(whole), page.width, page.height, 0, page, [])
         rotation = 0
-        detection = detect_words(gray, self.detector)
+        colour = page.pixels if page.pixels.ndim == 3 else None
+        detection = detect_words(gray, self.detector, colour)
         read = functools.cache(functools.partial(self._read_words, gray, detection))
         if options.mode == "page" and options.engine_args.get("orientation", "auto") != "off":
             rotation = predict_orientation(gray, self.recognizer.recognize_batch, self.detector, detection, read).rotation
         upright = rotate(gray, rotation)
         if rotation:
-            detection = detect_words(upright, self.detector)
+            detection = detect_words(upright, self.detector, None if colour is None else rotate(colour, rotation))
             read = functools.cache(functools.partial(self._read_words, upright, detection))
         if options.mode == "line" and not detection.words:
             text, confidence = self.recognizer.recognize(gray)

@@ -38,6 +38,15 @@ class DetectorConfig:
     # height) that spans at least this much (× text height) both ways; words inside are dropped ---
     graphics_line_ratio: float = 3.0
     graphics_min_size_ratio: float = 4.0
+    # --- colour pictures (maps, heat maps, photos in figures): the Otsu ink of a colour map is
+    # confetti, which the drawings test above misses; saturated pixels are not. A picture is a
+    # region of colour (saturation and brightness at least these, 0-255) as large as a drawing,
+    # this much of it coloured, in several hues (a tinted paper or a one-colour banner is not)
+    picture_min_saturation: int = 80
+    picture_min_value: int = 50
+    picture_min_fill: float = 0.3
+    picture_min_hue_spread: float = 0.2   # share of coloured pixels outside the commonest hue band
+    picture_min_page_share: float = 0.005  # pages with less colour than this skip the search
     # --- stringing components into lines and words ---
     line_overlap: float = 0.5           # vertical overlap / smaller height to join a line
     line_max_gap_ratio: float = 2.5     # horizontal gap / height beyond which a line breaks

@@ -9,7 +9,7 @@ import numpy as np
 
 from engines.result import BBox
 from inhouse.detector.config import DetectorConfig
-from inhouse.detector.graphics import graphics_boxes, inside_graphics
+from inhouse.detector.graphics import colour_pictures, graphics_boxes, inside_graphics
 from inhouse.detector.grouping import group_lines, split_words
 from inhouse.detector.regions import character_components, working_scale
 
@@ -62,8 +62,9 @@ def _chop(members: np.ndarray, config: DetectorConfig) -> list[np.ndarray]:
     return pieces
 
 
-def detect_words(gray: np.ndarray, config: DetectorConfig | None = None) -> Detection:
-    """Find words on an upright grayscale page."""
+def detect_words(gray: np.ndarray, config: DetectorConfig | None = None, rgb: np.ndarray | None = None) -> Detection:
+    """Find words on an upright grayscale page; `rgb`, the same page in colour if it has colour,
+    lets words inside colour pictures be left out."""
     config = config or DetectorConfig()
     height, width = gray.shape
     scale = working_scale(gray, config)
@@ -78,6 +79,8 @@ def detect_words(gray: np.ndarray, config: DetectorConfig | None = None) -> Dete
     text_height = float(np.median(tall)) if len(tall) else config.target_text_height
     lines = group_lines(boxes, config, text_height)
     drawings = graphics_boxes(work, text_height, config)
+    if rgb is not None:
+        drawings = np.concatenate([drawings, colour_pictures(rgb, work.shape, text_height, config)])
     group = 0
     for line_number, line in enumerate(lines):
         candidates = [boxes[sorted(word, key=lambda i: boxes[i][0])] for word in split_words(boxes, line, config)]

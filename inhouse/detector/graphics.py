@@ -1,8 +1,10 @@
-"""Graphics regions: plots and drawings, whose markers and curves MSER would read as text.
+"""Graphics regions: plots, drawings and colour pictures, whose markers, curves and speckle MSER
+would read as text.
 
 Ink that remains once long straight lines are removed (so table grids and form rules vanish) and
 still forms a component far larger than text in both directions is a drawing: a plotted curve,
-a diagram, a photo. Words whose centre lies inside such a component's box are not page text.
+a diagram, a photo. A large, densely coloured, many-hued region is a colour picture (a heat map,
+a sky map). Words whose centre lies inside either kind of box are not page text.
 """
 
 from __future__ import annotations
@@ -27,6 +29,40 @@ def graphics_boxes(work: np.ndarray, text_height: float, config: DetectorConfig)
     size = config.graphics_min_size_ratio * text_height
     big = (w >= size) & (h >= size)
     return np.stack([x, y, x + w, y + h], axis=1)[big].astype(np.int64)
+
+
+def colour_pictures(rgb: np.ndarray, work_shape: tuple[int, int], text_height: float,
+                    config: DetectorConfig) -> np.ndarray:
+    """Boxes [x0, y0, x1, y1], at the working scale of `work_shape`, of colour pictures on the
+    page `rgb` (H×W×3); empty when there are none."""
+    none = np.zeros((0, 4), dtype=np.int64)
+    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
+    coloured = (hsv[..., 1] >= config.picture_min_saturation) & (hsv[..., 2] >= config.picture_min_value)
+    sample = coloured[::4, ::4]
+    if sample.mean() < config.picture_min_page_share:
+        return none
+    if sample.mean() > 0.5:  # coloured paper: its hue band (and the two beside it) is background
+        paper = int(np.argmax(np.bincount(hsv[::4, ::4, 0][sample] // 10, minlength=18)))
+        band = hsv[..., 0] // 10
+        coloured &= (band != paper) & (band != (paper + 1) % 18) & (band != (paper - 1) % 18)
+    height, width = work_shape
+    mask = cv2.resize(coloured.astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST)
+    hue = cv2.resize(hsv[..., 0], (width, height), interpolation=cv2.INTER_NEAREST)
+    side = max(3, int(round(text_height)))
+    joined = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (side, side)))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    size = config.graphics_min_size_ratio * text_height
+    boxes = []
+    for x, y, w, h in stats[1:count, :4].tolist():
+        if w < size or h < size:
+            continue
+        inside = mask[y:y + h, x:x + w].astype(bool)
+        if inside.mean() < config.picture_min_fill:
+            continue
+        bands = np.bincount(hue[y:y + h, x:x + w][inside] // 10, minlength=18)  # OpenCV hue: 0-179
+        if 1 - bands.max() / bands.sum() >= config.picture_min_hue_spread:
+            boxes.append((x, y, x + w, y + h))
+    return np.array(boxes, dtype=np.int64).reshape(-1, 4)
 
 
 def inside_graphics(members: np.ndarray, boxes: np.ndarray) -> bool:

@@ -172,3 +172,35 @@ def test_words_in_a_ruled_table_are_kept():
 
     page, _, _ = _page_with(grid)
     assert len(detect_words(page).words) >= 10
+
+
+def _with_colour_map(tint=None):
+    """The two-line page in colour, with a speckled heat map (jet colours) below the text."""
+    import cv2
+
+    gray, _, _ = _page_with(lambda page: None)
+    rgb = np.repeat(gray[:, :, None], 3, axis=2)
+    field = cv2.GaussianBlur(np.random.default_rng(3).random((430, 600)).astype(np.float32), (0, 0), 4)
+    field = cv2.normalize(field, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
+    rgb[220:650, 100:700] = cv2.cvtColor(cv2.applyColorMap(field, cv2.COLORMAP_JET), cv2.COLOR_BGR2RGB)
+    if tint is not None:  # paper of one colour, e.g. a yellow receipt: not a picture
+        rgb = (rgb.astype(np.float32) * np.array(tint, np.float32)).astype(np.uint8)
+    weights = np.array([0.299, 0.587, 0.114], np.float32)
+    return rgb, np.clip(rgb.astype(np.float32) @ weights + 0.5, 0, 255).astype(np.uint8)
+
+
+def test_speckle_in_a_colour_picture_is_not_words_but_text_above_it_is():
+    rgb, gray = _with_colour_map()
+    in_picture = lambda words: [w for w in words if w.bbox.y0 >= 220 and 100 <= w.bbox.x0 <= 700]  # noqa: E731
+    assert in_picture(detect_words(gray).words), "the heat map should fool MSER without colour"
+    detection = detect_words(gray, rgb=rgb)
+    assert not in_picture(detection.words)
+    assert len([w for w in detection.words if w.bbox.y1 < 200]) >= 10
+
+
+def test_tinted_paper_is_not_a_picture_but_the_heat_map_on_it_is():
+    rgb, gray = _with_colour_map(tint=(1.0, 0.95, 0.55))
+    plain = detect_words(gray)
+    tinted = detect_words(gray, rgb=rgb).words
+    assert [w.bbox for w in tinted if w.bbox.y1 < 200] == [w.bbox for w in plain.words if w.bbox.y1 < 200]
+    assert not [w for w in tinted if w.bbox.y0 >= 220 and 100 <= w.bbox.x0 <= 700]
