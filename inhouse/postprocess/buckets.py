@@ -18,6 +18,8 @@ from inhouse.postprocess.lexicon import Lexicon, core
 
 THRESHOLDS_FILE = Path(__file__).resolve().parents[1] / "models" / "postprocess.json"
 MIN_SPLIT_PART = 2  # characters; single letters other than "a"/"I" are too easy to fake
+WORD_END_PUNCTUATION = ",.;:!?)]\"”"
+SPLIT_MIN_GAP = 0.12  # × word height: a joined word splits only where its ink has a gap this wide
 
 
 @dataclass(frozen=True)
@@ -54,22 +56,42 @@ def _join(a: ReadWord, b: ReadWord) -> ReadWord:
                     a.char_boxes + b.char_boxes)
 
 
+def _gap_near(word: ReadWord, x: float) -> tuple[int, int] | None:
+    """The gap (x0, x1) in the word's ink nearest `x`, within about a character of it, if one is at
+    least SPLIT_MIN_GAP × height wide; None without character boxes to tell."""
+    chars = sorted(word.char_boxes, key=lambda b: b.x0)
+    reach = word.bbox.width / max(1, len(word.text))
+    gaps, right = [], chars[0].x1 if chars else 0
+    for box in chars[1:]:
+        if box.x0 - right >= SPLIT_MIN_GAP * word.bbox.height and abs((right + box.x0) / 2 - x) <= reach:
+            gaps.append((right, box.x0))
+        right = max(right, box.x1)
+    return min(gaps, key=lambda g: abs((g[0] + g[1]) / 2 - x)) if gaps else None
+
+
 def _split(word: ReadWord, lexicon: Lexicon) -> list[ReadWord] | None:
-    """The most frequent split of `word` into two lexicon words, boxes in proportion."""
-    text, best, best_score = word.text, None, 0.0
+    """The most frequent split of `word` into two lexicon words where its ink has a gap ("hello
+    world" read without the space; "trainable" read as one unknown word stays whole)."""
+    text, best, best_score, box = word.text, None, 0.0, word.bbox
     for k in range(1, len(text)):
         left, right = text[:k], text[k:]
         if min(len(left), len(right)) < MIN_SPLIT_PART and not ({left, right} & {"a", "A", "I"}):
             continue
+        if not right[0].isalnum() or not (left[-1].isalnum() or left[-1] in WORD_END_PUNCTUATION):
+            continue  # a hyphen, slash or apostrophe joins ("star-formation"); punctuation ends a word
         score = lexicon.frequency(left) * lexicon.frequency(right)
-        if score > best_score:
-            best, best_score = k, score
+        gap = _gap_near(word, box.x0 + box.width * k / len(text)) if word.char_boxes else (box.x0, box.x0)
+        if score > best_score and gap is not None:
+            best, best_score, cut = k, score, gap
     if best is None:
         return None
-    box, n = word.bbox, len(text)
-    cut = box.x0 + round(box.width * best / n)
-    return [replace(word, text=text[:best], bbox=BBox(box.x0, box.y0, cut, box.y1), char_boxes=[]),
-            replace(word, text=text[best:], bbox=BBox(cut, box.y0, box.x1, box.y1), char_boxes=[])]
+    if not word.char_boxes:  # no ink to go by: boxes in proportion to characters
+        middle = box.x0 + round(box.width * best / len(text))
+        cut = (middle, middle)
+    return [replace(word, text=text[:best], bbox=BBox(box.x0, box.y0, cut[0], box.y1),
+                    char_boxes=[b for b in word.char_boxes if b.x1 <= cut[0]]),
+            replace(word, text=text[best:], bbox=BBox(cut[1], box.y0, box.x1, box.y1),
+                    char_boxes=[b for b in word.char_boxes if b.x0 >= cut[1]])]
 
 
 def _fragments(left: str, right: str) -> bool:

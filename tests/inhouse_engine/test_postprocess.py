@@ -79,3 +79,30 @@ def test_confident_fragments_of_one_word_are_rejoined():
             word("N", 0.99, 340, 350), word("=", 0.99, 354, 360)]         # not letters
     assert texts(postprocess(read, lexicon, THRESHOLDS, 20)) == [
         "amount,", "in", "to", "by", "RNES", "amou", "nt", "N", "="]
+
+
+def _inked(text, conf, x0, letter=9, gap_after=None, gap=8):
+    """A word whose character boxes sit `letter` px apart, with a wider gap after index `gap_after`."""
+    boxes, x = [], x0
+    for k in range(len(text)):
+        boxes.append(BBox(x, 0, x + letter - 1, 20))
+        x += letter + (gap if k == gap_after else 0)
+    return ReadWord(text, conf, BBox.union(boxes), 0, boxes)
+
+
+def test_a_joined_word_splits_where_its_ink_has_a_gap():
+    out = postprocess([_inked("helloworld", 0.5, 0, gap_after=4)], LEXICON, THRESHOLDS, 20)
+    assert texts(out) == ["hello", "world"]
+    assert out[0].bbox.x1 == 44 and out[1].bbox.x0 == 53  # cut at the gap, not in proportion
+
+
+def test_an_unknown_word_without_a_gap_stays_whole():
+    # "trainable" is no lexicon word, "train" and "able" are: without a gap in the ink it is one word
+    lexicon = Lexicon({"train": 1e-4, "able": 1e-4})
+    assert texts(postprocess([_inked("trainable", 0.5, 0)], lexicon, THRESHOLDS, 20)) == ["trainable"]
+
+
+def test_hyphens_and_punctuation_are_never_split_points():
+    lexicon = Lexicon({"star": 1e-4, "formation": 1e-4, "better": 1e-4, "whereas": 1e-4})
+    read = [word("star-formation", 0.5, 0, 140), word("better,whereas", 0.5, 150, 290)]
+    assert texts(postprocess(read, lexicon, THRESHOLDS, 20)) == ["star-formation", "better,", "whereas"]
