@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 from dataclasses import asdict
+from pathlib import Path
 
 from engines.base import OcrEngine
 from engines.options import RecognizeOptions
@@ -40,6 +41,20 @@ def _weights_digest(path: str) -> str:
         return hashlib.sha256(handle.read()).hexdigest()[:12]
 
 
+@functools.lru_cache(maxsize=1)
+def _code_digest() -> str:
+    """A digest of the pipeline's source (this module and the `inhouse` package), so that a code
+    change shows in the version: cached evaluation results and stored paired outputs are keyed
+    by it, and a detector or post-processing fix must not be served from an old run's cache."""
+    root = Path(__file__).resolve().parents[1]
+    files = sorted((root / "inhouse").rglob("*.py")) + [Path(__file__).resolve()]
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:8]
+
+
 class InhouseEngine(OcrEngine):
     name = "inhouse"
 
@@ -65,7 +80,7 @@ class InhouseEngine(OcrEngine):
         settings = {"detector": self.detector.as_dict(), "postprocess": asdict(self.thresholds)}
         digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:8]
         int8 = ".int8" if self.recognizer.runtime.name == "onnx-int8" else ""  # the float runtimes agree
-        return f"wdn-{_weights_digest(self.weights)}{int8}+cfg-{digest}"
+        return f"wdn-{_weights_digest(self.weights)}{int8}+cfg-{digest}+code-{_code_digest()}"
 
     # --- reading ---------------------------------------------------------------------
     def _read_page(self, page: PageImage, options: RecognizeOptions) -> Page:

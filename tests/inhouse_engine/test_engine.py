@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -52,3 +54,20 @@ def test_blank_page_reads_nothing_and_bad_options_are_refused(engine):
     assert engine.recognize(np.full((200, 300), 255, np.uint8)).text == ""
     with pytest.raises(OcrInputError, match="unknown inhouse options"):
         engine.recognize(np.full((20, 30), 255, np.uint8), RecognizeOptions(engine_args={"psm": "6"}))
+
+
+def test_version_changes_with_the_pipelines_code(tmp_path, monkeypatch):
+    import engines.inhouse as module
+
+    before = module._code_digest()
+    copy = tmp_path / "engines"
+    copy.mkdir()
+    source = Path(module.__file__).read_text()
+    (copy / "inhouse.py").write_text(source + "\n# an edit\n")
+    (tmp_path / "inhouse").symlink_to(Path(module.__file__).resolve().parents[1] / "inhouse")
+    monkeypatch.setattr(module, "__file__", str(copy / "inhouse.py"))
+    module._code_digest.cache_clear()
+    try:
+        assert module._code_digest() != before
+    finally:
+        module._code_digest.cache_clear()
