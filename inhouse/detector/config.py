@@ -38,7 +38,6 @@ class DetectorConfig:
     # height) that spans at least this much (× text height) both ways; words inside are dropped ---
     graphics_line_ratio: float = 3.0
     graphics_min_size_ratio: float = 4.0
-    graphics_max_fill: float = 0.6     # ink share of its box above which a component is solid, not drawn
     # --- colour pictures (maps, heat maps, photos in figures): the Otsu ink of a colour map is
     # confetti, which the drawings test above misses; saturated pixels are not. A picture is a
     # region of colour (saturation and brightness at least these, 0-255) as large as a drawing,

@@ -3,9 +3,8 @@ would read as text.
 
 Ink that remains once long straight lines are removed (so table grids and form rules vanish) and
 still forms a component far larger than text in both directions is a drawing: a plotted curve,
-a diagram. Not drawings: ink that reaches an edge of the page (the table around a photographed
-receipt, a scanner's black border), and solid ink (a banner, a dark panel), on which light text
-may stand. A large, densely coloured, many-hued region is a colour picture (a heat map,
+a diagram, a photo. Not a drawing: ink that reaches an edge of the page (the table around a
+photographed receipt, a scanner's black border). A large, densely coloured, many-hued region is a colour picture (a heat map,
 a sky map). Words whose centre lies inside either kind of box are not page text.
 """
 
@@ -27,11 +26,11 @@ def graphics_boxes(work: np.ndarray, text_height: float, config: DetectorConfig)
     down = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, reach)))
     lines = cv2.bitwise_xor(across, down)  # thin rules and grid lines; solid areas survive both openings
     count, _, stats, _ = cv2.connectedComponentsWithStats(cv2.subtract(ink, lines), connectivity=8)
-    x, y, w, h, area = (stats[1:count, k] for k in range(5))
+    x, y, w, h = (stats[1:count, k] for k in range(4))
     size = config.graphics_min_size_ratio * text_height
     height, width = work.shape
     edges = (x == 0).astype(int) + (y == 0) + (x + w == width) + (y + h == height)
-    drawing = (w >= size) & (h >= size) & (edges == 0) & (area <= config.graphics_max_fill * w * h)
+    drawing = (w >= size) & (h >= size) & (edges == 0)
     return np.stack([x, y, x + w, y + h], axis=1)[drawing].astype(np.int64)
 
 

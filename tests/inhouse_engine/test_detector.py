@@ -215,9 +215,3 @@ def test_words_on_a_photographed_page_inside_a_dark_surround_are_kept():
     cv2.circle(photo, (30, 30), 20, 200, -1)  # a highlight on the table: the surround is not one flat tone
     assert len(detect_words(photo).words) >= 10
 
-
-def test_light_text_on_a_solid_dark_panel_is_kept():
-    gray, _ = typeset(["White words on a dark panel", "are text and not a drawing"], size=36)
-    page = np.full((gray.shape[0] + 900, gray.shape[1] + 200), 255, np.uint8)  # mostly white paper
-    page[100:100 + gray.shape[0], 100:-100] = 255 - gray  # a banner: solid dark ink with light words
-    assert len(detect_words(page).words) >= 11  # of 12
