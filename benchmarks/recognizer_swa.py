@@ -4,7 +4,8 @@
 
 SWA = exact match after NFKC (case-insensitive for register_tapes, whose ground truth is upper
 case); CER = edit distance / reference length; words/s over all crops (both engines use both
-cores: the recognizer batches through TensorFlow, Tesseract runs one single-threaded process per
+cores: the recognizer batches through its runtime, ONNX Runtime on the int8 weights unless
+--runtime says otherwise; Tesseract runs one single-threaded process per
 core with --psm 7); peak RSS of this process (recognizer) and of the largest Tesseract child.
 Writes benchmarks/results/recognizer_swa_<tag>.json.
 """
@@ -54,15 +55,16 @@ def score(records: list[dict], preds: list[str]) -> dict:
     return {k: {"swa": round(s[0] / s[1], 4), "cer": round(s[2] / s[3], 4), "n": int(s[1])} for k, s in sorted(stats.items())}
 
 
-def run_inhouse(records: list[dict], model_dir: str | None, beam: int) -> dict:
+def run_inhouse(records: list[dict], model_dir: str | None, beam: int, runtime: str) -> dict:
     from inhouse.recognizer.predictor import PredictorConfig, WordRecognizer
 
-    rec = WordRecognizer.load(model_dir, PredictorConfig(beam_width=beam))
+    rec = WordRecognizer.load(model_dir, PredictorConfig(beam_width=beam, runtime=runtime))
     rec.recognize_batch([r["pixels"] for r in records[:64]])  # warm-up: graph tracing is not throughput
     t0 = time.perf_counter()
     out = rec.recognize_batch([r["pixels"] for r in records])
     elapsed = time.perf_counter() - t0
     return {"preds": [t for t, _ in out], "confidences": [c for _, c in out], "seconds": elapsed,
+            "runtime": rec.runtime.name,
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
@@ -90,6 +92,7 @@ def main() -> None:
     # peak RSS (which counts the parent's pages until exec) stays close to Tesseract's own
     ap.add_argument("--engines", default="tesseract,inhouse")
     ap.add_argument("--beam", type=int, default=0)
+    ap.add_argument("--runtime", default="auto", help="recognizer runtime: auto, onnx-int8, onnx, tensorflow")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--tag", default="latest")
@@ -100,11 +103,12 @@ def main() -> None:
               "machine": platform.machine(), "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
               "command": " ".join(sys.argv), "engines": {}}
     for engine in args.engines.split(","):
-        run = run_inhouse(records, args.model, args.beam) if engine == "inhouse" else run_tesseract(records, args.workers)
+        run = run_inhouse(records, args.model, args.beam, args.runtime) if engine == "inhouse" else run_tesseract(records, args.workers)
         entry = {"scores": score(records, run["preds"]), "words_per_s": round(len(records) / run["seconds"], 1),
                  "seconds": round(run["seconds"], 2), "peak_rss_mb": round(run["peak_rss_mb"], 1)}
-        if "version" in run:
-            entry["version"] = run["version"]
+        for key in ("version", "runtime"):
+            if key in run:
+                entry[key] = run[key]
         entry["errors_sample"] = [
             {"id": r["id"], "truth": r["text"], "pred": p}
             for r, p in zip(records, run["preds"]) if not word_correct(p, r["text"], r["category"])
