@@ -60,8 +60,8 @@ def test_analyst_opens_a_paired_output_with_boxes_drawn(live_admin, page, shots)
     page.goto(base + "/admin/analysis/pairs")
     page.click("#pairs a >> nth=0")
     for side in ("control", "candidate"):
-        image = page.locator(f"#boxes-{side}")
-        image.wait_for()
+        # the click returns once the page is parsed; its images may still be in flight
+        page.wait_for_function(f"document.querySelector('#boxes-{side}')?.complete === true")
         assert page.evaluate(f"document.querySelector('#boxes-{side}').naturalWidth") > 100
     assert "TOTAL" in page.inner_text("#pair-diff")
     page.screenshot(path=str(shots / "admin-pair.png"), full_page=True)
