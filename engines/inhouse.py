@@ -18,7 +18,8 @@ from pathlib import Path
 from engines.base import OcrEngine
 from engines.options import RecognizeOptions
 from engines.result import BBox, Block, Line, Page, Word
-from imaging import PageImage
+from imaging import PageImage, load_pages
+from imaging.intake import ImageSource
 from inhouse.detector import DetectorConfig, detect_words
 from inhouse.detector.detect import word_crop
 from inhouse.orientation import predict as predict_orientation
@@ -87,11 +88,30 @@ class InhouseEngine(OcrEngine):
         unknown = set(options.engine_args) - set(ENGINE_ARGS)
         if unknown:
             raise OcrInputError(f"unknown inhouse options: {', '.join(sorted(unknown))} (known: {', '.join(ENGINE_ARGS)})")
+        if options.mode != "word":
+            words, text_height, rotation, (height, width) = self._detect_and_read(page, options)
+            if options.engine_args.get("postprocess", "on") != "off":
+                words = postprocess(words, self.lexicon, self.thresholds, text_height)
+            if options.mode == "line":
+                words = [ReadWord(w.text, w.confidence, w.bbox, 0, w.char_boxes) for w in words]
+            return self._page(words, width, height, rotation, page)
         gray = page.gray()
-        if options.mode == "word":
-            text, confidence = self.recognizer.recognize(gray)
-            whole = ReadWord(text, confidence, BBox(0, 0, page.width, page.height), 0)
-            return self._page(split_words(whole), page.width, page.height, 0, page, [])
+        text, confidence = self.recognizer.recognize(gray)
+        whole = ReadWord(text, confidence, BBox(0, 0, page.width, page.height), 0)
+        return self._page(split_words(whole), page.width, page.height, 0, page)
+
+    def read_unprocessed(self, image: ImageSource) -> tuple[list[ReadWord], float]:
+        """The first page's words as post-processing receives them (character boxes included) and
+        the detector's text height: what `inhouse.postprocess.tune` replays thresholds over."""
+        page = load_pages(image, self.limits)[0]
+        words, text_height, _, _ = self._detect_and_read(page, RecognizeOptions(mode="page"))
+        return words, text_height
+
+    def _detect_and_read(self, page: PageImage, options: RecognizeOptions
+                         ) -> tuple[list[ReadWord], float, int, tuple[int, int]]:
+        """Orientation, detection, recognition and the Wordinator: (words, text height or 0,
+        rotation, upright shape), before post-processing."""
+        gray = page.gray()
         rotation = 0
         colour = page.pixels if page.pixels.ndim == 3 else None
         detection = detect_words(gray, self.detector, colour)
@@ -105,22 +125,15 @@ class InhouseEngine(OcrEngine):
         if options.mode == "line" and not detection.words:
             text, confidence = self.recognizer.recognize(gray)
             words = split_words(ReadWord(text, confidence, BBox(0, 0, page.width, page.height), 0))
-            return self._page(words, page.width, page.height, 0, page, [])
-        readings = read()
-        words = [piece for word in rejoin(detection.words, readings) for piece in split_words(word)]
-        if options.engine_args.get("postprocess", "on") != "off":
-            words = postprocess(words, self.lexicon, self.thresholds, detection.text_height)
-        if options.mode == "line":
-            words = [ReadWord(w.text, w.confidence, w.bbox, 0, w.char_boxes) for w in words]
-        height, width = upright.shape
-        return self._page(words, width, height, rotation, page, [detection.text_height])
+            return words, 0.0, 0, gray.shape
+        words = [piece for word in rejoin(detection.words, read()) for piece in split_words(word)]
+        return words, detection.text_height, rotation, upright.shape
 
     def _read_words(self, upright, detection) -> list[tuple[str, float]]:
         return self.recognizer.recognize_batch([word_crop(upright, w, self.detector.crop_padding) for w in detection.words])
 
     @staticmethod
-    def _page(words: list[ReadWord], width: int, height: int, rotation: int, source: PageImage,
-              text_height: list[float]) -> Page:
+    def _page(words: list[ReadWord], width: int, height: int, rotation: int, source: PageImage) -> Page:
         lines: dict[int, list[ReadWord]] = {}
         for word in words:
             if word.text:

@@ -38,6 +38,11 @@ class DetectorConfig:
     # height) that spans at least this much (× text height) both ways; words inside are dropped ---
     graphics_line_ratio: float = 3.0
     graphics_min_size_ratio: float = 4.0
+    # a line of words all within this (× text height) of figures (drawings or pictures at least
+    # `figure_min_size_ratio` × text height both ways: plots, not a pen circle round a total) is
+    # their labelling (ticks, axis titles, a colour bar's scale), not the page's text
+    graphics_label_margin_ratio: float = 3.0
+    figure_min_size_ratio: float = 10.0
     # --- colour pictures (maps, heat maps, photos in figures): the Otsu ink of a colour map is
     # confetti, which the drawings test above misses; saturated pixels are not. A picture is a
     # region of colour (saturation and brightness at least these, 0-255) as large as a drawing,

@@ -81,12 +81,16 @@ def detect_words(gray: np.ndarray, config: DetectorConfig | None = None, rgb: np
     drawings = graphics_boxes(work, text_height, config)
     if rgb is not None:
         drawings = np.concatenate([drawings, colour_pictures(rgb, work.shape, text_height, config)])
+    label_margin = config.graphics_label_margin_ratio * text_height
+    sides = np.minimum(drawings[:, 2] - drawings[:, 0], drawings[:, 3] - drawings[:, 1])
+    figures = drawings[sides >= config.figure_min_size_ratio * text_height]
     group = 0
     for line_number, line in enumerate(lines):
         candidates = [boxes[sorted(word, key=lambda i: boxes[i][0])] for word in split_words(boxes, line, config)]
-        for members in _without_rules(candidates, config, text_height):
-            if inside_graphics(members, drawings):
-                continue
+        kept = [m for m in _without_rules(candidates, config, text_height) if not inside_graphics(m, drawings)]
+        if label_margin and kept and all(inside_graphics(m, figures, label_margin) for m in kept):
+            continue  # tick labels, axis titles, a colour bar's scale: the figure's own text
+        for members in kept:
             for part, piece in enumerate(_chop(members, config)):
                 detection.words.append(WordBox(
                     bbox=_to_page(_union(piece), scale, width, height), line=line_number,

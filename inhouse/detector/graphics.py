@@ -68,10 +68,12 @@ def colour_pictures(rgb: np.ndarray, work_shape: tuple[int, int], text_height: f
     return np.array(boxes, dtype=np.int64).reshape(-1, 4)
 
 
-def inside_graphics(members: np.ndarray, boxes: np.ndarray) -> bool:
-    """Whether the centre of a word (its components' union) lies inside a drawing's box."""
+def inside_graphics(members: np.ndarray, boxes: np.ndarray, margin: float = 0.0) -> bool:
+    """Whether the centre of a word (its components' union) lies inside a drawing's box, grown
+    by `margin` pixels on every side."""
     if not len(boxes):
         return False
     cx = (members[:, 0].min() + members[:, 2].max()) / 2
     cy = (members[:, 1].min() + members[:, 3].max()) / 2
-    return bool(np.any((boxes[:, 0] <= cx) & (cx <= boxes[:, 2]) & (boxes[:, 1] <= cy) & (cy <= boxes[:, 3])))
+    return bool(np.any((boxes[:, 0] - margin <= cx) & (cx <= boxes[:, 2] + margin)
+                       & (boxes[:, 1] - margin <= cy) & (cy <= boxes[:, 3] + margin)))

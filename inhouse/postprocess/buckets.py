@@ -20,6 +20,8 @@ THRESHOLDS_FILE = Path(__file__).resolve().parents[1] / "models" / "postprocess.
 MIN_SPLIT_PART = 2  # characters; single letters other than "a"/"I" are too easy to fake
 WORD_END_PUNCTUATION = ",.;:!?)]\"”"
 SPLIT_MIN_GAP = 0.12  # × word height: a joined word splits only where its ink has a gap this wide
+#: what a vertical rule, a box edge or a table border next to text is read as
+STROKE_GLYPHS = frozenset("|[]!Il1")
 
 
 @dataclass(frozen=True)
@@ -29,8 +31,13 @@ class Thresholds:
     max_join_gap: float = 0.6  # × text height: only words this close may be combined
     max_fragment_gap: float = 0.6  # × text height: confident fragments this close may be re-joined
     # a lone character is the commonest noise (specks, figure ticks, stray strokes): it needs
-    # this much confidence to stay, while longer words only need `low`
+    # this much confidence to stay, while longer words only need `low`…
     lone_char_low: float = 0.0
+    # …unless it sits inside running text ("N = 3", "of a kind", "x × y"): a neighbour of two or
+    # more characters at most `lone_char_context_gap` × text height away. Then this is enough,
+    # except for the strokes a ruling line or box edge is read as (STROKE_GLYPHS)
+    lone_char_inline_low: float | None = None  # None: the same as lone_char_low
+    lone_char_context_gap: float = 1.0
     source: str = "defaults (not tuned)"
 
     @classmethod
@@ -38,7 +45,8 @@ class Thresholds:
         if not path.exists():
             return cls()
         data = json.loads(path.read_text())
-        return cls(**{k: data[k] for k in ("low", "high", "max_join_gap", "max_fragment_gap", "lone_char_low", "source")
+        return cls(**{k: data[k] for k in ("low", "high", "max_join_gap", "max_fragment_gap", "lone_char_low",
+                                            "lone_char_inline_low", "lone_char_context_gap", "source")
                       if k in data})
 
 
@@ -116,6 +124,28 @@ def rejoin_fragments(words: list[ReadWord], lexicon: Lexicon, max_gap: float) ->
     return out
 
 
+def _in_running_text(ordered: list[ReadWord], i: int, reach: float) -> bool:
+    """Whether ordered[i] has a neighbour on its line of two or more characters within `reach` pixels."""
+    word = ordered[i]
+    for j in (i - 1, i + 1):
+        if 0 <= j < len(ordered):
+            other = ordered[j]
+            gap = max(other.bbox.x0 - word.bbox.x1, word.bbox.x0 - other.bbox.x1)
+            if other.line == word.line and len(other.text.strip()) > 1 and gap <= reach:
+                return True
+    return False
+
+
+def _lone_char_floor(ordered: list[ReadWord], i: int, thresholds: Thresholds, text_height: float) -> float:
+    """The confidence a one-character word needs to stay (see Thresholds.lone_char_inline_low)."""
+    inline = thresholds.lone_char_inline_low
+    if inline is None or ordered[i].text.strip() in STROKE_GLYPHS:
+        return thresholds.lone_char_low
+    if _in_running_text(ordered, i, thresholds.lone_char_context_gap * text_height):
+        return inline
+    return thresholds.lone_char_low
+
+
 def postprocess(words: list[ReadWord], lexicon: Lexicon, thresholds: Thresholds, text_height: float
                 ) -> list[ReadWord]:
     """Apply the buckets to words in reading order (line, then x)."""
@@ -125,7 +155,8 @@ def postprocess(words: list[ReadWord], lexicon: Lexicon, thresholds: Thresholds,
     while i < len(ordered):
         word = ordered[i]
         i += 1
-        if word.confidence < thresholds.low or (len(word.text.strip()) == 1 and word.confidence < thresholds.lone_char_low):
+        if word.confidence < thresholds.low or (
+                len(word.text.strip()) == 1 and word.confidence < _lone_char_floor(ordered, i - 1, thresholds, text_height)):
             continue
         if word.confidence >= thresholds.high or lexicon.known(word.text):
             kept.append(word)

@@ -2,9 +2,10 @@
 
     .venv/bin/python -m inhouse.postprocess.tune [--set ../shared/benchmarks/train] [--limit 10]
 
-Reads each page once with post-processing off, then replays the buckets over a grid of
-(low, high, lone-character) thresholds, scoring position-aligned CER; writes the best to
-inhouse/models/postprocess.json with the numbers behind it.
+Reads each page once, keeping the words exactly as post-processing receives them (character
+boxes included, so splits are judged on the same ink), then replays the buckets over a grid of
+(low, high, lone character, lone character in running text) thresholds, scoring
+position-aligned CER; writes the best to inhouse/models/postprocess.json with the numbers behind it.
 """
 
 from __future__ import annotations
@@ -15,24 +16,19 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-from engines.options import RecognizeOptions
 from engines.registry import get_engine
 from engines.result import Word
 from evaluation.dataset import load_set
 from evaluation.metrics import Counts
 from evaluation.normalize import uppercase_categories
 from evaluation.scoring import aligned_counts
-from inhouse.postprocess.buckets import (
-    THRESHOLDS_FILE,
-    ReadWord,
-    Thresholds,
-    postprocess,
-)
+from inhouse.postprocess.buckets import THRESHOLDS_FILE, Thresholds, postprocess
 from inhouse.postprocess.lexicon import Lexicon
 
-LOWS = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3)
-HIGHS = (0.5, 0.7, 0.8, 0.9, 1.01)
-LONE_CHAR_LOWS = (0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 1.01)
+LOWS = (0.0, 0.02, 0.05, 0.1)
+HIGHS = (0.5, 0.7, 0.9, 1.01)
+LONE_CHAR_LOWS = (0.0, 0.5, 0.8, 0.9, 0.95, 1.01)
+INLINE_LOWS = (None, 0.0, 0.3, 0.5)  # None: running text gets no exception
 
 
 def main() -> None:
@@ -48,29 +44,29 @@ def main() -> None:
         if seen[record.category] >= args.limit:
             continue
         seen[record.category] += 1
-        result = engine.recognize(record.image, RecognizeOptions(engine_args={"postprocess": "off"}))
-        words = [ReadWord(w.text, w.confidence, w.bbox, n) for n, line in enumerate(result.pages[0].lines)
-                 for w in line.words]
-        heights = sorted(w.bbox.height for w in words) or [1]
-        pages.append((record, words, heights[len(heights) // 2]))  # the page's typical word height
+        words, text_height = engine.read_unprocessed(record.image)
+        pages.append((record, words, text_height))
     scores = {}
-    for low, high, lone in itertools.product(LOWS, HIGHS, LONE_CHAR_LOWS):
+    for low, high, lone, inline in itertools.product(LOWS, HIGHS, LONE_CHAR_LOWS, INLINE_LOWS):
+        thresholds = Thresholds(low, high, lone_char_low=lone, lone_char_inline_low=inline)
         total = Counts()
-        for record, words, height in pages:
-            kept = postprocess(words, lexicon, Thresholds(low, high, lone_char_low=lone), text_height=height)
-            counts, _ = aligned_counts(record.lines, [Word(w.text, w.bbox, w.confidence) for w in kept],
-                                       record.category in folded)
+        for record, words, text_height in pages:
+            kept = postprocess(words, lexicon, thresholds, text_height)
+            counts, _ = aligned_counts(record.lines, [Word(w.text, w.bbox, min(1.0, max(0.0, w.confidence)))
+                                                      for w in kept], record.category in folded)
             total += counts
-        scores[(low, high, lone)] = total.rate
-    (low, high, lone), best = min(scores.items(), key=lambda item: item[1])
-    baseline = scores[(0.0, 1.01, 0.0)]  # nothing dropped, every word checked against the lexicon
-    report = {"low": low, "high": high, "lone_char_low": lone, "max_join_gap": Thresholds().max_join_gap,
-              "max_fragment_gap": Thresholds().max_fragment_gap,
+        scores[(low, high, lone, inline)] = total.rate
+    (low, high, lone, inline), best = min(scores.items(), key=lambda item: item[1])
+    baseline = scores[(0.0, 1.01, 0.0, None)]  # nothing dropped, every word checked against the lexicon
+    defaults = Thresholds()
+    report = {"low": low, "high": high, "lone_char_low": lone, "lone_char_inline_low": inline,
+              "lone_char_context_gap": defaults.lone_char_context_gap, "max_join_gap": defaults.max_join_gap,
+              "max_fragment_gap": defaults.max_fragment_gap,
               "source": f"tuned on {len(pages)} pages of {args.set.name}: aligned CER {best:.4f} "
                         f"(no dropping: {baseline:.4f})",
-              "grid": {f"{lo}/{hi}/{lc}": round(rate, 5) for (lo, hi, lc), rate in scores.items()}}
+              "grid": {f"{lo}/{hi}/{lc}/{il}": round(rate, 5) for (lo, hi, lc, il), rate in scores.items()}}
     THRESHOLDS_FILE.write_text(json.dumps(report, indent=1))
-    print(report["source"], f"→ low={low} high={high} lone_char_low={lone}")
+    print(report["source"], f"→ low={low} high={high} lone_char_low={lone} lone_char_inline_low={inline}")
 
 
 if __name__ == "__main__":

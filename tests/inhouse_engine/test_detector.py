@@ -161,6 +161,49 @@ def test_marks_inside_a_plot_are_not_words_but_text_around_it_is():
     assert len([w for w in detection.words if w.bbox.y1 < 200]) >= 10
 
 
+def _typeset_at(page, text, x, y, size=36):
+    """Draw `text` on the gray `page` at (x, y) in the typeset face."""
+    image = Image.fromarray(page)
+    ImageDraw.Draw(image).text((x, y), text, fill=0, font=ImageFont.truetype(LM_ROMAN, size))
+    page[:] = np.asarray(image)
+
+
+def test_a_figures_tick_labels_go_with_it_but_its_caption_stays():
+    import cv2
+
+    page = np.full((1000, 1100), 255, np.uint8)
+    cv2.rectangle(page, (150, 100), (950, 600), 0, 2)                    # axes
+    xs = np.linspace(160, 940, 300)
+    curve = np.stack([xs, 350 + 240 * np.sin(xs / 60)], axis=1).astype(np.int32)
+    cv2.polylines(page, [curve], False, 0, 3)                          # the plotted data
+    for k, x in enumerate(range(150, 951, 200)):
+        _typeset_at(page, str(10 * k), x - 12, 612)                    # x ticks under the axis
+    for k, y in enumerate(range(120, 600, 160)):
+        _typeset_at(page, f"{k}.5", 70, y)                             # y ticks left of it
+    _typeset_at(page, "Figure 2. The response of the model over time.", 150, 820)
+    words = detect_words(page).words
+    assert not [w.bbox for w in words if w.bbox.y0 < 720], "the figure's labels are not page text"
+    caption = [w for w in words if w.bbox.y0 > 800]
+    assert len(caption) == 9, [w.bbox for w in caption]
+    plain = detect_words(page, DetectorConfig(graphics_label_margin_ratio=0)).words
+    assert len([w for w in plain if w.bbox.y0 < 720]) >= 6             # what the margin rule removes
+
+
+def test_text_beside_a_small_drawing_is_kept():
+    import cv2
+
+    page = np.full((500, 1100), 255, np.uint8)
+    _typeset_at(page, "NET TOTAL", 100, 215)
+    cv2.ellipse(page, (620, 230), (110, 80), 0, 0, 360, 0, 3)           # a pen circle round the amount
+    _typeset_at(page, "343.95", 560, 215)
+    _typeset_at(page, "Amount Tax", 540, 320)                           # a line just under it
+    _typeset_at(page, "Thank you, please come again", 100, 420)
+    under = lambda words: [w for w in words if 300 < w.bbox.y0 < 380]  # noqa: E731
+    assert len(under(detect_words(page).words)) == 2
+    # were the circle held to be a figure, the line under it would go as its labelling
+    assert not under(detect_words(page, DetectorConfig(figure_min_size_ratio=0)).words)
+
+
 def test_words_in_a_ruled_table_are_kept():
     import cv2
 

@@ -31,6 +31,22 @@ def test_lone_characters_need_their_own_confidence():
     assert texts(postprocess(read, LEXICON, thresholds, 20)) == ["x", "ab"]
 
 
+def test_a_lone_character_inside_running_text_needs_less_confidence():
+    thresholds = Thresholds(low=0.1, high=0.9, lone_char_low=0.9, lone_char_inline_low=0.2)
+    equation = [word("for", 0.95, 0, 30), word("N", 0.5, 40, 50), word("=", 0.4, 60, 70), word("30", 0.95, 80, 100)]
+    # "N" and "=" each touch a word of two characters or more within one text height (20 px)
+    assert texts(postprocess(equation, LEXICON, thresholds, 20)) == ["for", "N", "=", "30"]
+    isolated = [word("for", 0.95, 0, 30), word("=", 0.4, 60, 70), word("30", 0.95, 200, 220)]
+    assert texts(postprocess(isolated, LEXICON, thresholds, 20)) == ["for", "30"]
+
+
+def test_a_stroke_beside_text_is_still_held_to_the_lone_character_floor():
+    thresholds = Thresholds(low=0.1, high=0.9, lone_char_low=0.9, lone_char_inline_low=0.2)
+    boxed = [word("|", 0.6, 0, 4), word("cash", 0.95, 10, 50), word("]", 0.6, 56, 60), word("x", 0.6, 70, 80)]
+    # the strokes touch "cash" but are strokes; "x" touches only the one-character "]"
+    assert texts(postprocess(boxed, LEXICON, thresholds, 20)) == ["cash"]
+
+
 def test_middle_band_combines_a_wrongly_split_word():
     out = postprocess([word("wo", 0.5, 0, 20), word("rld", 0.5, 24, 50)], LEXICON, THRESHOLDS, 20)
     assert texts(out) == ["world"] and out[0].bbox == BBox(0, 0, 50, 20)
