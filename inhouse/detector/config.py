@@ -61,6 +61,12 @@ class DetectorConfig:
     word_gap_min_ratio: float = 0.18    # gaps below this × line height never split words
     word_gap_max_ratio: float = 0.9     # gaps above this × line height always split words
     word_gap_default_ratio: float = 0.5
+    # fixed-pitch lines: this many characters, at least this share of them one pitch apart (within
+    # this tolerance); a centre step of this many pitches is a word gap (an empty cell)
+    monospace_min_chars: int = 8
+    monospace_min_regular: float = 0.9
+    monospace_tolerance: float = 0.12
+    monospace_gap_pitches: float = 1.6
     min_word_height_ratio: float = 0.5  # a "word" with no component this tall (× text height) is a rule or dashes…
     symbol_max_width_ratio: float = 2.0  # …unless it is this narrow (× text height) and has a bar: = - — ~
     symbol_min_bar_ratio: float = 0.3   # bar width (× text height) that tells a symbol from dots

@@ -157,11 +157,36 @@ def split_words(boxes: np.ndarray, line: list[int], config: DetectorConfig) -> l
     if threshold is None:
         threshold = config.word_gap_default_ratio * height
     threshold = float(np.clip(threshold, config.word_gap_min_ratio * height, config.word_gap_max_ratio * height))
+    breaks = _monospace_breaks(boxes, line, config)
+    if breaks is None:
+        breaks = [gap > threshold for gap in gaps]
     words, current = [], [line[0]]
-    for i, gap in zip(line[1:], gaps):
-        if gap > threshold:
+    for i, word_break in zip(line[1:], breaks):
+        if word_break:
             words.append(current)
             current = []
         current.append(i)
     words.append(current)
     return words
+
+
+def _monospace_breaks(boxes: np.ndarray, line: list[int], config: DetectorConfig) -> list[bool] | None:
+    """Word breaks of a line set in a fixed-pitch face (code, hex digests, till rolls), or None.
+
+    In such a face a narrow `1` sits in a cell as wide as an `M`, so the ink gaps beside it look
+    like word gaps to Otsu; the centres, though, step by one pitch, and a word gap is an empty
+    cell: a step of well over one pitch."""
+    members = boxes[line]
+    if len(line) < config.monospace_min_chars or np.median(members[:, 3] - members[:, 1]) < np.median(members[:, 2] - members[:, 0]):
+        return None  # a run of dashes or dots, not characters: its pieces must stay apart to be dropped
+    centres = np.array([(boxes[i][0] + boxes[i][2]) / 2 for i in line], dtype=float)
+    steps = np.diff(centres)
+    pitch = float(np.median(steps))
+    if pitch <= 0:
+        return None
+    stacked = steps < 0.3 * pitch          # a dot over its stem, the bars of `=`: the same cell
+    cells = steps[~stacked]
+    regular = np.abs(cells - pitch) <= config.monospace_tolerance * pitch
+    if regular.mean() < config.monospace_min_regular:
+        return None
+    return [bool(step >= config.monospace_gap_pitches * pitch) for step in steps]

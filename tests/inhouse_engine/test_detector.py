@@ -97,6 +97,34 @@ def typeset(lines, size=40):
     return np.asarray(image), chars
 
 
+COURIER = "/usr/share/fonts/opentype/urw-base35/NimbusMonoPS-Regular.otf"  # the face of code in papers
+
+
+def test_fixed_pitch_lines_split_only_at_empty_cells():
+    # in a fixed-pitch face the ink gaps beside a narrow "1" or "7" are as wide as word gaps
+    lines = ["57056FA960B69052453CBC62D9267896", "let total = price + 17 * 11"]
+    font = ImageFont.truetype(COURIER, 30)
+    image = Image.new("L", (1100, 200), 255)
+    for n, text in enumerate(lines):
+        ImageDraw.Draw(image).text((30, 30 + 80 * n), text, fill=0, font=font)
+    detection = detect_words(np.asarray(image))
+    per_line = {}
+    for w in detection.words:
+        per_line.setdefault(w.line, set()).add(w.chop_group)  # chopped pieces of one word share a group
+    assert sorted(len(groups) for groups in per_line.values()) == [1, 8]
+    plain = detect_words(np.asarray(image), DetectorConfig(monospace_min_regular=1.01))
+    assert len({w.chop_group for w in plain.words if w.line == detection.words[0].line}) > 1  # Otsu alone splits the digest
+
+
+def test_a_fixed_pitch_dash_separator_is_still_dropped():
+    image = Image.new("L", (1100, 200), 255)
+    draw = ImageDraw.Draw(image)
+    draw.text((30, 30), "TOTAL 12.90", fill=0, font=ImageFont.truetype(COURIER, 30))
+    draw.text((30, 100), "*------------------------*", fill=0, font=ImageFont.truetype(COURIER, 30))
+    words = detect_words(np.asarray(image)).words
+    assert not [w.bbox for w in words if w.bbox.y0 > 90 and w.bbox.width > 60]  # the "*"s may stay, the dashes go
+
+
 def word_at(detection, box: BBox):
     return [w for w in detection.words if w.bbox.x0 <= (box.x0 + box.x1) / 2 <= w.bbox.x1]
 
