@@ -15,6 +15,7 @@ from pathlib import Path
 
 from engines.result import BBox
 from inhouse.postprocess.lexicon import Lexicon, core
+from inhouse.postprocess.repair import repair
 
 THRESHOLDS_FILE = Path(__file__).resolve().parents[1] / "models" / "postprocess.json"
 MIN_SPLIT_PART = 2  # characters; single letters other than "a"/"I" are too easy to fake
@@ -169,4 +170,5 @@ def postprocess(words: list[ReadWord], lexicon: Lexicon, thresholds: Thresholds,
             i += 1
             continue
         kept.extend(_split(word, lexicon) or [word])
-    return rejoin_fragments(kept, lexicon, thresholds.max_fragment_gap * text_height)
+    joined = rejoin_fragments(kept, lexicon, thresholds.max_fragment_gap * text_height)
+    return [replace(w, text=repair(w.text, lexicon)) for w in joined]

@@ -6,6 +6,7 @@ from engines.result import BBox
 from inhouse.detector import WordBox
 from inhouse.postprocess.buckets import ReadWord, Thresholds, postprocess
 from inhouse.postprocess.lexicon import Lexicon
+from inhouse.postprocess.repair import close_brackets, repair
 from inhouse.wordinator import rejoin, split_words
 
 LEXICON = Lexicon({"hello": 1e-4, "world": 1e-4, "total": 1e-4, "cash": 1e-5, "the": 1e-2, "rest": 1e-5})
@@ -122,3 +123,24 @@ def test_hyphens_and_punctuation_are_never_split_points():
     lexicon = Lexicon({"star": 1e-4, "formation": 1e-4, "better": 1e-4, "whereas": 1e-4})
     read = [word("star-formation", 0.5, 0, 140), word("better,whereas", 0.5, 150, 290)]
     assert texts(postprocess(read, lexicon, THRESHOLDS, 20)) == ["star-formation", "better,", "whereas"]
+
+
+def test_same_shape_capitals_inside_a_known_word_are_lowered():
+    lexicon = Lexicon({"is": 1e-2, "cross": 1e-4, "section": 1e-4})
+    assert [repair(w, lexicon) for w in ("iS", "crOsS", "section,", "SNRS", "Cross")] == \
+        ["is", "cross", "section,", "SNRS", "Cross"]  # unknown words and a capital first letter stay
+
+
+def test_a_digit_inside_letters_becomes_the_letter_that_makes_a_word():
+    lexicon = Lexicon({"is": 1e-2, "fig": 1e-5, "cold": 1e-4, "xi": 1e-5})
+    assert [repair(w, lexicon) for w in ("1S", "F1g.", "co1d", "x1", "H2O", "10.5")] == \
+        ["is", "Fig.", "cold", "x1", "H2O", "10.5"]  # "x1" is a subscript, not "xi"
+
+
+def test_a_citation_bracket_closed_by_a_parenthesis_is_closed_by_its_own():
+    assert [close_brackets(w) for w in ("[8),", "(see", "[hep-ph))", "f(x)")] == ["[8],", "(see", "[hep-ph])", "f(x)"]
+
+
+def test_postprocess_applies_the_repairs():
+    out = postprocess([word("iS", 0.95, 0, 20), word("[8),", 0.95, 30, 60)], Lexicon({"is": 1e-2}), THRESHOLDS, 20)
+    assert texts(out) == ["is", "[8],"]
