@@ -50,6 +50,17 @@ def test_rotated_pages_are_turned_upright_and_say_so(engine, quarter_turns, fix)
     assert (page.source_width, page.source_height) == (turned.shape[1], turned.shape[0])
 
 
+def test_the_tuners_words_are_what_post_processing_gets_in_the_engine(engine):
+    from inhouse.postprocess.buckets import postprocess
+
+    gray, _ = rendered()
+    words, text_height = engine.read_unprocessed(gray)
+    assert words and text_height > 0 and all(w.char_boxes for w in words)  # splits are judged on ink
+    replayed = postprocess(words, engine.lexicon, engine.thresholds, text_height)
+    served = engine.recognize(gray).pages[0]
+    assert [w.text for w in replayed] == [w.text for line in served.lines for w in line.words]
+
+
 def test_blank_page_reads_nothing_and_bad_options_are_refused(engine):
     assert engine.recognize(np.full((200, 300), 255, np.uint8)).text == ""
     with pytest.raises(OcrInputError, match="unknown inhouse options"):
