@@ -6,7 +6,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
-from ocrgate.errors import AuthError, OcrInputError
+from kernel.errors import AuthError, OcrInputError
 from rollout.store import Store
 from rollout.store.models import User, utcnow
 

@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from dashboards.queries import audit_actions, audit_entries, gate_counts
 from dashboards.security import LOGIN_WINDOW_SECONDS, requires, start_session
 from dashboards.users import authenticate, role_at_least
-from ocrgate.errors import AuthError, GateConflictError, OcrInputError, RampRefusedError
+from kernel.errors import AuthError, GateConflictError, OcrInputError, RampRefusedError
 from rollout.gate_store import GateChange, change_gate, get_gate, kill_gate, load_gates, preview_change
 from rollout.gates import STAGES
 from rollout.guard import RampGuard

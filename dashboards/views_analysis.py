@@ -16,7 +16,7 @@ from dashboards.security import requires
 from evaluation import labnotebook
 from evaluation.diff import aligned_html
 from evaluation.plots import metric_bars
-from ocrgate.errors import OcrInputError
+from kernel.errors import OcrInputError
 from rollout.gate_store import DEFAULT_GATE, load_gates
 from rollout.store.models import EngineRun, ImageBlob, Pair, Request, utcnow
 from rollout.traffic import traffic_summary

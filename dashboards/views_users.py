@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 
 from dashboards.security import requires
 from dashboards.users import ROLES, create_user, list_users, update_user
-from ocrgate.errors import OcrInputError
+from kernel.errors import OcrInputError
 
 users = Blueprint("users", __name__, url_prefix="/admin/users", template_folder="templates")
 

@@ -17,7 +17,7 @@ from engines.options import RecognizeOptions
 from engines.result import OcrResult, Page
 from imaging import ImageLimits, PageImage, load_pages
 from imaging.intake import ImageSource
-from ocrgate.errors import OcrgateError
+from kernel.errors import OcrgateError
 
 
 @dataclass

@@ -27,7 +27,7 @@ from inhouse.orientation import rotate
 from inhouse.postprocess.buckets import ReadWord, Thresholds, postprocess
 from inhouse.postprocess.lexicon import Lexicon
 from inhouse.wordinator import rejoin, split_words
-from ocrgate.errors import EngineUnavailableError, OcrInputError
+from kernel.errors import EngineUnavailableError, OcrInputError
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter is not our users' business
 

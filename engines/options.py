@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Literal, Mapping
 
-from ocrgate.errors import OcrInputError
+from kernel.errors import OcrInputError
 
 Mode = Literal["page", "line", "word"]
 MODES: tuple[str, ...] = ("page", "line", "word")

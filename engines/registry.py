@@ -13,7 +13,7 @@ from importlib.metadata import entry_points
 from typing import Callable
 
 from engines.base import OcrEngine
-from ocrgate.errors import EngineUnavailableError, OcrgateError, UnknownEngineError
+from kernel.errors import EngineUnavailableError, OcrgateError, UnknownEngineError
 
 ENTRY_POINT_GROUP = "ocrgate.engines"
 

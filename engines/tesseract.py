@@ -18,7 +18,7 @@ from engines.base import OcrEngine
 from engines.options import RecognizeOptions
 from engines.result import BBox, Block, Line, Page, Word
 from imaging import PageImage
-from ocrgate.errors import EngineFailedError, EngineTimeoutError, EngineUnavailableError, OcrInputError
+from kernel.errors import EngineFailedError, EngineTimeoutError, EngineUnavailableError, OcrInputError
 
 #: page-segmentation mode per recognition mode: 3 = automatic layout, 7 = one line, 8 = one word
 PSM_BY_MODE = {"page": 3, "line": 7, "word": 8}

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from engines.result import BBox
-from ocrgate.errors import OcrInputError
+from kernel.errors import OcrInputError
 
 Level = Literal["page", "word"]
 MAX_REPORTED_PROBLEMS = 20

@@ -19,8 +19,8 @@ from evaluation.report import render_report
 from evaluation.results import page_records, paired_verdicts, score_runs, summarise
 from evaluation.runner import options_for, run_engines
 from evaluation.sets import resolve_set
-from ocrgate.errors import OcrInputError
-from ocrgate.provenance import git_commit
+from kernel.errors import OcrInputError
+from kernel.provenance import git_commit
 
 NORMALIZATION = "NFKC, whitespace runs → one space, case folded for upper-case-annotated categories"
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import platformdirs
 
-from ocrgate.errors import OcrInputError
+from kernel.errors import OcrInputError
 
 #: the metrics copied into the notebook's headline, per engine and category
 HEADLINE_METRICS = ("n", "failures", "aligned_cer", "cer", "wer", "swa", "det_precision", "det_recall",

@@ -20,7 +20,7 @@ from engines.registry import get_engine
 from engines.result import OcrResult
 from evaluation.cache import ResultCache, cache_key
 from evaluation.dataset import BenchmarkRecord, BenchmarkSet
-from ocrgate.errors import OcrgateError
+from kernel.errors import OcrgateError
 
 
 @dataclass

@@ -10,7 +10,7 @@ from pathlib import Path
 import platformdirs
 
 from evaluation.dataset import load_set
-from ocrgate.errors import OcrInputError
+from kernel.errors import OcrInputError
 
 
 def registry_path() -> Path:

@@ -18,7 +18,7 @@ from typing import BinaryIO, Union
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from ocrgate.errors import OcrInputError
+from kernel.errors import OcrInputError
 
 SUPPORTED_FORMATS = frozenset({"PNG", "JPEG", "MPO", "TIFF", "WEBP", "BMP"})
 

@@ -1,3 +1,5 @@
-"""ocrgate: an OCR platform with pluggable engines, gated rollout, evaluation and searchable PDFs."""
+"""The `ocrgate` command line: a leaf that imports the other packages and that nothing imports."""
 
-__version__ = "0.1.0"
+from kernel import __version__
+
+__all__ = ["__version__"]

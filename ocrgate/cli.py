@@ -7,8 +7,8 @@ import sys
 from importlib import import_module
 from typing import Sequence
 
-from ocrgate import __version__
-from ocrgate.errors import ExitCode, OcrgateError
+from kernel import __version__
+from kernel.errors import ExitCode, OcrgateError
 
 #: modules that each define `register(subparsers)`; a later area adds its module here
 COMMAND_MODULES = (

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
-from ocrgate.errors import OcrInputError
+from kernel.errors import OcrInputError
 from pdf.truetype import ASCENT, DESCENT, FONT_NAME, GLYPH_ADVANCE, UNITS_PER_EM, glyphless_font_program
 
 #: CID 0 is `.notdef`; text CIDs start at 1 and two-byte codes end at 0xFFFF

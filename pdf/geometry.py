@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ocrgate.errors import OcrInputError
+from kernel.errors import OcrInputError
 
 QUARTER_TURNS = (0, 90, 180, 270)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pikepdf
 
-from ocrgate.errors import PdfInputError
+from kernel.errors import PdfInputError
 
 PDF_MAGIC = b"%PDF-"
 #: the PDF header may follow a little junk; readers look this far for it

@@ -21,7 +21,7 @@ from engines.base import OcrEngine
 from engines.options import RecognizeOptions
 from engines.result import Page
 from imaging import ImageLimits, PageImage, load_pages
-from ocrgate.errors import OcrInputError
+from kernel.errors import OcrInputError
 from pdf.fonts import GlyphlessFont
 from pdf.images import add_image_page, embed_jpeg, embed_pixels
 from pdf.intake import PdfLimits, crop_box, is_pdf, open_pdf, page_has_text

@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image
 
 from imaging import ImageLimits, PageImage
-from ocrgate.errors import EngineUnavailableError, PdfInputError
+from kernel.errors import EngineUnavailableError, PdfInputError
 
 PDFTOPPM = "pdftoppm"
 #: resolution pages are rendered at for OCR: what engines are tuned for on office documents

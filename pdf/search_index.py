@@ -26,7 +26,7 @@ from sqlalchemy import (Column, ForeignKey, Integer, MetaData, String, Table, cr
 from sqlalchemy.engine import Connection, Engine
 
 from engines.result import BBox, OcrResult, Page
-from ocrgate.errors import OcrInputError
+from kernel.errors import OcrInputError
 
 #: the FTS5 tokenizer: Unicode word characters, case and diacritics folded
 TOKENIZER = "unicode61 remove_diacritics 2"

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engines.registry import engine_names
-from ocrgate.errors import GateConflictError, OcrInputError, RampRefusedError, UnknownGateError
+from kernel.errors import GateConflictError, OcrInputError, RampRefusedError, UnknownGateError
 from rollout.bucketing import percent_to_bp
 from rollout.gates import STAGES, GateConfig, Stage
 from rollout.store import Store

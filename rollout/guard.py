@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from engines.registry import get_engine
 from evaluation import labnotebook
-from ocrgate.errors import OcrgateError
+from kernel.errors import OcrgateError
 from rollout.gates import GateConfig
 from rollout.store import Store
 from rollout.traffic import traffic_summary

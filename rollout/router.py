@@ -20,7 +20,7 @@ from engines.options import RecognizeOptions
 from engines.registry import get_engine
 from engines.result import OcrResult
 from imaging import ImageLimits, load_pages
-from ocrgate.errors import OcrInputError
+from kernel.errors import OcrInputError
 from rollout.gate_store import DEFAULT_GATE
 from rollout.gates import Decision
 from rollout.shadow import ShadowRunner, store_pair

@@ -10,7 +10,7 @@ from engines.base import OcrEngine
 from engines.options import RecognizeOptions
 from engines.result import OcrResult
 from imaging.intake import ImageSource
-from ocrgate.errors import EngineFailedError, OcrgateError
+from kernel.errors import EngineFailedError, OcrgateError
 from rollout.store.models import EngineRun
 from rollout.timeouts import call_with_deadline
 

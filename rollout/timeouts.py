@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from typing import Callable, TypeVar
 
-from ocrgate.errors import EngineTimeoutError
+from kernel.errors import EngineTimeoutError
 
 T = TypeVar("T")
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from engines.options import RecognizeOptions
-from ocrgate.errors import AuthError, OcrInputError
+from kernel.errors import AuthError, OcrInputError
 from rollout.gate_store import DEFAULT_GATE, describe
 from rollout.store.models import EngineRun, Pair, Request
 from rollout.traffic import traffic_summary

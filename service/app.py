@@ -9,8 +9,8 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from dashboards.app import register_dashboards
 from engines.registry import describe_engines
 from imaging import ImageLimits
-from ocrgate import __version__
-from ocrgate.errors import OcrgateError
+from kernel import __version__
+from kernel.errors import OcrgateError
 from rollout.store.models import ShadowJob
 from service.api import api
 from service.runtime import OcrService

@@ -8,7 +8,7 @@ import uuid
 from pathlib import Path
 from urllib import error, request
 
-from ocrgate.errors import OcrgateError
+from kernel.errors import OcrgateError
 
 
 class ApiError(OcrgateError):

@@ -11,7 +11,7 @@ import secrets
 
 from sqlalchemy import select
 
-from ocrgate.errors import AuthError, OcrInputError
+from kernel.errors import AuthError, OcrInputError
 from rollout.store import Store
 from rollout.store.models import ApiToken, utcnow
 

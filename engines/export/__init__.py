@@ -35,5 +35,5 @@ def export(result: OcrResult, fmt: str) -> str:
     try:
         return EXPORTERS[fmt](result)
     except KeyError:
-        from ocrgate.errors import OcrInputError
+        from kernel.errors import OcrInputError
         raise OcrInputError(f"unknown output format {fmt!r}; choose one of {', '.join(EXPORTERS)}") from None

@@ -9,7 +9,7 @@ import json
 import time
 from pathlib import Path
 
-from ocrgate.provenance import git_commit
+from kernel.provenance import git_commit
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "models" / "LABNOTEBOOK.jsonl"
 

@@ -85,7 +85,7 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def run_set(args: argparse.Namespace) -> int:
-    from ocrgate.errors import OcrInputError, UnknownGateError
+    from kernel.errors import OcrInputError, UnknownGateError
     from rollout.gate_store import GateChange, change_gate, create_gate, get_gate
     from rollout.guard import RampGuard
     store = open_store(args)

@@ -15,7 +15,7 @@ from tqdm import tqdm
 from engines.export import EXPORTERS, EXTENSIONS, export
 from engines.options import MODES, RecognizeOptions
 from engines.registry import get_engine
-from ocrgate.errors import ExitCode, OcrgateError
+from kernel.errors import ExitCode, OcrgateError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -35,7 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _engine_args(pairs: list[str]) -> dict[str, str]:
-    from ocrgate.errors import OcrInputError
+    from kernel.errors import OcrInputError
     parsed = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")

@@ -21,7 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ocrgate.errors import OcrInputError
+    from kernel.errors import OcrInputError
     from service.client import ApiClient, ApiError
 
     if not args.token:

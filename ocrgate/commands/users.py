@@ -41,7 +41,7 @@ def read_password() -> str:
     if sys.stdin.isatty():
         first = getpass.getpass("Password: ")
         if getpass.getpass("Again: ") != first:
-            from ocrgate.errors import OcrInputError
+            from kernel.errors import OcrInputError
             raise OcrInputError("the passwords differ")
         return first
     return sys.stdin.readline().rstrip("\n")

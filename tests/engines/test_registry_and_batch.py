@@ -7,7 +7,7 @@ import pytest
 
 from engines import BBox, Block, Line, OcrEngine, Page, RecognizeOptions, Word, get_engine, register_engine
 from engines.registry import engine_names, unregister_engine
-from ocrgate.errors import EngineFailedError, OcrInputError, UnknownEngineError
+from kernel.errors import EngineFailedError, OcrInputError, UnknownEngineError
 
 
 class CountingEngine(OcrEngine):

@@ -9,7 +9,7 @@ import pytest
 
 from engines import RecognizeOptions, get_engine
 from engines.tesseract import TesseractEngine
-from ocrgate.errors import EngineTimeoutError, EngineUnavailableError, OcrInputError
+from kernel.errors import EngineTimeoutError, EngineUnavailableError, OcrInputError
 from tests.conftest import render_text
 
 

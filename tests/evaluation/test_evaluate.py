@@ -11,7 +11,7 @@ import pytest
 from engines import OcrEngine, register_engine
 from engines.registry import unregister_engine
 from evaluation.evaluate import evaluate
-from ocrgate.errors import EngineFailedError, OcrInputError
+from kernel.errors import EngineFailedError, OcrInputError
 
 
 @pytest.fixture(autouse=True)

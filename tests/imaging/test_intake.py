@@ -11,7 +11,7 @@ import pytest
 from PIL import Image, ImageFile
 
 from imaging import ImageLimits, load_first_page, load_pages
-from ocrgate.errors import ExitCode, OcrInputError
+from kernel.errors import ExitCode, OcrInputError
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from engines import RecognizeOptions, get_engine
-from ocrgate.errors import OcrInputError
+from kernel.errors import OcrInputError
 from tests.inhouse_engine.test_detector import LINES, rendered
 
 

@@ -11,7 +11,7 @@ from PIL import Image
 from engines.result import Page
 from imaging import ImageLimits, PageImage
 from ocrgate.cli import main
-from ocrgate.errors import EngineFailedError, ExitCode, OcrInputError, PdfInputError
+from kernel.errors import EngineFailedError, ExitCode, OcrInputError, PdfInputError
 from pdf.intake import PdfLimits
 from pdf.pipeline import make_searchable
 from tests.pdf.conftest import KnownTextEngine, known_page
@@ -217,7 +217,7 @@ def test_a_page_without_words_is_still_a_valid_pdf(tmp_path):
 
 
 def test_rasteriser_missing_or_too_slow(tmp_path, sample_page, monkeypatch):
-    from ocrgate.errors import EngineUnavailableError
+    from kernel.errors import EngineUnavailableError
     from pdf import rasterize
 
     source = image_pdf(tmp_path / "in.pdf", [sample_page.image])

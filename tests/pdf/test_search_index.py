@@ -9,7 +9,7 @@ from sqlalchemy import create_engine
 
 from engines.result import BBox, Block, Line, OcrResult, Page, Word
 from ocrgate.cli import main
-from ocrgate.errors import OcrInputError
+from kernel.errors import OcrInputError
 from pdf.search_index import SearchIndex
 from tests.pdf.conftest import KnownTextEngine
 

@@ -10,7 +10,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from ocrgate.errors import EngineFailedError, EngineTimeoutError, OcrInputError
+from kernel.errors import EngineFailedError, EngineTimeoutError, OcrInputError
 from rollout.gate_store import GateChange, change_gate, create_gate
 from rollout.router import Router
 from rollout.shadow import ShadowRunner

@@ -9,7 +9,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
 
-from ocrgate.errors import GateConflictError, OcrInputError, RampRefusedError, UnknownGateError
+from kernel.errors import GateConflictError, OcrInputError, RampRefusedError, UnknownGateError
 from rollout.gate_store import GateChange, change_gate, create_gate, get_gate, kill_gate
 from rollout.guard import RampGuard
 from rollout.store import Store
