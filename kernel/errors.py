@@ -97,3 +97,7 @@ class AuthError(OcrgateError):
 
     exit_code = ExitCode.BAD_INPUT
     http_status = 401
+
+
+class SettingsError(OcrInputError):
+    """An `OCRGATE_*` environment variable holds a value that cannot be used (the message names it)."""

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-import platformdirs
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,13 +14,14 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def default_database_url() -> str:
-    """`OCRGATE_DATABASE_URL`, else a SQLite file in the user's data directory."""
-    url = os.environ.get("OCRGATE_DATABASE_URL")
-    if url:
-        return url
-    folder = Path(platformdirs.user_data_dir("ocrgate"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{folder / 'ocrgate.db'}"
+    """`OCRGATE_DATABASE_URL`, else a SQLite file in the user's data directory (created here)."""
+    from kernel.settings import data_dir, load_settings
+
+    settings = load_settings()
+    if settings.database_url:
+        return settings.database_url
+    data_dir().mkdir(parents=True, exist_ok=True)
+    return settings.database
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
