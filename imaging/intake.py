@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from kernel.errors import OcrInputError
+from kernel.settings import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_IMAGE_PIXELS, load_settings
 
 SUPPORTED_FORMATS = frozenset({"PNG", "JPEG", "MPO", "TIFF", "WEBP", "BMP"})
 
@@ -27,20 +28,17 @@ SUPPORTED_FORMATS = frozenset({"PNG", "JPEG", "MPO", "TIFF", "WEBP", "BMP"})
 class ImageLimits:
     """Bounds on what we agree to decode (all enforced before decoding pixels)."""
 
-    max_bytes: int = 64 * 1024 * 1024
-    max_pixels: int = 80_000_000        # per frame: ~ an A3 page at 600 dpi
+    max_bytes: int = DEFAULT_MAX_IMAGE_BYTES
+    max_pixels: int = DEFAULT_MAX_IMAGE_PIXELS  # per frame: ~ an A3 page at 600 dpi
     max_side: int = 30_000
     max_frames: int = 500
     min_side: int = 1
 
     @classmethod
     def from_env(cls) -> "ImageLimits":
-        """Limits overridden by OCRGATE_MAX_IMAGE_PIXELS / OCRGATE_MAX_IMAGE_BYTES."""
-        base = cls()
-        return cls(
-            max_bytes=int(os.environ.get("OCRGATE_MAX_IMAGE_BYTES", base.max_bytes)),
-            max_pixels=int(os.environ.get("OCRGATE_MAX_IMAGE_PIXELS", base.max_pixels)),
-        )
+        """Limits overridden by OCRGATE_MAX_IMAGE_PIXELS / OCRGATE_MAX_IMAGE_BYTES (see kernel.settings)."""
+        settings = load_settings()
+        return cls(max_bytes=settings.max_image_bytes, max_pixels=settings.max_image_pixels)
 
 
 @dataclass
@@ -68,12 +66,6 @@ class PageImage:
             return self.pixels
         weights = np.array([0.299, 0.587, 0.114], dtype=np.float32)
         return np.clip(self.pixels.astype(np.float32) @ weights + 0.5, 0, 255).astype(np.uint8)
-
-    def to_pil(self) -> Image.Image:
-        image = Image.fromarray(self.pixels, mode=None)
-        if self.dpi:
-            image.info["dpi"] = (self.dpi, self.dpi)
-        return image
 
 
 ImageSource = Union[str, os.PathLike, bytes, bytearray, BinaryIO, np.ndarray, Image.Image, PageImage,

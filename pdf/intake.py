@@ -7,13 +7,13 @@ without having to repair it, not encrypted, and within `PdfLimits` (bytes, pages
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import pikepdf
 
 from kernel.errors import PdfInputError
+from kernel.settings import DEFAULT_MAX_PDF_BYTES, DEFAULT_MAX_PDF_PAGES, load_settings
 
 PDF_MAGIC = b"%PDF-"
 #: the PDF header may follow a little junk; readers look this far for it
@@ -29,16 +29,15 @@ _TEXT_OPERATORS = frozenset({"Tj", "TJ", "'", '"'})
 class PdfLimits:
     """Bounds on input PDFs, checked before any page is rendered."""
 
-    max_bytes: int = 256 * 1024 * 1024
-    max_pages: int = 2_000
+    max_bytes: int = DEFAULT_MAX_PDF_BYTES
+    max_pages: int = DEFAULT_MAX_PDF_PAGES
     max_page_side_points: float = MAX_PAGE_SIDE_POINTS
 
     @classmethod
     def from_env(cls) -> "PdfLimits":
-        """Limits overridden by OCRGATE_MAX_PDF_BYTES / OCRGATE_MAX_PDF_PAGES."""
-        base = cls()
-        return cls(max_bytes=int(os.environ.get("OCRGATE_MAX_PDF_BYTES", base.max_bytes)),
-                   max_pages=int(os.environ.get("OCRGATE_MAX_PDF_PAGES", base.max_pages)))
+        """Limits overridden by OCRGATE_MAX_PDF_BYTES / OCRGATE_MAX_PDF_PAGES (see kernel.settings)."""
+        settings = load_settings()
+        return cls(max_bytes=settings.max_pdf_bytes, max_pages=settings.max_pdf_pages)
 
 
 def is_pdf(path: Path) -> bool:
