@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
-
-import platformdirs
 
 from engines.options import RecognizeOptions
 from engines.result import OcrResult
+from kernel.atomic import write_text
+from kernel.settings import load_settings
 
 
 def default_cache_dir() -> Path:
-    return Path(os.environ.get("OCRGATE_EVAL_CACHE", platformdirs.user_cache_dir("ocrgate") + "/eval"))
+    """`OCRGATE_EVAL_CACHE`, else `eval/` in the user cache directory."""
+    return load_settings().eval_cache_dir
 
 
 def cache_key(image_sha256: str, engine: str, version: str, options: RecognizeOptions) -> str:
@@ -39,9 +38,4 @@ class ResultCache:
             return None
 
     def put(self, key: str, result: OcrResult) -> None:
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(result.to_dict(), handle)
-        os.replace(tmp, path)
+        write_text(self._path(key), json.dumps(result.to_dict()))

@@ -4,8 +4,6 @@ report.html into the output folder, and record the run in the lab notebook."""
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,17 +17,11 @@ from evaluation.report import render_report
 from evaluation.results import page_records, paired_verdicts, score_runs, summarise
 from evaluation.runner import options_for, run_engines
 from evaluation.sets import resolve_set
+from kernel.atomic import write_text
 from kernel.errors import OcrInputError
 from kernel.provenance import git_commit
 
 NORMALIZATION = "NFKC, whitespace runs → one space, case folded for upper-case-annotated categories"
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
 
 
 def evaluate(engine_names: list[str], set_refs: list[str], out_dir: Path, *, control: str | None = None,
@@ -71,8 +63,8 @@ def evaluate(engine_names: list[str], set_refs: list[str], out_dir: Path, *, con
         "pages": page_records(scored),
     }
     out_dir.mkdir(parents=True, exist_ok=True)
-    _write_atomic(out_dir / "results.json", json.dumps(results, ensure_ascii=False, indent=1))
-    _write_atomic(out_dir / "report.html", render_report(results))
+    write_text(out_dir / "results.json", json.dumps(results, ensure_ascii=False, indent=1))
+    write_text(out_dir / "report.html", render_report(results))
     if notebook:
         results["run"]["experiment"] = labnotebook.append({
             "kind": "eval", "at": results["run"]["started"], "run_id": results["run"]["id"],

@@ -141,10 +141,10 @@ class DetectionCounts:
     def recall(self) -> float:
         return self.matched / self.truth if self.truth else 1.0
 
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
+
+def f1_score(precision: float, recall: float) -> float:
+    """The harmonic mean of precision and recall (0 when both are 0)."""
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
 
 def detection_counts(truth: list[BBox], detected: list[BBox], threshold: float = DETECTION_IOU) -> DetectionCounts:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from evaluation.dataset import BenchmarkSet
-from evaluation.metrics import CHAR_CLASSES, DETECTION_IOU
+from evaluation.metrics import CHAR_CLASSES, DETECTION_IOU, f1_score
 from evaluation.normalize import uppercase_categories
 from evaluation.runner import EngineRun
 from evaluation.scoring import PageScore, WordScore, score_page, score_word
@@ -64,8 +64,7 @@ def _summarise(items: list[Scored]) -> dict[str, Any]:
         _rate(out, "bow_recall", [p.bow_hits for p in pages], [p.bow_total for p in pages])
         _rate(out, "det_precision", [p.detection.matched for p in pages], [p.detection.detected for p in pages])
         _rate(out, "det_recall", [p.detection.matched for p in pages], [p.detection.truth for p in pages])
-        precision, recall = out["det_precision"], out["det_recall"]
-        out["det_f1"] = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        out["det_f1"] = f1_score(out["det_precision"], out["det_recall"])
         out["det_iou"] = DETECTION_IOU
         classes = {}
         for cls in CHAR_CLASSES:

@@ -4,17 +4,17 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
-import platformdirs
-
 from evaluation.dataset import load_set
+from kernel.atomic import write_text
 from kernel.errors import OcrInputError
+from kernel.settings import load_settings
 
 
 def registry_path() -> Path:
-    return Path(os.environ.get("OCRGATE_SETS_FILE", Path(platformdirs.user_data_dir("ocrgate")) / "sets.json"))
+    """`OCRGATE_SETS_FILE`, else `sets.json` in the user data directory."""
+    return load_settings().sets_file_path
 
 
 def registered() -> dict[str, str]:
@@ -35,11 +35,7 @@ def register(name: str, folder: Path) -> int:
     bench = load_set(folder, name)
     sets = registered()
     sets[name] = str(folder.resolve())
-    path = registry_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".part")
-    tmp.write_text(json.dumps(sets, indent=2), encoding="utf-8")
-    tmp.replace(path)
+    write_text(registry_path(), json.dumps(sets, indent=2))
     return len(bench.records)
 
 

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from engines.registry import engine_names
 from kernel.errors import GateConflictError, OcrInputError, RampRefusedError, UnknownGateError
-from rollout.bucketing import percent_to_bp
-from rollout.gates import STAGES, GateConfig, Stage
+from rollout.bucketing import BUCKETS, percent_to_bp
+from rollout.gates import DEFAULT_AA_BP, DEFAULT_SHADOW_BP, STAGES, GateConfig, Stage
 from rollout.store import Store
 from rollout.store.models import AuditEntry, GateState, utcnow
 
@@ -93,7 +93,7 @@ def _clean_list(values: Iterable[str], what: str) -> list[str]:
 def _bp(value: float, what: str) -> int:
     try:
         return percent_to_bp(float(value))
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise OcrInputError(f"{what}: {exc}") from None
 
 
@@ -111,8 +111,9 @@ def create_gate(store: Store, name: str, control: str, candidate: str, actor: st
         if session.get(GateState, name) is not None:
             raise GateConflictError(f"gate {name!r} already exists")
         row = GateState(name=name, control=control, candidate=candidate, stage=Stage.OFF.value, percent_bp=0,
-                        shadow_bp=10_000, aa_bp=500, killed=False, allow_units=[], deny_units=[], categories=[],
-                        salt=secrets.token_hex(8), version=1, updated_by=actor, updated_at=utcnow())
+                        shadow_bp=DEFAULT_SHADOW_BP, aa_bp=DEFAULT_AA_BP, killed=False, allow_units=[],
+                        deny_units=[], categories=[], salt=secrets.token_hex(8), version=1, updated_by=actor,
+                        updated_at=utcnow())
         session.add(row)
         session.flush()
         config = to_config(row)
@@ -124,7 +125,7 @@ def _exposure(config: GateConfig) -> int:
     """How much traffic the candidate serves, in basis points (for deciding what the guard checks)."""
     if config.killed or config.stage in (Stage.OFF, Stage.SHADOW):
         return 0
-    return 10_000 if config.stage is Stage.ON else config.percent_bp
+    return BUCKETS if config.stage is Stage.ON else config.percent_bp
 
 
 def _apply(config: GateConfig, change: GateChange) -> GateConfig:
@@ -223,14 +224,3 @@ def kill_gate(store: Store, name: str, actor: str, reason: str | None = None) ->
         config = to_config(row)
         _audit(session, actor, "kill", name, before, describe(config), reason)
     return config
-
-
-def ensure_gate(store: Store, name: str, control: str, candidate: str, actor: str) -> GateConfig:
-    """The gate `name`, created (off) if it does not exist yet."""
-    try:
-        return get_gate(store, name)
-    except UnknownGateError:
-        try:
-            return create_gate(store, name, control, candidate, actor, "created on first use")
-        except GateConflictError:
-            return get_gate(store, name)

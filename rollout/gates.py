@@ -14,7 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-from rollout.bucketing import bucket
+from rollout.bucketing import BUCKETS, bucket
+
+#: a new gate shadows every control-served request and runs 5% of them twice on the control (A/A)
+DEFAULT_SHADOW_BP = BUCKETS
+DEFAULT_AA_BP = 500
 
 
 class Stage(str, Enum):
@@ -34,8 +38,8 @@ class GateConfig:
     candidate: str
     stage: Stage = Stage.OFF
     percent_bp: int = 0
-    shadow_bp: int = 10_000
-    aa_bp: int = 500
+    shadow_bp: int = DEFAULT_SHADOW_BP
+    aa_bp: int = DEFAULT_AA_BP
     killed: bool = False
     allow_units: frozenset[str] = field(default_factory=frozenset)
     deny_units: frozenset[str] = field(default_factory=frozenset)

@@ -5,7 +5,8 @@ Two sources, each giving findings with their numbers:
   both engines *at their current versions*; any category where the paired verdict says the
   candidate is `worse` refuses. No such evaluation at all refuses too (no evidence, no ramp).
 - **traffic**: on the gate's recent paired traffic, the candidate's error rate (failures and
-  timeouts) may not exceed the control's by more than `max_error_gap` once `min_pairs` pairs exist.
+  timeouts) may not exceed the control's by more than `MAX_ERROR_GAP` once a category has
+  `MIN_PAIRS` pairs.
 An operator can override a refusal with a written reason; the findings and the reason go to the
 audit log.
 """
@@ -19,9 +20,8 @@ from evaluation import labnotebook
 from kernel.errors import OcrgateError
 from rollout.gates import GateConfig
 from rollout.store import Store
-from rollout.traffic import traffic_summary
+from rollout.traffic import MIN_PAIRS, traffic_summary
 
-MIN_PAIRS = 20
 MAX_ERROR_GAP = 0.02
 TRAFFIC_HOURS = 24.0
 
@@ -33,9 +33,8 @@ def _version(name: str) -> str | None:
         return None
 
 
-def benchmark_findings(control: str, candidate: str, entries: list[dict[str, Any]],
-                       version_of: Callable[[str], str | None] = _version) -> list[dict[str, Any]]:
-    versions = {control: version_of(control), candidate: version_of(candidate)}
+def benchmark_findings(control: str, candidate: str, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    versions = {control: _version(control), candidate: _version(candidate)}
     newest: dict[tuple, dict[str, Any]] = {}
     for entry in entries:
         if entry.get("kind") != "eval":
@@ -66,15 +65,14 @@ def benchmark_findings(control: str, candidate: str, entries: list[dict[str, Any
     return findings
 
 
-def traffic_findings(summary: dict[str, dict[str, Any]], min_pairs: int = MIN_PAIRS,
-                     max_gap: float = MAX_ERROR_GAP) -> list[dict[str, Any]]:
+def traffic_findings(summary: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     findings = []
     for category, row in summary.items():
-        if row["pairs"] < min_pairs:
+        if row["pairs"] < MIN_PAIRS:
             continue
         gap = (row["candidate_error_rate"] or 0) - (row["control_error_rate"] or 0)
         findings.append({
-            "source": "traffic", "ok": gap <= max_gap, "category": category,
+            "source": "traffic", "ok": gap <= MAX_ERROR_GAP, "category": category,
             "numbers": {k: row[k] for k in ("pairs", "candidate_error_rate", "control_error_rate",
                                            "mean_cer_between", "aa_mean_cer")},
             "message": f"traffic {category}: candidate errors {row['candidate_error_rate']:.1%} vs control "
@@ -83,14 +81,12 @@ def traffic_findings(summary: dict[str, dict[str, Any]], min_pairs: int = MIN_PA
 
 
 class RampGuard:
-    def __init__(self, store: Store, notebook: Callable[[], list[dict]] = labnotebook.entries,
-                 version_of: Callable[[str], str | None] = _version):
+    def __init__(self, store: Store, notebook: Callable[[], list[dict]] = labnotebook.entries):
         self.store = store
         self.notebook = notebook
-        self.version_of = version_of
 
     def __call__(self, old: GateConfig, new: GateConfig) -> list[dict[str, Any]]:
-        findings = benchmark_findings(new.control, new.candidate, self.notebook(), self.version_of)
+        findings = benchmark_findings(new.control, new.candidate, self.notebook())
         with self.store.session() as session:
             findings += traffic_findings(traffic_summary(session, new.name, TRAFFIC_HOURS))
         return findings

@@ -16,6 +16,24 @@ def test_assignment_is_sticky():
         "other-salt", "user-2")
 
 
+# Buckets computed by the function as shipped: a unit's assignment must never move, so any change of
+# hash, separator, digest size or modulus fails here (and would reshuffle every running rollout).
+GOLDEN = [("", "", 7161), ("salt", "user-1", 4012), ("ocr-engine-salt", "user-42", 9166),
+          ("3f9a1c2b7d4e5f60", "team:billing", 7948), ("3f9a1c2b7d4e5f60:shadow", "req-0001", 144),
+          ("3f9a1c2b7d4e5f60:aa", "req-0001", 6963), ("s", "ünïcødé ✓", 3479)]
+
+
+@pytest.mark.parametrize(("salt", "key", "expected"), GOLDEN)
+def test_bucket_golden_values(salt, key, expected):
+    assert bucket(salt, key) == expected
+
+
+def test_gate_decisions_use_the_golden_buckets():
+    """The gates place units with the same function: bucket 4012 is in at 40.13% and out at 40.12%."""
+    assert decide(gate(stage=Stage.ROLLOUT, salt="salt", percent_bp=4013, aa_bp=0), "user-1", "c", "r").candidate_serves
+    assert not decide(gate(stage=Stage.ROLLOUT, salt="salt", percent_bp=4012, aa_bp=0), "user-1", "c", "r").candidate_serves
+
+
 @pytest.mark.parametrize("percent", [0.01, 1, 5, 10, 25, 50, 90, 99.99])
 def test_share_is_within_half_a_point(percent):
     bp = percent_to_bp(percent)
@@ -36,7 +54,7 @@ def test_raising_the_percentage_only_adds_units():
 
 def test_granularity_is_a_hundredth_of_a_percent():
     assert percent_to_bp(0.01) == 1 and percent_to_bp(100) == BUCKETS
-    for bad in (0.001, -1, 100.01, float("nan")):
+    for bad in (0.001, -1, 100.01, float("nan"), float("inf"), float("-inf"), 1e308, -1e308, "50", True):
         with pytest.raises(ValueError):
             percent_to_bp(bad)
 
@@ -47,7 +65,7 @@ def gate(**overrides) -> GateConfig:
 
 def test_off_and_kill_serve_control_without_shadow():
     for config in (gate(stage=Stage.OFF), gate(stage=Stage.ON, killed=True),
-                   gate(stage=Stage.ROLLOUT, percent_bp=10_000, killed=True)):
+                   gate(stage=Stage.ROLLOUT, percent_bp=BUCKETS, killed=True)):
         decision = decide(config, "u", "c", "r")
         assert (decision.serve, decision.shadow) == ("ctl", None)
 

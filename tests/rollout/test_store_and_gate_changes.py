@@ -69,6 +69,10 @@ def test_stale_edit_gets_a_conflict_and_changes_nothing(store, test_engines):
 @pytest.mark.parametrize("change, message", [
     (GateChange(percent=101), "percent"),
     (GateChange(percent=0.001), "percent"),
+    (GateChange(percent=float("inf")), "percent"),
+    (GateChange(percent=1e308), "percent"),
+    (GateChange(shadow_percent=float("nan")), "shadow percent"),
+    (GateChange(aa_percent=-float("inf")), "A/A percent"),
     (GateChange(stage="sideways"), "unknown stage"),
     (GateChange(candidate="nope"), "unknown candidate engine"),
     (GateChange(stage="shadow", candidate="alpha"), "same engine"),
