@@ -17,6 +17,9 @@ from sqlalchemy.orm import Session, aliased
 
 from rollout.store.models import EngineRun, Pair, utcnow
 
+#: pairs a category needs before its traffic numbers count (for the ramp guard and the auto-rollback)
+MIN_PAIRS = 20
+
 
 def _percentile(values: list[float], q: float) -> float | None:
     if not values:
