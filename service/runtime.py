@@ -10,8 +10,8 @@ from rollout.autorollback import check_and_roll_back
 from rollout.router import Router
 from rollout.shadow import ShadowRunner
 from rollout.snapshot import GateSnapshot
-from pdf.search_index import SearchIndex, default_index_path
 from rollout.store import Store
+from search import SearchIndex
 from service.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -27,8 +27,8 @@ class OcrService:
                                     timeout=settings.shadow_timeout)
         self.router = Router(self.store, self.snapshot, self.shadows, default_engine=settings.default_engine,
                              serve_timeout=settings.serve_timeout)
-        # the search index lives in the store's database when that is SQLite (FTS5), else in its own file
-        self.search = SearchIndex(self.store.engine if self.store.dialect == "sqlite" else default_index_path())
+        # the search index lives in the store's database (SQLite FTS5 or PostgreSQL tsvector)
+        self.search = SearchIndex(self.store.engine)
         self._stop = threading.Event()
         if settings.start_workers:
             self.snapshot.start()

@@ -9,12 +9,13 @@ from pathlib import Path
 from engines.options import RecognizeOptions
 from engines.registry import get_engine
 from ocrgate.commands.ocr import _engine_args
+from ocrgate.commands.search import DEFAULT_HELP as DEFAULT_INDEX_HELP, index_target
 from pdf.rasterize import RASTER_DPI
 
 #: the resolutions a PDF page may be rendered at for OCR
 MIN_DPI, MAX_DPI = 72, 600
 #: `--index` without a value: the default index (resolved when the command runs)
-DEFAULT_INDEX = Path("<default>")
+DEFAULT_INDEX = "<default>"
 
 
 def _dpi(value: str) -> int:
@@ -36,9 +37,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help=f"resolution PDF pages are rendered at for OCR (default {RASTER_DPI})")
     parser.add_argument("--engine-arg", action="append", default=[], metavar="KEY=VALUE",
                         help="engine-specific setting, e.g. psm=6 for tesseract (repeatable)")
-    parser.add_argument("--index", nargs="?", type=Path, const=DEFAULT_INDEX, metavar="DB",
-                        help="also add the text to the search index (default: $OCRGATE_SEARCH_INDEX or "
-                             "search.sqlite in the user data folder); see `ocrgate search`")
+    parser.add_argument("--index", nargs="?", const=DEFAULT_INDEX, metavar="DB",
+                        help="also add the text to the search index, a database URL or a SQLite file "
+                             f"(default: {DEFAULT_INDEX_HELP}); see `ocrgate search`")
     parser.set_defaults(func=run)
 
 
@@ -50,9 +51,9 @@ def run(args: argparse.Namespace) -> int:
     engine = get_engine(args.engine)
     report = make_searchable(args.input, args.output, engine, options, dpi=args.dpi)
     if args.index:
-        from pdf.search_index import SearchIndex, default_index_path
+        from search import SearchIndex
 
-        index = default_index_path() if args.index == DEFAULT_INDEX else args.index
+        index = index_target(None if args.index == DEFAULT_INDEX else args.index)
         SearchIndex(index).add_pages(str(args.output.resolve()), engine.name, engine.version, report.read)
     skipped = f", {len(report.skipped_pages)} already had text" if report.skipped_pages else ""
     sys.stderr.write(f"ocrgate: {args.output}: {report.pages} page(s), {report.words} words{skipped}\n")

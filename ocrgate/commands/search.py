@@ -4,27 +4,41 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import asdict
-from pathlib import Path
 
+#: where the index is when neither `--index` nor `OCRGATE_SEARCH_INDEX` says
+DEFAULT_HELP = "$OCRGATE_SEARCH_INDEX, else the store's database ($OCRGATE_DATABASE_URL or ocrgate.db in the user data folder)"
+
+
+def index_target(value: str | None = None) -> str:
+    """The index's database: `value` (a URL or a SQLite file path), else `OCRGATE_SEARCH_INDEX`,
+    else the rollout store's database, so the CLI and the service search the same index."""
+    if value:
+        return value
+    if os.environ.get("OCRGATE_SEARCH_INDEX"):
+        return os.environ["OCRGATE_SEARCH_INDEX"]
+    from rollout.store.database import default_database_url
+
+    return default_database_url()
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("search", help="search the OCR text of PDFs made with `ocrgate pdf --index`")
     parser.add_argument("query", help="words that must all occur (case and accents ignored); word* = prefix")
-    parser.add_argument("--index", type=Path, default=None, metavar="DB",
-                        help="the index (default: $OCRGATE_SEARCH_INDEX or search.sqlite in the user data folder)")
+    parser.add_argument("--index", default=None, metavar="DB",
+                        help=f"the index: a database URL or a SQLite file (default: {DEFAULT_HELP})")
     parser.add_argument("--limit", type=int, default=None, help="at most this many pages (default 20)")
     parser.add_argument("--json", action="store_true", help="hits with word boxes as JSON")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from pdf.search_index import SearchIndex, default_index_path  # SQLAlchemy loads only when used
+    from search import SearchIndex  # SQLAlchemy loads only when used
 
     limit = {} if args.limit is None else {"limit": args.limit}
-    hits = SearchIndex(args.index or default_index_path()).search(args.query, **limit)
+    hits = SearchIndex(index_target(args.index)).search(args.query, **limit)
     if args.json:
         json.dump([asdict(hit) for hit in hits], sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
