@@ -8,7 +8,6 @@ import json
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from sqlalchemy import select
-from sqlalchemy.orm import aliased
 
 from dashboards.boxes import boxes_png
 from dashboards.plots import agreement_over_time, confidence_deltas
@@ -16,8 +15,9 @@ from dashboards.security import requires
 from evaluation import labnotebook
 from evaluation.diff import aligned_html
 from evaluation.plots import metric_bars
-from kernel.errors import OcrInputError
+from kernel.settings import finite_number, whole_number
 from rollout.gate_store import DEFAULT_GATE, load_gates
+from rollout.pairs import CandidateRun, ControlRun, paired_runs, served_and_shadow
 from rollout.store.models import EngineRun, ImageBlob, Pair, Request, utcnow
 from rollout.traffic import traffic_summary
 
@@ -47,12 +47,10 @@ def benchmarks():
 @requires("viewer")
 def traffic():
     gate = request.args.get("gate", DEFAULT_GATE)
-    hours = request.args.get("hours", "24")
-    if not hours.isdigit() or not 1 <= int(hours) <= 24 * 90:
-        raise OcrInputError("hours must be a whole number from 1 to 2160")
+    hours = whole_number(request.args.get("hours", "24"), "hours", 1, 24 * 90)
     with store().session() as session:
-        summary = traffic_summary(session, gate, int(hours))
-        since = utcnow().timestamp() - int(hours) * 3600
+        summary = traffic_summary(session, gate, hours)
+        since = utcnow().timestamp() - hours * 3600
         pairs = [p for p in session.scalars(select(Pair).where(Pair.gate == gate).order_by(Pair.id))
                  if p.created_at.timestamp() >= since]
         gates = sorted(load_gates(session))
@@ -63,10 +61,7 @@ def traffic():
 
 
 def _pair_query():
-    served, shadow = aliased(EngineRun), aliased(EngineRun)
-    query = (select(Pair, served, shadow, Request).join(served, Pair.served_run_id == served.id)
-             .join(shadow, Pair.shadow_run_id == shadow.id).join(Request, Pair.request_id == Request.id)
-             .order_by(Pair.id.desc()))
+    query = paired_runs()
     args = request.args
     if args.get("category"):
         query = query.where(Pair.category == args["category"])
@@ -75,16 +70,14 @@ def _pair_query():
     if args.get("kind"):
         query = query.where(Pair.kind == args["kind"])
     if args.get("min_cer"):
-        try:
-            query = query.where(Pair.cer_between >= float(args["min_cer"]))
-        except ValueError:
-            raise OcrInputError("min_cer must be a number such as 0.1") from None
+        query = query.where(Pair.cer_between >= finite_number(args["min_cer"], "min_cer", 0, 1000))
     if args.get("errors") == "1":
-        query = query.where((served.error.is_not(None)) | (shadow.error.is_not(None)))
+        query = query.where((ControlRun.error.is_not(None)) | (CandidateRun.error.is_not(None)))
     return query
 
 
-def _pair_row(pair: Pair, served: EngineRun, shadow: EngineRun, req: Request) -> dict:
+def _pair_row(pair: Pair, control: EngineRun, candidate: EngineRun, req: Request) -> dict:
+    served, shadow = served_and_shadow(pair, control, candidate)
     return {"pair_id": pair.id, "request_id": pair.request_id, "created_at": pair.created_at.isoformat(),
             "gate": pair.gate, "category": pair.category, "unit": req.unit, "kind": pair.kind,
             "control_engine": pair.control_engine, "candidate_engine": pair.candidate_engine,
@@ -119,11 +112,8 @@ def _load_pair(pair_id: int):
         pair = session.get(Pair, pair_id)
         if pair is None:
             abort(404, description=f"no pair {pair_id}")
-        served, shadow = session.get(EngineRun, pair.served_run_id), session.get(EngineRun, pair.shadow_run_id)
+        control, candidate = session.get(EngineRun, pair.control_run_id), session.get(EngineRun, pair.candidate_run_id)
         req = session.get(Request, pair.request_id)
-        control, candidate = (served, shadow) if served.engine == pair.control_engine else (shadow, served)
-        if pair.kind == "aa":
-            control, candidate = served, shadow
         return pair, req, control, candidate
 
 

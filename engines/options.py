@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Literal, Mapping
+from typing import Any, Literal, Mapping
 
 from kernel.errors import OcrInputError
 
@@ -37,11 +37,24 @@ class RecognizeOptions:
             raise OcrInputError(f"timeout_seconds must be in (0, 3600], got {self.timeout_seconds}")
         object.__setattr__(self, "engine_args", dict(sorted((str(k), str(v)) for k, v in self.engine_args.items())))
 
-    def cache_key(self) -> str:
-        """A stable string naming everything that can change an engine's output (not the timeout)."""
+    def output_settings(self) -> dict[str, Any]:
+        """Everything that can change an engine's output (not the timeout), as plain data: what a
+        stored request keeps so that its shadow runs read it the same way."""
         data = asdict(self)
         data.pop("timeout_seconds")
-        return json.dumps(data, sort_keys=True)
+        data["engine_args"] = dict(self.engine_args)
+        return data
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any] | None, timeout_seconds: float) -> "RecognizeOptions":
+        """The options `output_settings` described, with a time limit of the caller's."""
+        settings = settings or {}
+        return cls(mode=settings.get("mode", "page"), languages=settings.get("languages", "eng"),
+                   timeout_seconds=timeout_seconds, engine_args=settings.get("engine_args") or {})
+
+    def cache_key(self) -> str:
+        """A stable string naming everything that can change an engine's output (not the timeout)."""
+        return json.dumps(self.output_settings(), sort_keys=True)
 
     def __hash__(self) -> int:
         return hash((self.mode, self.languages, self.timeout_seconds, tuple(self.engine_args.items())))

@@ -18,6 +18,7 @@ from engines.base import OcrEngine
 from engines.options import RecognizeOptions
 from engines.result import BBox, Block, Line, Page, Word
 from imaging import PageImage
+from kernel import deadline
 from kernel.errors import EngineFailedError, EngineTimeoutError, EngineUnavailableError, OcrInputError
 
 #: page-segmentation mode per recognition mode: 3 = automatic layout, 7 = one line, 8 = one word
@@ -67,16 +68,20 @@ class TesseractEngine(OcrEngine):
             path = os.path.join(tmp, "page.png")
             image = Image.fromarray(page.pixels)
             image.save(path, format="PNG", dpi=(page.dpi, page.dpi) if page.dpi else None)
+            # the subprocess gets what is left of the call's deadline and is killed when it runs out
+            seconds_left = deadline.remaining(options.timeout_seconds)
+            if seconds_left <= 0:
+                raise EngineTimeoutError(f"tesseract had no time left for {page.source}")
             try:
                 return pytesseract.image_to_data(path, lang=options.languages, config=config,
-                                                 timeout=options.timeout_seconds,
+                                                 timeout=seconds_left,
                                                  output_type=pytesseract.Output.DICT)
             except pytesseract.TesseractNotFoundError as exc:
                 raise EngineUnavailableError("the tesseract program is not installed or not on PATH") from exc
             except RuntimeError as exc:
                 if "timeout" in str(exc).lower():
                     raise EngineTimeoutError(
-                        f"tesseract ran past its {options.timeout_seconds:g} s limit on {page.source}") from exc
+                        f"tesseract ran past its time limit on {page.source} and was stopped") from exc
                 raise EngineFailedError(f"tesseract failed on {page.source}: {exc}") from exc
             except pytesseract.TesseractError as exc:
                 raise EngineFailedError(f"tesseract failed on {page.source}: {exc.message or exc}") from exc

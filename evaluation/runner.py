@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
@@ -20,7 +19,7 @@ from engines.registry import get_engine
 from engines.result import OcrResult
 from evaluation.cache import ResultCache, cache_key
 from evaluation.dataset import BenchmarkRecord, BenchmarkSet
-from kernel.errors import OcrgateError
+from kernel.observe import observe
 
 
 @dataclass
@@ -61,15 +60,12 @@ def run_engines(engine_names: list[str], sets: list[BenchmarkSet], *, workers: i
             hit = cache.get(key)
             if hit is not None:
                 return EngineRun(name, record, bench.name, hit, None, hit.elapsed_seconds, True)
-        started = time.perf_counter()
-        try:
-            result = engines[name].recognize(record.image, options)
-        except OcrgateError as exc:
-            return EngineRun(name, record, bench.name, None, f"{type(exc).__name__}: {exc}",
-                             time.perf_counter() - started, False)
-        except Exception as exc:  # an engine bug must not end the run; it is recorded per page
-            return EngineRun(name, record, bench.name, None, f"crash: {type(exc).__name__}: {exc}",
-                             time.perf_counter() - started, False)
+        # the deadline, a crash or a hang cost this page only: observe returns them as data
+        observation = observe(engines[name], record.image, options)
+        if observation.error is not None:
+            return EngineRun(name, record, bench.name, None, f"{type(observation.error).__name__}: {observation.error}",
+                             observation.latency_ms / 1000, False)
+        result = observation.value()
         if cache is not None and key is not None:
             cache.put(key, result)
         return EngineRun(name, record, bench.name, result, None, result.elapsed_seconds, False)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,19 +101,44 @@ def load_pages(source: ImageSource, limits: ImageLimits | None = None,
     return _decode(data, name, limits, max_frames or limits.max_frames)
 
 
+def require_regular_file(path: Path) -> os.stat_result:
+    """`path`'s status if it is a regular file. A directory, FIFO, socket or device (whose size
+    `stat` cannot tell, and which may block or never end) is refused before anything opens it."""
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise OcrInputError(f"{path}: cannot read file ({exc.strerror or exc})") from exc
+    if not stat.S_ISREG(info.st_mode):
+        raise OcrInputError(f"{path}: not a regular file ({_file_kind(info.st_mode)})")
+    return info
+
+
+def _read_regular_file(path: Path, limits: ImageLimits) -> bytes:
+    """The bytes of a regular file, never more than the limit."""
+    name = str(path)
+    info = require_regular_file(path)
+    try:
+        if info.st_size > limits.max_bytes:
+            raise OcrInputError(f"{name}: file is {info.st_size} bytes, over the {limits.max_bytes}-byte limit")
+        with open(path, "rb") as handle:
+            return handle.read(limits.max_bytes + 1)  # a file that grew since stat is still capped
+    except OSError as exc:
+        raise OcrInputError(f"{name}: cannot read file ({exc.strerror or exc})") from exc
+
+
+def _file_kind(mode: int) -> str:
+    kinds = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+    return next((label for test, label in kinds if test(mode)), "not a plain file")
+
+
 def _read_bytes(source: ImageSource, limits: ImageLimits) -> tuple[bytes, str]:
     if isinstance(source, (bytes, bytearray)):
         data, name = bytes(source), "<bytes>"
     elif isinstance(source, (str, os.PathLike)):
         path = Path(source)
         name = str(path)
-        try:
-            size = path.stat().st_size
-        except OSError as exc:
-            raise OcrInputError(f"{name}: cannot read file ({exc.strerror or exc})") from exc
-        if size > limits.max_bytes:
-            raise OcrInputError(f"{name}: file is {size} bytes, over the {limits.max_bytes}-byte limit")
-        data = path.read_bytes()
+        data = _read_regular_file(path, limits)
     elif hasattr(source, "read"):
         name = getattr(source, "name", "<stream>")
         data = source.read(limits.max_bytes + 1)

@@ -9,8 +9,6 @@ alone.
 
 from __future__ import annotations
 
-import os
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -21,7 +19,10 @@ from engines.base import OcrEngine
 from engines.options import RecognizeOptions
 from engines.result import Page
 from imaging import ImageLimits, PageImage, load_pages
+from imaging.intake import require_regular_file
+from kernel import atomic
 from kernel.errors import OcrInputError
+from kernel.observe import observe
 from pdf.fonts import GlyphlessFont
 from pdf.images import add_image_page, embed_jpeg, embed_pixels
 from pdf.intake import PdfLimits, crop_box, is_pdf, open_pdf, page_has_text
@@ -55,6 +56,7 @@ def make_searchable(source: Path, output: Path, engine: OcrEngine, options: Reco
     image_limits = image_limits or ImageLimits.from_env()
     if not output.parent.is_dir():
         raise OcrInputError(f"{output.parent}: output folder does not exist")
+    require_regular_file(source)
     if source.suffix.lower() == PDF_SUFFIX or is_pdf(source):
         return _searchable_pdf(source, output, engine, options, dpi, image_limits,
                                pdf_limits or PdfLimits.from_env())
@@ -115,25 +117,19 @@ def _searchable_pdf(source: Path, output: Path, engine: OcrEngine, options: Reco
 
 
 def _read(engine: OcrEngine, image: PageImage, options: RecognizeOptions) -> Page:
-    return engine.recognize(image, options).pages[0]
+    return observe(engine, image, options).value().pages[0]
 
 
 def save_atomically(pdf: pikepdf.Pdf, output: Path) -> None:
     """Save to a new temporary file in `output`'s folder, then rename it over `output`.
 
     The temporary file is created like any new file (so the umask sets its permissions) under
-    a random name. Streams are written as they are (no decoding, no recompression), so images
+    a random name (`kernel.atomic`). Streams are written as they are (no decoding, no recompression), so images
     keep their original bytes; only our new, uncompressed streams are compressed.
     """
-    temporary = output.with_name(f".{output.name}.{secrets.token_hex(6)}.part")
     try:
-        with open(temporary, "xb") as handle:
+        with atomic.atomic_path(output) as temporary, open(temporary, "wb") as handle:
             pdf.save(handle, stream_decode_level=pikepdf.StreamDecodeLevel.none,
                      recompress_flate=False, compress_streams=True)
-        os.replace(temporary, output)
     except OSError as exc:
-        temporary.unlink(missing_ok=True)
         raise OcrInputError(f"{output}: cannot write the PDF ({exc.strerror or exc})") from exc
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise

@@ -13,9 +13,7 @@ import hashlib
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Callable
 
-from engines.base import OcrEngine
 from engines.options import RecognizeOptions
 from engines.registry import get_engine
 from engines.result import OcrResult
@@ -23,11 +21,11 @@ from imaging import ImageLimits, load_pages
 from kernel.errors import OcrInputError
 from rollout.gate_store import DEFAULT_GATE
 from rollout.gates import Decision
-from rollout.shadow import ShadowRunner, store_pair
+from rollout.runs import EngineLookup, describe_error, observe_engine, run_row, store_pair
+from rollout.shadow import ShadowRunner
 from rollout.snapshot import GateSnapshot
 from rollout.store import Store
-from rollout.runs import describe_error, outcome_row, run_engine
-from rollout.store.models import ImageBlob, Request, ShadowJob
+from rollout.store.models import ImageBlob, Request, RunRole, ShadowJob, ShadowRole, Side
 
 MAX_UNIT = 200
 MAX_CATEGORY = 64
@@ -52,7 +50,7 @@ def _check_label(value: str, what: str, limit: int) -> str:
 class Router:
     def __init__(self, store: Store, snapshot: GateSnapshot, shadows: ShadowRunner, *,
                  default_engine: str = "tesseract", serve_timeout: float = 60.0,
-                 engines: Callable[[str], OcrEngine] = get_engine, limits: ImageLimits | None = None):
+                 engines: EngineLookup = get_engine, limits: ImageLimits | None = None):
         self.store = store
         self.snapshot = snapshot
         self.shadows = shadows
@@ -71,6 +69,9 @@ class Router:
         pages = load_pages(image, self.limits)  # bad input stops here: nothing stored
         request_id = uuid.uuid4().hex
         decision = self.snapshot.decide(gate, unit, category, request_id, self.default_engine)
+        gate_config = self.snapshot.gate(gate)
+        control = gate_config.control if gate_config else self.default_engine
+        served_side = Side.CANDIDATE if decision.candidate_serves else Side.CONTROL
         digest = hashlib.sha256(image).hexdigest()
         started = time.perf_counter()
         with self.store.session() as session:
@@ -79,40 +80,39 @@ class Router:
                 session.flush()
             session.add(Request(id=request_id, gate=gate, unit=unit, category=category, image_sha256=digest,
                                 width=pages[0].width, height=pages[0].height, byte_size=len(image),
-                                decision=decision.reason, status="received"))
+                                decision=decision.reason, options=options.output_settings(), status="received"))
             session.flush()
             job = None
             if decision.shadow:
-                role = "aa" if decision.shadow_role == "aa" else "control" if decision.candidate_serves else "candidate"
+                role = (ShadowRole.AA if decision.shadow_role == "aa"
+                        else ShadowRole.CONTROL if decision.candidate_serves else ShadowRole.CANDIDATE)
                 job = ShadowJob(request_id=request_id, engine=decision.shadow, role=role)
                 session.add(job)
-        outcome = run_engine(self.engines, decision.serve, pages, options, self.serve_timeout)
-        runs = [outcome_row(request_id, decision.serve, "served", outcome)]
-        served_engine, fell_back = decision.serve, False
-        if outcome.result is None and decision.candidate_serves:
-            gate_config = self.snapshot.gate(gate)
-            control = gate_config.control if gate_config else self.default_engine
-            runs[0].role = "served-failed"
-            outcome = run_engine(self.engines, control, pages, options, self.serve_timeout)
-            runs.append(outcome_row(request_id, control, "served", outcome))
-            served_engine, fell_back = control, True
-        result, error = outcome.result, outcome.error
+        observation = observe_engine(self.engines, decision.serve, pages, options, self.serve_timeout)
+        runs = [run_row(request_id, observation, RunRole.SERVED, served_side if gate_config else None)]
+        fell_back = False
+        if not observation.ok and decision.candidate_serves:
+            runs[0].role = RunRole.FAILED_OVER
+            observation = observe_engine(self.engines, control, pages, options, self.serve_timeout)
+            runs.append(run_row(request_id, observation, RunRole.SERVED, Side.CONTROL))
+            fell_back = True
         with self.store.session() as session:
             session.add_all(runs)
             row = session.get(Request, request_id)
-            row.status = "served" if result is not None else "failed"
-            row.served_engine = served_engine
+            assert row is not None
+            row.status = "served" if observation.ok else "failed"
+            row.served_engine = observation.engine
             row.fell_back = fell_back
             row.latency_ms = (time.perf_counter() - started) * 1000
-            row.error = describe_error(error)
+            row.error = describe_error(observation.error)
             if job is not None and fell_back:
                 # the candidate already ran (and failed) as the served engine: that run is its shadow output
                 session.flush()
-                store_pair(session, session.get(ShadowJob, job.id), control=runs[1], candidate=runs[0],
-                           control_result=result, candidate_result=None)
+                shadow_job = session.get(ShadowJob, job.id)
+                assert shadow_job is not None
+                store_pair(session, shadow_job, control=runs[1], candidate=runs[0], served_side=Side.CONTROL,
+                           control_result=observation.result, candidate_result=None)
                 job = None
         if job is not None:
             self.shadows.submit(job.id)
-        if result is None:
-            raise error
-        return Served(request_id, served_engine, result, decision, fell_back)
+        return Served(request_id, observation.engine, observation.value(), decision, fell_back)

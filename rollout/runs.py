@@ -1,57 +1,65 @@
-"""Engine runs as store rows: the one builder used for served and shadow runs alike."""
+"""Engine runs of the rollout: observed through `kernel.observe`, stored as rows, paired.
+
+The router and the shadow runner both come here, so a served run, a shadow run and an A/A run are
+observed, recorded and paired by the same code.
+"""
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
 from typing import Callable
+
+from sqlalchemy.orm import Session
 
 from engines.base import OcrEngine
 from engines.options import RecognizeOptions
 from engines.result import OcrResult
 from imaging.intake import ImageSource
-from kernel.errors import EngineFailedError, OcrgateError
-from rollout.store.models import EngineRun
-from rollout.timeouts import call_with_deadline
+from kernel.errors import OcrgateError
+from kernel.observe import Observation, as_ocrgate_error, observe
+from rollout.agreement import agreement
+from rollout.store.models import EngineRun, Pair, PairKind, Request, RunRole, ShadowJob, ShadowRole, Side, utcnow
+
+EngineLookup = Callable[[str], OcrEngine]
 
 
 def describe_error(error: BaseException | None) -> str | None:
     return f"{type(error).__name__}: {error}" if error is not None else None
 
 
-def engine_run_row(request_id: str, engine: str, role: str, result: OcrResult | None,
-                   error: BaseException | None, latency_ms: float, version: str | None) -> EngineRun:
-    return EngineRun(request_id=request_id, engine=engine, engine_version=version, role=role,
-                     text=result.text if result else None, result=result.to_dict() if result else None,
-                     mean_confidence=result.mean_confidence() if result else None, latency_ms=latency_ms,
-                     error=describe_error(error))
-
-
-@dataclass
-class RunOutcome:
-    result: OcrResult | None
-    error: OcrgateError | None
-    latency_ms: float
-    version: str | None
-
-
-def run_engine(engines: Callable[[str], OcrEngine], name: str, pages: ImageSource, options: RecognizeOptions,
-               timeout: float) -> RunOutcome:
-    """Run engine `name` under a deadline; every failure, even an engine bug, comes back as data."""
-    started = time.perf_counter()
-    version = None
+def observe_engine(engines: EngineLookup, name: str, image: ImageSource, options: RecognizeOptions,
+                   timeout: float) -> Observation[OcrResult]:
+    """Observe engine `name`; an engine that cannot even be loaded is an observed failure too."""
     try:
         engine = engines(name)
-        version = engine.version
-        result = call_with_deadline(lambda: engine.recognize(pages, options), timeout, f"engine {name}")
-        return RunOutcome(result, None, (time.perf_counter() - started) * 1000, version)
-    except OcrgateError as exc:
-        return RunOutcome(None, exc, (time.perf_counter() - started) * 1000, version)
-    except Exception as exc:  # an engine bug is that engine's failure, never the caller's
-        failure = EngineFailedError(f"{name} crashed: {type(exc).__name__}: {exc}")
-        return RunOutcome(None, failure, (time.perf_counter() - started) * 1000, version)
+    except Exception as exc:  # unknown, unavailable or broken engine: that run's failure
+        error = exc if isinstance(exc, OcrgateError) else as_ocrgate_error(name, exc)
+        return Observation.failure(name, options, error)
+    return observe(engine, image, options, timeout=timeout)
 
 
-def outcome_row(request_id: str, engine: str, role: str, outcome: RunOutcome) -> EngineRun:
-    return engine_run_row(request_id, engine, role, outcome.result, outcome.error, outcome.latency_ms,
-                          outcome.version)
+def run_row(request_id: str, observation: Observation[OcrResult], role: RunRole, side: Side | None) -> EngineRun:
+    result = observation.result
+    return EngineRun(request_id=request_id, engine=observation.engine, engine_version=observation.version,
+                     role=role, side=side, text=result.text if result else None,
+                     result=result.to_dict() if result else None,
+                     mean_confidence=result.mean_confidence() if result else None,
+                     latency_ms=observation.latency_ms, error=describe_error(observation.error))
+
+
+def store_pair(session: Session, job: ShadowJob, *, control: EngineRun, candidate: EngineRun, served_side: Side,
+               control_result: OcrResult | None, candidate_result: OcrResult | None) -> Pair:
+    """Record the pair of `job` and mark the job done, in the caller's transaction. For an A/A job
+    both runs are the control's; `candidate` is its twin."""
+    request = session.get(Request, job.request_id)
+    assert request is not None
+    score = agreement(control_result, candidate_result)
+    pair = Pair(request_id=job.request_id, gate=request.gate, category=request.category,
+                kind=PairKind.AA if job.role is ShadowRole.AA else PairKind.CANDIDATE,
+                control_run_id=control.id, candidate_run_id=candidate.id, served_side=served_side,
+                control_engine=control.engine, candidate_engine=candidate.engine,
+                cer_between=score.cer_between, exact_match=score.exact_match,
+                confidence_delta=score.confidence_delta)
+    session.add(pair)
+    job.status = "done"
+    job.finished_at = utcnow()
+    return pair

@@ -17,15 +17,13 @@ import time
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
 
 from engines.options import RecognizeOptions
 from engines.registry import get_engine
 from engines.result import OcrResult
-from rollout.agreement import agreement
-from rollout.runs import outcome_row, run_engine
+from rollout.runs import EngineLookup, observe_engine, run_row, store_pair
 from rollout.store import Store
-from rollout.store.models import EngineRun, ImageBlob, Pair, Request, ShadowJob, utcnow
+from rollout.store.models import EngineRun, ImageBlob, Request, RunRole, ShadowJob, ShadowRole, Side, utcnow
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
@@ -46,37 +44,17 @@ def _as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def store_pair(session: Session, job: ShadowJob, *, control: EngineRun, candidate: EngineRun,
-               control_result: OcrResult | None, candidate_result: OcrResult | None) -> Pair:
-    """Record the pair for `job` and mark the job done, in the caller's transaction. For an A/A
-    job both runs are the control; `candidate` is its second run."""
-    request = session.get(Request, job.request_id)
-    score = agreement(control_result, candidate_result)
-    pair = Pair(request_id=job.request_id, gate=request.gate, category=request.category,
-                kind="aa" if job.role == "aa" else "candidate", served_run_id=(candidate if job.role == "control" else control).id,
-                shadow_run_id=(control if job.role == "control" else candidate).id,
-                control_engine=control.engine, candidate_engine=candidate.engine,
-                cer_between=score.cer_between, exact_match=score.exact_match,
-                confidence_delta=score.confidence_delta)
-    session.add(pair)
-    job.status = "done"
-    job.finished_at = utcnow()
-    return pair
-
-
 class ShadowRunner:
     """Worker threads that run pending shadow jobs from the store."""
 
     def __init__(self, store: Store, *, workers: int = 2, queue_size: int = 256, timeout: float = 120.0,
-                 sweep_seconds: float = 5.0, lease_grace: float = 30.0, options: RecognizeOptions | None = None,
-                 engines=get_engine):
+                 sweep_seconds: float = 5.0, lease_grace: float = 30.0, engines: EngineLookup = get_engine):
         self.store = store
         # a claimed job is presumed dead (its worker crashed) once this long has passed
         self.lease_seconds = timeout * 2 + lease_grace
         self.workers = workers
         self.timeout = timeout
         self.sweep_seconds = sweep_seconds
-        self.options = options or RecognizeOptions()
         self.engines = engines
         self._queue: queue.Queue[int] = queue.Queue(maxsize=queue_size)
         self._queued: set[int] = set()
@@ -194,24 +172,27 @@ class ShadowRunner:
             return
         with self.store.session() as session:
             job = session.get(ShadowJob, job_id)
-            image = session.get(ImageBlob, session.get(Request, job.request_id).image_sha256).data
+            request = session.get(Request, job.request_id)
+            image = session.get(ImageBlob, request.image_sha256).data
             engine_name, role, request_id = job.engine, job.role, job.request_id
-        outcome = run_engine(self.engines, engine_name, image, self.options, self.timeout)
-        result = outcome.result
+            # exactly the served request's options; only the time limit is the shadow lane's own
+            options = RecognizeOptions.from_settings(request.options, self.timeout)
+        observation = observe_engine(self.engines, engine_name, image, options, self.timeout)
         with self.store.session() as session:
             job = session.get(ShadowJob, job_id)
-            shadow = outcome_row(request_id, engine_name, "aa" if role == "aa" else "shadow", outcome)
+            side = Side.CONTROL if role in (ShadowRole.CONTROL, ShadowRole.AA) else Side.CANDIDATE
+            shadow = run_row(request_id, observation, RunRole.AA if role is ShadowRole.AA else RunRole.SHADOW, side)
             session.add(shadow)
             session.flush()
             served = session.scalars(select(EngineRun).where(EngineRun.request_id == request_id,
-                                                             EngineRun.role == "served")).first()
+                                                             EngineRun.role == RunRole.SERVED)).first()
             if served is None:
                 job.status, job.finished_at = "done", utcnow()  # nothing was served: keep the run, no pair
                 return
             served_result = OcrResult.from_dict(served.result) if served.result else None
-            if role == "control":
-                store_pair(session, job, control=shadow, candidate=served, control_result=result,
-                           candidate_result=served_result)
+            if role is ShadowRole.CONTROL:
+                store_pair(session, job, control=shadow, candidate=served, served_side=Side.CANDIDATE,
+                           control_result=observation.result, candidate_result=served_result)
             else:
-                store_pair(session, job, control=served, candidate=shadow, control_result=served_result,
-                           candidate_result=result)
+                store_pair(session, job, control=served, candidate=shadow, served_side=Side.CONTROL,
+                           control_result=served_result, candidate_result=observation.result)

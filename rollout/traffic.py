@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 from statistics import mean, median
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
+from rollout.pairs import paired_runs
 from rollout.store.models import EngineRun, Pair, utcnow
 
 #: pairs a category needs before its traffic numbers count (for the ramp guard and the auto-rollback)
@@ -29,11 +29,10 @@ def _percentile(values: list[float], q: float) -> float | None:
 
 
 def pair_rows(session: Session, gate: str, since: datetime) -> list[tuple[Pair, EngineRun, EngineRun]]:
-    served, shadow = aliased(EngineRun), aliased(EngineRun)
-    query = (select(Pair, served, shadow).join(served, Pair.served_run_id == served.id)
-             .join(shadow, Pair.shadow_run_id == shadow.id)
-             .where(Pair.gate == gate, Pair.created_at >= since).order_by(Pair.created_at))
-    return [tuple(row) for row in session.execute(query)]
+    """(pair, control run, candidate run) of `gate` since `since`, oldest first."""
+    query = (paired_runs().where(Pair.gate == gate, Pair.created_at >= since)
+             .order_by(None).order_by(Pair.created_at))
+    return [(pair, control, candidate) for pair, control, candidate, _ in session.execute(query)]
 
 
 def traffic_summary(session: Session, gate: str, hours: float = 24.0) -> dict[str, dict[str, Any]]:
@@ -48,14 +47,8 @@ def traffic_summary(session: Session, gate: str, hours: float = 24.0) -> dict[st
         candidate = [r for r in rows if r[0].kind == "candidate"]
         aa = [r for r in rows if r[0].kind == "aa"]
 
-        def runs_of(engine_side: str) -> list[EngineRun]:
-            picked = []
-            for pair, served, shadow in candidate:
-                engine = pair.control_engine if engine_side == "control" else pair.candidate_engine
-                picked.append(served if served.engine == engine and served.role.startswith("served") else shadow)
-            return picked
-
-        control_runs, candidate_runs = runs_of("control"), runs_of("candidate")
+        control_runs = [control for _, control, _ in candidate]
+        candidate_runs = [cand for _, _, cand in candidate]
         cers = [p.cer_between for p, _, _ in candidate if p.cer_between is not None]
         aa_cers = [p.cer_between for p, _, _ in aa if p.cer_between is not None]
         deltas = [p.confidence_delta for p, _, _ in candidate if p.confidence_delta is not None]

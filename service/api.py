@@ -8,15 +8,15 @@ from functools import wraps
 from typing import Callable
 
 from flask import Blueprint, current_app, g, jsonify, request
-from sqlalchemy import select
-from sqlalchemy.orm import aliased
 
 from engines.options import RecognizeOptions
 from kernel.errors import AuthError, OcrInputError
+from kernel.settings import whole_number
 from rollout.gate_store import DEFAULT_GATE, describe
-from rollout.store.models import EngineRun, Pair, Request
+from rollout.pairs import paired_runs, served_and_shadow
+from rollout.store.models import EngineRun, Pair
 from rollout.traffic import traffic_summary
-from service.tokens import verify_token
+from accounts.tokens import verify_token
 
 api = Blueprint("api", __name__, url_prefix="/v1")
 log = logging.getLogger(__name__)
@@ -68,20 +68,15 @@ def gates():
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name, str(default))
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise OcrInputError(f"{name} must be a whole number from {low} to {high}")
-    return int(raw)
+    """Query parameter `name` as a whole number (ASCII digits) in low..high; 400 otherwise."""
+    return whole_number(request.args.get(name, str(default)), name, low, high)
 
 
 @api.get("/pairs")
 @require_token
 def pairs():
     limit = _int_arg("limit", 50, 1, MAX_PAIRS)
-    served, shadow = aliased(EngineRun), aliased(EngineRun)
-    query = (select(Pair, served, shadow, Request).join(served, Pair.served_run_id == served.id)
-             .join(shadow, Pair.shadow_run_id == shadow.id).join(Request, Pair.request_id == Request.id)
-             .order_by(Pair.id.desc()).limit(limit))
+    query = paired_runs().limit(limit)
     if request.args.get("category"):
         query = query.where(Pair.category == request.args["category"])
     if request.args.get("gate"):
@@ -90,19 +85,23 @@ def pairs():
         query = query.where(Pair.kind == request.args["kind"])
     rows = []
     with ocr_service().store.session() as session:
-        for pair, served_run, shadow_run, req in session.execute(query):
+        for pair, control_run, candidate_run, req in session.execute(query):
+            served_run, shadow_run = served_and_shadow(pair, control_run, candidate_run)
             rows.append({
                 "pair_id": pair.id, "request_id": pair.request_id, "gate": pair.gate, "category": pair.category,
                 "unit": req.unit, "kind": pair.kind, "created_at": pair.created_at.isoformat(),
                 "control_engine": pair.control_engine, "candidate_engine": pair.candidate_engine,
                 "agreement": {"cer_between": pair.cer_between, "exact_match": pair.exact_match,
                               "confidence_delta": pair.confidence_delta},
-                "served": _run_json(served_run), "shadow": _run_json(shadow_run)})
+                "served_side": pair.served_side.value, "options": req.options,
+                "served": _run_json(served_run), "shadow": _run_json(shadow_run),
+                "control": _run_json(control_run), "candidate": _run_json(candidate_run)})
     return jsonify({"pairs": rows})
 
 
 def _run_json(run: EngineRun) -> dict:
-    return {"engine": run.engine, "version": run.engine_version, "role": run.role, "text": run.text,
+    return {"engine": run.engine, "version": run.engine_version, "role": run.role.value,
+            "side": run.side.value if run.side else None, "text": run.text,
             "mean_confidence": run.mean_confidence, "latency_ms": run.latency_ms, "error": run.error}
 
 

@@ -15,7 +15,9 @@ from tqdm import tqdm
 from engines.export import EXPORTERS, EXTENSIONS, export
 from engines.options import MODES, RecognizeOptions
 from engines.registry import get_engine
-from kernel.errors import ExitCode, OcrgateError
+from kernel import atomic
+from kernel.errors import ExitCode, OcrgateError, OcrInputError
+from kernel.observe import observe
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -35,7 +37,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _engine_args(pairs: list[str]) -> dict[str, str]:
-    from kernel.errors import OcrInputError
     parsed = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
@@ -43,6 +44,11 @@ def _engine_args(pairs: list[str]) -> dict[str, str]:
             raise OcrInputError(f"--engine-arg expects KEY=VALUE, got {pair!r}")
         parsed[key] = value
     return parsed
+
+
+def _one_line(path: Path, error: OcrgateError) -> str:
+    message = " ".join(str(error).split())  # one line, whatever the engine put in it
+    return message if message.startswith(str(path)) else f"{path}: {message}"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -56,18 +62,15 @@ def run(args: argparse.Namespace) -> int:
     progress = tqdm(args.files, unit="file", disable=not sys.stderr.isatty() or len(args.files) < 2)
     for path in progress:
         progress.set_postfix_str(path.name)
-        try:
-            rendered = export(engine.recognize(path, options), args.format)
-        except OcrgateError as exc:
+        observation = observe(engine, path, options)
+        if observation.error is not None:
             failures += 1
-            worst = max(worst, exc.exit_code)
-            tqdm.write(f"ocrgate: error: {path}: {exc}", file=sys.stderr)
+            worst = max(worst, observation.error.exit_code)
+            tqdm.write(f"ocrgate: error: {_one_line(path, observation.error)}", file=sys.stderr)
             continue
+        rendered = export(observation.value(), args.format)
         if args.out:
-            target = args.out / (path.name + EXTENSIONS[args.format])
-            tmp = target.with_name(target.name + ".part")
-            tmp.write_text(rendered, encoding="utf-8")
-            tmp.replace(target)
+            atomic.write_text(args.out / (path.name + EXTENSIONS[args.format]), rendered)
         else:
             if len(args.files) > 1 and args.format == "text":
                 print(f"==> {path} <==")

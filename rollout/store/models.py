@@ -7,10 +7,12 @@ states, the append-only audit log, and API tokens (hashed).
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import (JSON, Boolean, CheckConstraint, DateTime, Enum, Float, ForeignKey, Index, Integer, LargeBinary,
+                        String, Text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -20,6 +22,47 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     pass
+
+
+class Side(str, enum.Enum):
+    """Which engine of a gate a run belongs to."""
+
+    CONTROL = "control"
+    CANDIDATE = "candidate"
+
+
+class RunRole(str, enum.Enum):
+    """Why an engine ran on a request."""
+
+    SERVED = "served"               # its answer went to the caller
+    FAILED_OVER = "served-failed"   # it was to serve, failed, and the control served instead
+    SHADOW = "shadow"               # it ran beside the served engine, its answer unseen
+    AA = "aa"                       # the control run a second time (the A/A lane)
+
+
+class ShadowRole(str, enum.Enum):
+    """What a shadow job's run is: the candidate beside a served control, the control beside a
+    served candidate, or the control's A/A twin."""
+
+    CANDIDATE = "candidate"
+    CONTROL = "control"
+    AA = "aa"
+
+
+class PairKind(str, enum.Enum):
+    CANDIDATE = "candidate"   # control vs candidate
+    AA = "aa"                 # control vs itself: the noise floor
+
+
+def _closed_set(values: type[enum.Enum]) -> Enum:
+    """A string column that takes only the enum's values (checked by the database too)."""
+    return Enum(values, native_enum=False, create_constraint=False, validate_strings=True, length=16,
+                values_callable=lambda members: [m.value for m in members])
+
+
+def check_in(column: str, values: type[enum.Enum]) -> CheckConstraint:
+    allowed = ", ".join(f"'{member.value}'" for member in values)  # enum values are our own constants
+    return CheckConstraint(f"{column} IN ({allowed})", name=f"ck_{column}_closed_set")
 
 
 class ImageBlob(Base):
@@ -44,6 +87,8 @@ class Request(Base):
     height: Mapped[int] = mapped_column(Integer)
     byte_size: Mapped[int] = mapped_column(Integer)
     decision: Mapped[str] = mapped_column(String(200))
+    #: the request's RecognizeOptions (mode, languages, engine arguments): shadow and A/A runs reuse them
+    options: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default="received")  # received|served|failed|abandoned
     served_engine: Mapped[str | None] = mapped_column(String(64))
     fell_back: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -57,7 +102,8 @@ class EngineRun(Base):
     request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), index=True)
     engine: Mapped[str] = mapped_column(String(64))
     engine_version: Mapped[str | None] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(16))  # served|shadow|aa
+    role: Mapped[RunRole] = mapped_column(_closed_set(RunRole))
+    side: Mapped[Side | None] = mapped_column(_closed_set(Side))  # None: the gate had no such engine
     text: Mapped[str | None] = mapped_column(Text)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the OcrResult as JSON
     mean_confidence: Mapped[float | None] = mapped_column(Float)
@@ -65,13 +111,15 @@ class EngineRun(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
+    __table_args__ = (check_in("role", RunRole), check_in("side", Side))
+
 
 class ShadowJob(Base):
     __tablename__ = "shadow_jobs"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), index=True)
     engine: Mapped[str] = mapped_column(String(64))
-    role: Mapped[str] = mapped_column(String(16))  # what the shadow run is: candidate|control|aa
+    role: Mapped[ShadowRole] = mapped_column(_closed_set(ShadowRole))
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|running|done|failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -79,26 +127,36 @@ class ShadowJob(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     error: Mapped[str | None] = mapped_column(Text)
 
-    __table_args__ = (Index("ix_shadow_jobs_status", "status", "lease_until"),)
+    __table_args__ = (Index("ix_shadow_jobs_status", "status", "lease_until"), check_in("role", ShadowRole))
 
 
 class Pair(Base):
-    """A served output and its shadow (or A/A twin) on the same request."""
+    """The control's and the candidate's runs on one request (for an A/A pair: the control's
+    served run and its twin); `served_side` says which of the two the caller got."""
 
     __tablename__ = "pairs"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), index=True)
     gate: Mapped[str] = mapped_column(String(64), index=True)
     category: Mapped[str] = mapped_column(String(64), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # candidate|aa
-    served_run_id: Mapped[int] = mapped_column(ForeignKey("engine_runs.id"))
-    shadow_run_id: Mapped[int] = mapped_column(ForeignKey("engine_runs.id"))
+    kind: Mapped[PairKind] = mapped_column(_closed_set(PairKind))
+    control_run_id: Mapped[int] = mapped_column(ForeignKey("engine_runs.id"))
+    candidate_run_id: Mapped[int] = mapped_column(ForeignKey("engine_runs.id"))
+    served_side: Mapped[Side] = mapped_column(_closed_set(Side))
     control_engine: Mapped[str] = mapped_column(String(64))
     candidate_engine: Mapped[str] = mapped_column(String(64))
     cer_between: Mapped[float | None] = mapped_column(Float)  # None when either run failed
     exact_match: Mapped[bool] = mapped_column(Boolean, default=False)
     confidence_delta: Mapped[float | None] = mapped_column(Float)  # candidate − control
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+    __table_args__ = (check_in("served_side", Side), check_in("kind", PairKind))
+
+    def run_ids(self) -> tuple[int, int]:
+        """(served run, shadow run): the ids in the order the caller saw them."""
+        if self.served_side is Side.CANDIDATE:
+            return self.candidate_run_id, self.control_run_id
+        return self.control_run_id, self.candidate_run_id
 
 
 class GateState(Base):

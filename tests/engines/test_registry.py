@@ -1,4 +1,4 @@
-"""The registry finds engines by entry point, refuses unknown ones, and batches fail per item."""
+"""The registry finds engines by entry point, refuses unknown ones, and observed inputs fail one by one."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 from engines import BBox, Block, Line, OcrEngine, Page, RecognizeOptions, Word, get_engine, register_engine
 from engines.registry import engine_names, unregister_engine
 from kernel.errors import EngineFailedError, OcrInputError, UnknownEngineError
+from kernel.observe import observe
 
 
 class CountingEngine(OcrEngine):
@@ -43,12 +44,13 @@ def test_unknown_engine():
         get_engine("nope")
 
 
-def test_batch_items_fail_independently(counting):
+def test_observed_inputs_fail_independently(counting):
     images = [np.full((5, w), 255, np.uint8) for w in (10, 13, 20)] + [b"garbage"]
-    items = counting.recognize_batch(images)
-    assert [item.ok for item in items] == [True, False, True, False]
-    assert [item.result.text for item in items if item.ok] == ["10", "20"]
-    assert isinstance(items[1].error, EngineFailedError) and isinstance(items[3].error, OcrInputError)
+    observations = [observe(counting, image, RecognizeOptions()) for image in images]
+    assert [o.ok for o in observations] == [True, False, True, False]
+    assert [o.value().text for o in observations if o.ok] == ["10", "20"]
+    assert isinstance(observations[1].error, EngineFailedError) and isinstance(observations[3].error, OcrInputError)
+    assert {(o.engine, o.version) for o in observations} == {("counting", "0.1")}
 
 
 def test_result_carries_engine_identity_and_timing(counting):
