@@ -5,15 +5,14 @@ from __future__ import annotations
 import os
 import secrets
 from datetime import timedelta
-from pathlib import Path
 
-import platformdirs
 from flask import Flask, render_template, request
 
 from dashboards.security import ABSOLUTE_HOURS, LoginLimiter, check_csrf, csrf_token, load_user
 from dashboards.views_admin import admin
 from dashboards.views_analysis import analysis
 from dashboards.views_users import users
+from kernel.settings import data_dir
 
 
 def secret_key(configured: str | None) -> str:
@@ -21,7 +20,7 @@ def secret_key(configured: str | None) -> str:
     sessions survive restarts. Several processes behind a load balancer must share the env value."""
     if configured:
         return configured
-    path = Path(platformdirs.user_data_dir("ocrgate")) / "secret_key"
+    path = data_dir() / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -30,11 +29,12 @@ def secret_key(configured: str | None) -> str:
     return path.read_text().strip()
 
 
-def register_dashboards(app: Flask, configured_secret: str | None) -> None:
+def register_dashboards(app: Flask, configured_secret: str | None, secure_cookies: bool = False) -> None:
+    """Mount the admin on `app`; `secure_cookies` (OCRGATE_SECURE_COOKIES) marks the session cookie Secure."""
     app.secret_key = secret_key(configured_secret)
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
                       SESSION_COOKIE_NAME="ocrgate_admin",
-                      SESSION_COOKIE_SECURE=os.environ.get("OCRGATE_SECURE_COOKIES") == "1",
+                      SESSION_COOKIE_SECURE=secure_cookies,
                       PERMANENT_SESSION_LIFETIME=timedelta(hours=ABSOLUTE_HOURS))
     app.extensions["ocrgate_login_limiter"] = LoginLimiter()
     for blueprint in (admin, analysis, users):

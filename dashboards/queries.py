@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -46,7 +44,3 @@ def audit_entries(session: Session, gate: str | None = None, actor: str | None =
 
 def audit_actions(session: Session) -> list[str]:
     return sorted(session.scalars(select(AuditEntry.action).distinct()))
-
-
-def as_dicts(rows: list[Any]) -> list[dict]:
-    return [dict(row._mapping) for row in rows]

@@ -20,7 +20,7 @@ from typing import Callable
 
 from flask import abort, current_app, g, redirect, request, session, url_for
 
-from dashboards.users import get_user, role_at_least
+from accounts.users import get_user, role_at_least
 
 IDLE_MINUTES = 30
 ABSOLUTE_HOURS = 8

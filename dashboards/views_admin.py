@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
+from accounts.users import authenticate, role_at_least
 from dashboards.queries import audit_actions, audit_entries, gate_counts
 from dashboards.security import LOGIN_WINDOW_SECONDS, requires, start_session
-from dashboards.users import authenticate, role_at_least
 from kernel.errors import AuthError, GateConflictError, OcrInputError, RampRefusedError
+from kernel.settings import finite_number, whole_number
 from rollout.gate_store import GateChange, change_gate, get_gate, kill_gate, load_gates, preview_change
 from rollout.gates import STAGES
 from rollout.guard import RampGuard
 
 admin = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates",
                   static_folder="static", static_url_path="/static")
-CHANGE_FIELDS = ("stage", "percent", "shadow_percent", "aa_percent", "allow_units", "deny_units", "categories",
-                 "reason", "version")
 
 
 def store():
@@ -80,28 +79,26 @@ def _lines(field: str) -> list[str]:
     return [line.strip() for line in request.form.get(field, "").splitlines() if line.strip()]
 
 
-def _number(field: str) -> float | None:
+def _percent(field: str) -> float | None:
     raw = request.form.get(field, "").strip()
     if raw == "":
         return None
-    try:
-        return float(raw)
-    except ValueError:
-        raise OcrInputError(f"{field.replace('_', ' ')} must be a number, got {raw!r}") from None
+    return finite_number(raw, field.replace("_", " "), 0, 100)
 
 
 def _change_from_form() -> GateChange:
-    return GateChange(stage=request.form.get("stage") or None, percent=_number("percent"),
-                      shadow_percent=_number("shadow_percent"), aa_percent=_number("aa_percent"),
+    return GateChange(stage=request.form.get("stage") or None, percent=_percent("percent"),
+                      shadow_percent=_percent("shadow_percent"), aa_percent=_percent("aa_percent"),
                       allow_units=_lines("allow_units"), deny_units=_lines("deny_units"),
                       categories=_lines("categories"))
 
 
 def _version() -> int:
     raw = request.form.get("version", "")
-    if not raw.isdigit():
+    if raw == "":
         raise OcrInputError("the form is missing the gate version; reload the page")
-    return int(raw)
+    return whole_number(raw, "version", 1, 2**62,
+                        error=lambda _: OcrInputError("the form's gate version is not valid; reload the page"))
 
 
 def _describe_for_diff(config) -> dict:

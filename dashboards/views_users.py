@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
+from accounts.users import ROLES, create_user, list_users, update_user
 from dashboards.security import requires
-from dashboards.users import ROLES, create_user, list_users, update_user
 from kernel.errors import OcrInputError
 
 users = Blueprint("users", __name__, url_prefix="/admin/users", template_folder="templates")

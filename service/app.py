@@ -26,7 +26,7 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
     service = OcrService(settings)
     app.extensions["ocrgate"] = service
     app.register_blueprint(api)
-    register_dashboards(app, settings.secret_key)
+    register_dashboards(app, settings.secret_key, settings.secure_cookies)
 
     @app.get("/healthz")
     def healthz():

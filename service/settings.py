@@ -26,5 +26,4 @@ class ServiceSettings:
     auto_rollback: bool = field(default_factory=_env("auto_rollback"))
     secret_key: str | None = field(default_factory=_env("secret_key"))
     secure_cookies: bool = field(default_factory=_env("secure_cookies"))
-    max_image_bytes: int = field(default_factory=_env("max_image_bytes"))
     start_workers: bool = True

@@ -10,7 +10,7 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from dashboards.users import create_user
+from accounts.users import create_user
 from engines.registry import get_engine
 from rollout.gate_store import GateChange, change_gate, create_gate
 from service.app import create_app

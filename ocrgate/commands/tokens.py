@@ -22,20 +22,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_create(args: argparse.Namespace) -> int:
-    from service.tokens import create_token
+    from accounts.tokens import create_token
     print(create_token(open_store(args), args.name))
     return 0
 
 
 def run_revoke(args: argparse.Namespace) -> int:
-    from service.tokens import revoke_token
+    from accounts.tokens import revoke_token
     revoke_token(open_store(args), args.name)
     print(f"revoked {args.name}")
     return 0
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from service.tokens import list_tokens
+    from accounts.tokens import list_tokens
     for row in list_tokens(open_store(args)):
         print(f"{row['name']:<24} {row['created_at']}  {'revoked' if row['revoked'] else 'active'}")
     return 0

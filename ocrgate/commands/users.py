@@ -10,9 +10,8 @@ import argparse
 import getpass
 import sys
 
+from accounts.roles import ROLES
 from ocrgate.commands.common import add_db_option, open_store
-
-ROLES = ("viewer", "operator", "admin")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -48,21 +47,21 @@ def read_password() -> str:
 
 
 def run_create(args: argparse.Namespace) -> int:
-    from dashboards.users import create_user
+    from accounts.users import create_user
     create_user(open_store(args), args.name, read_password(), args.role)
     print(f"created {args.name} ({args.role})")
     return 0
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from dashboards.users import list_users
+    from accounts.users import list_users
     for user in list_users(open_store(args)):
         print(f"{user.username:<24} {user.role:<9} {'disabled' if user.disabled else 'active'}")
     return 0
 
 
 def run_set(args: argparse.Namespace) -> int:
-    from dashboards.users import update_user
+    from accounts.users import update_user
     disabled = True if args.disable else False if args.enable else None
     update_user(open_store(args), args.name, role=args.role, disabled=disabled,
                 password=read_password() if args.password else None)

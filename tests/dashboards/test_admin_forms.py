@@ -68,6 +68,12 @@ def _change(client, **fields):
     ({"stage": "sideways"}, "unknown stage"),
     ({"allow_units": "x", "deny_units": "x"}, "both allowed and denied"),
     ({"version": "x"}, "version"),
+    ({"percent": "inf"}, "percent must be a number from 0 to 100"),
+    ({"percent": "1e308"}, "percent must be a number from 0 to 100"),
+    ({"shadow_percent": "nan"}, "shadow percent must be a number"),
+    ({"aa_percent": "-inf"}, "aa percent must be a number"),
+    ({"percent": "\u0665"}, "percent must be a number"),       # an Arabic-Indic five: float() reads it as 5
+    ({"version": "\u00b2"}, "version"),                         # '²'.isdigit() is True, int('²') fails
 ])
 def test_bad_form_input_is_refused_and_nothing_changes(live_admin, fields, message):
     app, _ = live_admin
@@ -138,3 +144,28 @@ def test_exports(live_admin):
     rows = list(csv.DictReader(io.StringIO(client.get("/admin/analysis/pairs?format=csv").text)))
     assert len(rows) == 1 and rows[0]["served_text"] == "TOTAL 12.90\nCASH 20.00\nCHANGE 7.10"
     assert client.get("/admin/analysis/pairs?min_cer=abc").status_code == 400
+
+
+@pytest.mark.parametrize("query", ["hours=%C2%B2", "hours=0", "hours=abc", "min_cer=inf"])
+def test_bad_numbers_in_analysis_queries_are_a_400(live_admin, query):
+    """Whole numbers are ASCII digits only ('²'.isdigit() is True but int('²') raises): a 400, never a 500."""
+    app, _ = live_admin
+    client = login_client(app, "viv")
+    page = "pairs" if query.startswith("min_cer") else "traffic"
+    response = client.get(f"/admin/analysis/{page}?{query}")
+    assert response.status_code == 400, response.status_code
+    assert "must be a" in response.text
+
+
+def test_the_admin_package_imports_no_service_or_cli():
+    """dashboards → rollout, evaluation, accounts, engines, imaging, kernel; never service or ocrgate."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "dashboards"
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            for name in names:
+                assert name.split(".")[0] not in {"service", "ocrgate"}, f"{path.name} imports {name}"

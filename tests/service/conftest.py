@@ -8,11 +8,11 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
+from accounts.tokens import create_token
 from rollout.gate_store import GateChange, change_gate, create_gate
 from service.app import create_app
 from service.client import ApiClient
 from service.settings import ServiceSettings
-from service.tokens import create_token
 
 
 @pytest.fixture

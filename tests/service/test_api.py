@@ -8,8 +8,8 @@ from urllib import request
 
 import pytest
 
+from accounts.tokens import revoke_token
 from service.client import ApiClient, ApiError
-from service.tokens import revoke_token
 from tests.rollout_fixtures import png_bytes
 
 

@@ -1,4 +1,4 @@
-"""Admin users: Argon2id password hashes, three roles, managed from the CLI and the admin."""
+"""Admin users: Argon2id password hashes, three roles, managed from the CLI and the admin pages."""
 
 from __future__ import annotations
 
@@ -6,19 +6,17 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
+from accounts.roles import ROLES, role_at_least
 from kernel.errors import AuthError, OcrInputError
 from rollout.store import Store
 from rollout.store.models import User, utcnow
 
-ROLES = ("viewer", "operator", "admin")
+__all__ = ["ROLES", "authenticate", "create_user", "get_user", "list_users", "role_at_least", "update_user"]
+
 MIN_PASSWORD = 12
 _hasher = PasswordHasher()
 #: verified against when the user does not exist, so timing does not reveal which usernames exist
 _DUMMY_HASH = _hasher.hash("not a real password, only here for timing")
-
-
-def role_at_least(role: str, needed: str) -> bool:
-    return ROLES.index(role) >= ROLES.index(needed)
 
 
 def _check_username(username: str) -> str:
