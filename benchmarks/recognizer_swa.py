@@ -2,8 +2,8 @@
 
     python benchmarks/recognizer_swa.py [--set /work/shared/benchmarks/dev-words] [--model DIR] [--tag NAME]
 
-SWA = exact match after NFKC (case-insensitive for register_tapes, whose ground truth is upper
-case); CER = edit distance / reference length; words/s over all crops (both engines use both
+SWA = exact match after the evaluation's normalisation (`training.metrics`: NFKC, whitespace,
+case folded for register_tapes, whose ground truth is upper case); CER = edit distance / reference length; words/s over all crops (both engines use both
 cores: the recognizer batches through its runtime, ONNX Runtime on the int8 weights unless
 --runtime says otherwise; Tesseract runs one single-threaded process per
 core with --psm 7); peak RSS of this process (recognizer) and of the largest Tesseract child.
@@ -27,7 +27,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from inhouse.recognizer.metrics import cer, word_correct  # noqa: E402
+from training.metrics import cer, word_correct  # noqa: E402
 
 DEFAULT_SET = Path("/work/shared/benchmarks/dev-words")
 RESULTS = ROOT / "benchmarks" / "results"
@@ -58,7 +58,13 @@ def score(records: list[dict], preds: list[str]) -> dict:
 def run_inhouse(records: list[dict], model_dir: str | None, beam: int, runtime: str) -> dict:
     from inhouse.recognizer.predictor import PredictorConfig, WordRecognizer
 
-    rec = WordRecognizer.load(model_dir, PredictorConfig(beam_width=beam, runtime=runtime))
+    config = PredictorConfig(beam_width=beam)
+    if runtime == "onnx-int8":  # what serving runs, loaded as serving loads it (no TensorFlow)
+        rec = WordRecognizer.load(model_dir, config)
+    else:  # the Keras model on TensorFlow or its float ONNX graph: the training tools' loader
+        from training.runtimes import load_recognizer
+
+        rec = load_recognizer(model_dir, runtime, config)
     rec.recognize_batch([r["pixels"] for r in records[:64]])  # warm-up: graph tracing is not throughput
     t0 = time.perf_counter()
     out = rec.recognize_batch([r["pixels"] for r in records])
@@ -92,7 +98,8 @@ def main() -> None:
     # peak RSS (which counts the parent's pages until exec) stays close to Tesseract's own
     ap.add_argument("--engines", default="tesseract,inhouse")
     ap.add_argument("--beam", type=int, default=0)
-    ap.add_argument("--runtime", default="auto", help="recognizer runtime: auto, onnx-int8, onnx, tensorflow")
+    ap.add_argument("--runtime", default="onnx-int8",
+                    help="recognizer runtime: onnx-int8 (served), onnx, tensorflow, auto (int8 if current)")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--tag", default="latest")

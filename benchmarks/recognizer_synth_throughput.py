@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from inhouse.recognizer.preprocess import preprocess  # noqa: E402
-from inhouse.synth.generator import SynthConfig, SynthGenerator  # noqa: E402
+from training.synth.generator import SynthConfig, SynthGenerator  # noqa: E402
 
 _GEN: SynthGenerator | None = None
 

@@ -1,7 +1,11 @@
-"""The lab notebook: every evaluation run appends what is needed to reproduce and compare it.
+"""The lab notebook: every evaluation run appends what is needed to reproduce and compare it, and
+so does every training run of the in-house recognizer (`record_training`).
 
 One JSON object per line in `OCRGATE_LAB_NOTEBOOK` (default: the user data directory),
 numbered in order; `ocrgate lab list` shows the newest first, `ocrgate lab diff A B` compares two.
+Entries carry a `kind`: "eval" (`evaluation.evaluate`) or "training" (`training.train`: a run's
+`start`, `eval` and `end` events). The history of the shipped recognizer weights,
+`inhouse/models/LABNOTEBOOK.jsonl`, predates the numbering; `training_runs(path)` reads it too.
 """
 
 from __future__ import annotations
@@ -9,12 +13,14 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 
 from kernel.errors import OcrInputError
+from kernel.provenance import git_commit
 
 #: the metrics copied into the notebook's headline, per engine and category
 HEADLINE_METRICS = ("n", "failures", "aligned_cer", "cer", "wer", "swa", "det_precision", "det_recall",
@@ -87,3 +93,26 @@ def diff(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, Any]]:
                     rows.append({"engine": engine, "category": category, "metric": metric,
                                  "a": va, "b": vb, "delta": delta})
     return rows
+
+
+def record_training(event: str, run_id: str, path: Path | None = None, **fields: Any) -> int:
+    """Append one event (`start`, `eval`, `end`) of training run `run_id`, with what is needed to
+    reproduce it (git commit, training and data config, validation results); returns its number."""
+    entry = {"kind": "training", "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "run": run_id,
+             "event": event, "git_commit": git_commit(), **fields}
+    return append(json.loads(json.dumps(entry, default=str)), path)
+
+
+def training_runs(path: Path | None = None) -> list[dict[str, Any]]:
+    """The training events of a notebook, oldest first, each with `kind`, `at`, `run`, `event` and
+    `git_commit`; records written before the notebooks were one (`time`, `git`, no `kind`) are read
+    under these names."""
+    runs = []
+    for entry in entries(path):
+        if entry.get("kind") == "training":
+            runs.append(entry)
+        elif "kind" not in entry and "event" in entry and "run" in entry:
+            legacy = {k: v for k, v in entry.items() if k not in ("time", "git")}
+            runs.append({"kind": "training", "at": entry.get("time", ""), "git_commit": entry.get("git", ""),
+                         **legacy})
+    return runs

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The README's main command: set up everything on a fresh machine, then run the OCR service with
-# its admin on the embedded defaults (SQLite under var/, in-process shadow workers). It puts the
+# The README's main command: set up what serving needs on a fresh machine (scripts/setup.sh serve:
+# no TensorFlow, fonts or Chromium), then run the OCR service with its admin on the embedded defaults
+# (SQLite under var/, in-process shadow workers). It puts the
 # `ocr-engine` gate in shadow, replays the sample pages as traffic, and keeps serving.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh serve   # serving only: no TensorFlow, fonts or Chromium
 
 mkdir -p var
 export OCRGATE_DATABASE_URL="${OCRGATE_DATABASE_URL:-sqlite:///$PWD/var/ocrgate.db}"

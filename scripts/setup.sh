@@ -1,10 +1,36 @@
 #!/usr/bin/env bash
-# Everything ocrgate needs on a fresh Debian machine: apt packages, a venv at .venv, the project.
-# Idempotent and quick when nothing changed (the venv is re-installed only when pyproject.toml does).
+# What ocrgate needs on a fresh Debian machine: apt packages, a venv at .venv, the project.
+#
+#   bash scripts/setup.sh serve   # serving only: apt-packages.txt, pip install -e '.[serve]'
+#   bash scripts/setup.sh test    # everything: + apt-packages-test.txt, pip install -e '.[all,dev]'
+#
+# `scripts/run.sh` sets up `serve` (no TensorFlow, no Faker, no fonts, no Chromium), `scripts/test.sh`
+# sets up `test` (the default). Idempotent and quick when nothing changed: each profile keeps a stamp
+# in .venv with a hash of pyproject.toml and its apt lists, and is re-installed only when that
+# changes; a current `test` install also satisfies `serve`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-mapfile -t wanted < <(grep -v '^\s*#' apt-packages.txt | grep -v '^\s*$')
+profile="${1:-test}"
+case "$profile" in
+  serve) lists=(apt-packages.txt); extras='.[serve]' ;;
+  test)  lists=(apt-packages.txt apt-packages-test.txt); extras='.[all,dev]' ;;
+  *) echo "setup: unknown profile '$profile' (serve or test)" >&2; exit 2 ;;
+esac
+
+stamp_of() { echo ".venv/.ocrgate-installed-$1"; }
+hash_of() {  # pyproject.toml and the apt lists of profile $1
+  local files=(pyproject.toml apt-packages.txt)
+  [ "$1" = test ] && files+=(apt-packages-test.txt)
+  cat "${files[@]}" | sha256sum | cut -c1-16
+}
+current() { [ -x .venv/bin/python ] && [ "$(cat "$(stamp_of "$1")" 2>/dev/null)" = "$(hash_of "$1")" ]; }
+
+if current "$profile" || { [ "$profile" = serve ] && current test; }; then
+  exit 0
+fi
+
+mapfile -t wanted < <(cat "${lists[@]}" | grep -v '^\s*#' | grep -v '^\s*$')
 missing=()
 for pkg in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -17,11 +43,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
-stamp=.venv/.ocrgate-installed
-want="$(sha256sum pyproject.toml | cut -c1-16)"
-if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  echo "setup: installing ocrgate into .venv" >&2
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e '.[all,dev]'
-  echo "$want" > "$stamp"
-fi
+echo "setup: pip install -e '$extras' into .venv ($profile)" >&2
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e "$extras"
+hash_of "$profile" > "$(stamp_of "$profile")"

@@ -2,5 +2,5 @@
 # The README's test command: set up everything on a fresh machine, then run the whole suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh test    # everything: training extras, fonts, Chromium
 exec .venv/bin/python -m pytest "$@"

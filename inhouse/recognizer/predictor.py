@@ -1,13 +1,18 @@
 """Inference API: `WordRecognizer.load().recognize_batch(crops) -> [(text, confidence)]`.
 
-Crops are grouped by width bucket so each forward pass pads little; the runtime (ONNX Runtime,
-or TensorFlow without it: see `runtime.py`) spreads each batch over the cores. Confidence is the
-calibrated probability that the word is exactly right.
+Serving loads the int8 ONNX copy of the weights (`word_deep_net.int8.onnx`) with ONNX Runtime
+and nothing else: no TensorFlow, no Keras. The copy must be current (made from the shipped
+`word_deep_net.weights.h5`, see `model_files.current_int8`); a missing or stale copy is
+`EngineUnavailableError`, never a silent fallback. Training tools build recognizers over other
+runtimes (the Keras model, its float ONNX graph) with `training.runtimes.load_recognizer`.
+
+Crops are grouped by width bucket so each forward pass pads little; the runtime spreads each
+batch over the cores. Confidence is the calibrated probability that the word is exactly right.
+Before each forward pass the recognizer checks the deadline of the engine call in progress
+(`kernel.deadline`), so a call past its limit stops at the next batch.
 """
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,18 +20,19 @@ import numpy as np
 
 from inhouse.recognizer.calibration import Calibration
 from inhouse.recognizer.ctc import beam_decode, greedy_decode
-from inhouse.recognizer.quantize import current_int8
+from inhouse.recognizer.model_files import (CALIBRATION_FILE, CONFIG_FILE, DEFAULT_MODEL_DIR, INT8_FILE,
+                                            INT8_META_FILE, WEIGHTS_FILE, current_int8)
 from inhouse.recognizer.preprocess import batch_images, bucket_width, preprocess
-from inhouse.recognizer.runtime import make_runtime
+from inhouse.recognizer.runtime import OnnxRuntime, Runtime
+from kernel import deadline
+from kernel.errors import EngineUnavailableError
 
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[1] / "models"
-WEIGHTS_FILE = "word_deep_net.weights.h5"
-CONFIG_FILE = "word_deep_net.json"
-CALIBRATION_FILE = "calibration.json"
+__all__ = ["CALIBRATION_FILE", "CONFIG_FILE", "DEFAULT_MODEL_DIR", "WEIGHTS_FILE", "PredictorConfig",
+           "WeightsMissingError", "WordRecognizer"]
 
 
-class WeightsMissingError(FileNotFoundError):
-    pass
+class WeightsMissingError(EngineUnavailableError):
+    """The model directory lacks the weights or a current int8 serving copy of them."""
 
 
 @dataclass(frozen=True)
@@ -34,40 +40,39 @@ class PredictorConfig:
     batch_size: int = 64
     beam_width: int = 0  # 0: greedy decoding (fast); >1: prefix beam search
     threads: int = 0  # 0: all cores
-    runtime: str = "auto"  # see runtime.py: "onnx-int8", "onnx", "tensorflow", or the first available
 
 
 class WordRecognizer:
-    def __init__(self, model, calibration: Calibration, config: PredictorConfig = PredictorConfig(),
-                 int8: Path | None = None) -> None:
-        self.model = model
+    def __init__(self, runtime: Runtime, calibration: Calibration, config: PredictorConfig = PredictorConfig(),
+                 model=None) -> None:
+        self.runtime = runtime
         self.calibration = calibration
         self.config = config
-        self.runtime = make_runtime(model, config.runtime, config.threads, int8)
+        self.model = model  # the Keras model, when a training tool built this recognizer over one
 
     @classmethod
     def load(cls, path: str | Path | None = None, config: PredictorConfig = PredictorConfig()) -> "WordRecognizer":
-        """Load weights from a model directory (default: the shipped inhouse/models)."""
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        """The serving recognizer of a model directory (default: the shipped inhouse/models): the
+        int8 ONNX copy on ONNX Runtime, with the directory's calibration."""
         model_dir = Path(path) if path is not None else DEFAULT_MODEL_DIR
-        weights, cfg_file = model_dir / WEIGHTS_FILE, model_dir / CONFIG_FILE
-        if not weights.exists() or not cfg_file.exists():
+        weights = model_dir / WEIGHTS_FILE
+        if not weights.exists():
             raise WeightsMissingError(
-                f"recognizer weights not found in {model_dir} (need {WEIGHTS_FILE} and {CONFIG_FILE}); "
-                "train them with `python -m inhouse.recognizer.train` (see docs/inhouse-recognizer.md)"
-            )
-        import tensorflow as tf
-
-        from inhouse.recognizer.model import ModelConfig, build_model
-
-        if config.threads:
-            _try_set_threads(tf, config.threads)
-        raw = json.loads(cfg_file.read_text())["model"]
-        model_cfg = ModelConfig(**{k: tuple(tuple(p) for p in v) if k == "pools" else tuple(v) if isinstance(v, list) else v
-                                   for k, v in raw.items()})
-        model = build_model(model_cfg)
-        model.load_weights(str(weights))
-        return cls(model, Calibration.load(model_dir / CALIBRATION_FILE), config, current_int8(model_dir, weights))
+                f"recognizer weights not found in {model_dir} (need {WEIGHTS_FILE}); train them with "
+                "`python -m training.train` (see docs/inhouse-recognizer.md)")
+        int8 = current_int8(model_dir, weights)
+        if int8 is None:
+            state = "missing" if not (model_dir / INT8_FILE).exists() or not (model_dir / INT8_META_FILE).exists() \
+                else f"stale (made from other weights than {WEIGHTS_FILE})"
+            raise WeightsMissingError(
+                f"the int8 serving model {model_dir / INT8_FILE} is {state}; build it with "
+                "`python -m training.quantize` (needs the training extra: pip install -e '.[training]')")
+        try:
+            runtime = OnnxRuntime(int8, config.threads)
+        except ImportError as exc:
+            raise EngineUnavailableError(
+                f"the in-house engine needs ONNX Runtime: pip install -e '.[inhouse]' ({exc})") from exc
+        return cls(runtime, Calibration.load(model_dir / CALIBRATION_FILE), config)
 
     def logits(self, crops: list[np.ndarray]) -> list[tuple[np.ndarray, int]]:
         """Per crop: (T, C) logits and the number of valid time steps."""
@@ -83,6 +88,7 @@ class WordRecognizer:
                     bucket_width(images[order[k + len(group)]].shape[1]) == width:
                 group.append(order[k + len(group)])
             batch, steps = batch_images([images[i] for i in group])
+            deadline.check()  # a call past its limit stops before the next forward pass
             logits = self.runtime(batch)
             for j, i in enumerate(group):
                 out[i] = (logits[j], int(steps[j]))
@@ -104,11 +110,3 @@ class WordRecognizer:
 
     def recognize(self, crop: np.ndarray) -> tuple[str, float]:
         return self.recognize_batch([crop])[0]
-
-
-def _try_set_threads(tf, n: int) -> None:
-    try:
-        tf.config.threading.set_intra_op_parallelism_threads(n)
-        tf.config.threading.set_inter_op_parallelism_threads(n)
-    except RuntimeError:  # TF already initialised in this process: keep its settings
-        pass

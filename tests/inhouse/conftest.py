@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from inhouse.synth.fonts import FontInfo, FontRegistry
-from inhouse.synth.render import RenderConfig, render_word
+from training.synth.fonts import FontInfo, FontRegistry
+from training.synth.render import RenderConfig, render_word
 
 CLEAN = RenderConfig(bold_prob=0.0, tracking_prob=0.0, rotation_prob=0.0, underline_prob=0.0,
                      neighbour_prob=0.0, inverted_prob=0.0, pad_jitter=(0, 0), size_range=(40, 40),
@@ -25,7 +25,7 @@ def registry() -> FontRegistry:
 def clean_fonts(registry: FontRegistry) -> list[FontInfo]:
     fonts = [f for f in registry.fonts if f.family in CLEAN_FAMILIES and f.style == "Regular"]
     if not fonts:
-        pytest.skip("Liberation/DejaVu fonts not installed (apt-packages.txt)")
+        pytest.skip("Liberation/DejaVu fonts not installed (apt-packages-test.txt)")
     seen, out = set(), []
     for f in fonts:
         if f.family not in seen:

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from inhouse.recognizer.calibration import Calibration, isotonic_fit, reliability
+from inhouse.recognizer.calibration import Calibration
 from inhouse.recognizer.charset import BLANK_ID, CHAR_TO_ID, NUM_CLASSES, normalize_text
 from inhouse.recognizer.ctc import beam_decode, collapse, greedy_decode
+from training.calibrate import isotonic_fit, reliability
 
 B = BLANK_ID
 

@@ -38,18 +38,20 @@ def test_shipped_weights_read_clean_words(clean_fonts):
 
 def test_missing_weights_error_is_clear(tmp_path):
     from inhouse.recognizer.predictor import WeightsMissingError, WordRecognizer
+    from kernel.errors import EngineUnavailableError
 
-    with pytest.raises(WeightsMissingError, match="train them"):
+    with pytest.raises(WeightsMissingError, match="train them") as raised:
         WordRecognizer.load(tmp_path)
+    assert isinstance(raised.value, EngineUnavailableError)
 
 
 def test_tiny_training_run_lowers_loss(registry):
     import tensorflow as tf
 
-    from inhouse.recognizer.data import _make_chunk, _init_worker, make_batch
-    from inhouse.recognizer.model import ModelConfig, build_model
-    from inhouse.recognizer.train import make_train_step
-    from inhouse.synth.generator import SynthConfig
+    from training.data import _make_chunk, _init_worker, make_batch
+    from training.model import ModelConfig, build_model
+    from training.train import make_train_step
+    from training.synth.generator import SynthConfig
 
     tf.random.set_seed(0)
     _init_worker(SynthConfig(seed=5))
@@ -80,8 +82,8 @@ def _tiny_model_dir(path, seed, lstm_units=16):
 
     import tensorflow as tf
 
-    from inhouse.recognizer.model import ModelConfig, build_model
-    from inhouse.recognizer.predictor import CONFIG_FILE, WEIGHTS_FILE
+    from training.model import ModelConfig, build_model
+    from inhouse.recognizer.model_files import CONFIG_FILE, WEIGHTS_FILE
 
     tf.random.set_seed(seed)
     config = ModelConfig(conv_filters=(8, 8, 16, 16, 16, 16), lstm_units=lstm_units, lstm_layers=1)
@@ -93,19 +95,19 @@ def _tiny_model_dir(path, seed, lstm_units=16):
 
 
 def test_soup_averages_two_models_weights(tmp_path):
-    from inhouse.recognizer.predictor import WordRecognizer
-    from inhouse.recognizer.soup import average
+    from training.model import load_model
+    from training.soup import average
 
     first, second = _tiny_model_dir(tmp_path / "a", 1), _tiny_model_dir(tmp_path / "b", 2)
     average(tmp_path / "a", tmp_path / "b", tmp_path / "soup", alpha=0.25)
-    souped = WordRecognizer.load(tmp_path / "soup").model.get_weights()
+    souped = load_model(tmp_path / "soup").get_weights()
     assert any(not np.allclose(a, b) for a, b in zip(first, second))
     for a, b, s in zip(first, second, souped):
         assert np.allclose(s, 0.75 * a + 0.25 * b, atol=1e-6)
 
 
 def test_soup_refuses_different_architectures(tmp_path):
-    from inhouse.recognizer.soup import average
+    from training.soup import average
 
     _tiny_model_dir(tmp_path / "a", 1)
     _tiny_model_dir(tmp_path / "b", 1, lstm_units=8)

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from inhouse.recognizer.charset import in_charset
-from inhouse.synth.corpus import Corpus
-from inhouse.synth.fonts import validate_font
-from inhouse.synth.generator import SynthConfig, SynthGenerator
+from training.synth.corpus import Corpus
+from training.synth.fonts import validate_font
+from training.synth.generator import SynthConfig, SynthGenerator
 
 from .conftest import clean_render
 

@@ -68,17 +68,38 @@ def test_blank_page_reads_nothing_and_bad_options_are_refused(engine):
 
 
 def test_version_changes_with_the_pipelines_code(tmp_path, monkeypatch):
-    import engines.inhouse as module
+    import shutil
+
+    import inhouse.engine as module
 
     before = module._code_digest()
-    copy = tmp_path / "engines"
-    copy.mkdir()
-    source = Path(module.__file__).read_text()
-    (copy / "inhouse.py").write_text(source + "\n# an edit\n")
-    (tmp_path / "inhouse").symlink_to(Path(module.__file__).resolve().parents[1] / "inhouse")
-    monkeypatch.setattr(module, "__file__", str(copy / "inhouse.py"))
+    package = Path(module.__file__).resolve().parent
+    copy = tmp_path / "inhouse"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("models", "__pycache__"))
+    monkeypatch.setattr(module, "__file__", str(copy / "engine.py"))
     module._code_digest.cache_clear()
     try:
-        assert module._code_digest() != before
+        assert module._code_digest() == before  # the same sources, wherever they lie
+        for edited in (copy / "engine.py", copy / "detector" / "detect.py"):
+            edited.write_text(edited.read_text() + "\n# an edit\n")
+            module._code_digest.cache_clear()
+            assert module._code_digest() != before, edited
     finally:
         module._code_digest.cache_clear()
+
+
+def test_version_names_the_int8_weights_it_serves(engine):
+    from inhouse.recognizer.model_files import DEFAULT_MODEL_DIR, WEIGHTS_FILE, weights_digest
+
+    assert engine.recognizer.runtime.name == "onnx-int8"
+    assert engine.version.startswith(f"wdn-{weights_digest(DEFAULT_MODEL_DIR / WEIGHTS_FILE)}.int8+cfg-")
+
+
+def test_is_registered_through_its_entry_point_like_any_engine():
+    from importlib.metadata import entry_points
+
+    (point,) = [p for p in entry_points(group="ocrgate.engines") if p.name == "inhouse"]
+    assert point.value == "inhouse.engine:InhouseEngine"
+    from inhouse.engine import InhouseEngine
+
+    assert type(get_engine("inhouse")) is InhouseEngine

@@ -1,6 +1,6 @@
 """Choose the confidence-bucket thresholds on data: the `train` split, never the sets we report.
 
-    .venv/bin/python -m inhouse.postprocess.tune [--set ../shared/benchmarks/train] [--limit 10]
+    .venv/bin/python -m training.tune_postprocess [--set ../shared/benchmarks/train] [--limit 10]
 
 Reads each page once, keeping the words exactly as post-processing receives them (character
 boxes included, so splits are judged on the same ink), then replays the buckets over a grid of
@@ -33,7 +33,7 @@ INLINE_LOWS = (None, 0.0, 0.3, 0.5)  # None: running text gets no exception
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--set", type=Path, default=Path(__file__).resolve().parents[3] / "shared/benchmarks/train")
+    parser.add_argument("--set", type=Path, default=Path(__file__).resolve().parents[2] / "shared/benchmarks/train")
     parser.add_argument("--limit", type=int, default=10, help="pages per category")
     args = parser.parse_args()
     bench = load_set(args.set)

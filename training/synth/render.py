@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from inhouse.synth.fonts import FontInfo
+from training.synth.fonts import FontInfo
 
 
 @dataclass(frozen=True)

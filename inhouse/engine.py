@@ -1,6 +1,12 @@
 """The in-house engine behind `OcrEngine`: orientation → MSER Word Detector → Word Deep Net
 (CNN + BiLSTM + CTC) → Wordinator → confidence buckets with the lexicon.
 
+Registered through the `ocrgate.engines` entry point like any third-party engine
+(`inhouse = "inhouse.engine:InhouseEngine"` in pyproject.toml); `engines/` knows nothing of it.
+Serving runs the recognizer's int8 copy on ONNX Runtime and never imports TensorFlow or the
+`training` package. Each stage (orientation, detection, recognition, post-processing) and each
+forward pass of the recognizer is a `kernel.deadline` checkpoint: a call past its limit stops there.
+
 Models load once per process (the registry keeps one instance); reading is thread-safe. Two
 pages in flight beat one on 2 cores (`benchmarks/page_throughput.py`): MSER, OpenCV and ONNX
 Runtime release the GIL, so one page's detection overlaps the other's recognition.
@@ -11,7 +17,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 from dataclasses import asdict
 from pathlib import Path
 
@@ -26,10 +31,11 @@ from inhouse.orientation import predict as predict_orientation
 from inhouse.orientation import rotate
 from inhouse.postprocess.buckets import ReadWord, Thresholds, postprocess
 from inhouse.postprocess.lexicon import Lexicon
+from inhouse.recognizer.model_files import DEFAULT_MODEL_DIR, WEIGHTS_FILE, weights_digest
+from inhouse.recognizer.predictor import WordRecognizer
 from inhouse.wordinator import rejoin, split_words
-from kernel.errors import EngineUnavailableError, OcrInputError
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter is not our users' business
+from kernel import deadline
+from kernel.errors import OcrInputError
 
 #: a line whose top is this many line heights below the previous one starts a new block
 BLOCK_GAP = 1.8
@@ -37,18 +43,13 @@ ENGINE_ARGS = ("orientation", "postprocess")
 
 
 @functools.lru_cache(maxsize=1)
-def _weights_digest(path: str) -> str:
-    with open(path, "rb") as handle:
-        return hashlib.sha256(handle.read()).hexdigest()[:12]
-
-
-@functools.lru_cache(maxsize=1)
 def _code_digest() -> str:
-    """A digest of the pipeline's source (this module and the `inhouse` package), so that a code
-    change shows in the version: cached evaluation results and stored paired outputs are keyed
+    """A digest of the pipeline's source (the `inhouse` package, this module included), so that a
+    code change shows in the version: cached evaluation results and stored paired outputs are keyed
     by it, and a detector or post-processing fix must not be served from an old run's cache."""
-    root = Path(__file__).resolve().parents[1]
-    files = sorted((root / "inhouse").rglob("*.py")) + [Path(__file__).resolve()]
+    package = Path(__file__).resolve().parent
+    root = package.parent
+    files = sorted(package.rglob("*.py"))
     digest = hashlib.sha256()
     for path in files:
         digest.update(str(path.relative_to(root)).encode())
@@ -61,17 +62,9 @@ class InhouseEngine(OcrEngine):
 
     def __init__(self, model_dir=None, detector: DetectorConfig | None = None):
         super().__init__()
-        try:
-            from inhouse.recognizer.predictor import WeightsMissingError, WordRecognizer
-        except ImportError as exc:
-            raise EngineUnavailableError(f"the in-house engine needs TensorFlow: pip install 'ocrgate[inhouse]' ({exc})") from exc
-        try:
-            self.recognizer = WordRecognizer.load(model_dir)
-        except WeightsMissingError as exc:
-            raise EngineUnavailableError(str(exc)) from exc
-        from inhouse.recognizer.predictor import DEFAULT_MODEL_DIR, WEIGHTS_FILE
-        self.model_dir = model_dir or DEFAULT_MODEL_DIR
-        self.weights = str(self.model_dir / WEIGHTS_FILE)
+        self.model_dir = Path(model_dir) if model_dir is not None else DEFAULT_MODEL_DIR
+        self.recognizer = WordRecognizer.load(self.model_dir)  # EngineUnavailableError if it cannot serve
+        self.weights = self.model_dir / WEIGHTS_FILE
         self.detector = detector or DetectorConfig()
         self.thresholds = Thresholds.load()
         self.lexicon = Lexicon.english()
@@ -80,8 +73,9 @@ class InhouseEngine(OcrEngine):
     def version(self) -> str:
         settings = {"detector": self.detector.as_dict(), "postprocess": asdict(self.thresholds)}
         digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:8]
-        int8 = ".int8" if self.recognizer.runtime.name == "onnx-int8" else ""  # the float runtimes agree
-        return f"wdn-{_weights_digest(self.weights)}{int8}+cfg-{digest}+code-{_code_digest()}"
+        # ".int8": the int8 copy serves (the float runtimes that training tools use once served too)
+        int8 = ".int8" if self.recognizer.runtime.name == "onnx-int8" else ""
+        return f"wdn-{weights_digest(self.weights)}{int8}+cfg-{digest}+code-{_code_digest()}"
 
     # --- reading ---------------------------------------------------------------------
     def _read_page(self, page: PageImage, options: RecognizeOptions) -> Page:
@@ -90,6 +84,7 @@ class InhouseEngine(OcrEngine):
             raise OcrInputError(f"unknown inhouse options: {', '.join(sorted(unknown))} (known: {', '.join(ENGINE_ARGS)})")
         if options.mode != "word":
             words, text_height, rotation, (height, width) = self._detect_and_read(page, options)
+            deadline.check()
             if options.engine_args.get("postprocess", "on") != "off":
                 words = postprocess(words, self.lexicon, self.thresholds, text_height)
             if options.mode == "line":
@@ -102,7 +97,7 @@ class InhouseEngine(OcrEngine):
 
     def read_unprocessed(self, image: ImageSource) -> tuple[list[ReadWord], float]:
         """The first page's words as post-processing receives them (character boxes included) and
-        the detector's text height: what `inhouse.postprocess.tune` replays thresholds over."""
+        the detector's text height: what `training.tune_postprocess` replays thresholds over."""
         page = load_pages(image, self.limits)[0]
         words, text_height, _, _ = self._detect_and_read(page, RecognizeOptions(mode="page"))
         return words, text_height
@@ -114,19 +109,25 @@ class InhouseEngine(OcrEngine):
         gray = page.gray()
         rotation = 0
         colour = page.pixels if page.pixels.ndim == 3 else None
+        deadline.check()
         detection = detect_words(gray, self.detector, colour)
         read = functools.cache(functools.partial(self._read_words, gray, detection))
+        deadline.check()
         if options.mode == "page" and options.engine_args.get("orientation", "auto") != "off":
             rotation = predict_orientation(gray, self.recognizer.recognize_batch, self.detector, detection, read).rotation
         upright = rotate(gray, rotation)
         if rotation:
+            deadline.check()
             detection = detect_words(upright, self.detector, None if colour is None else rotate(colour, rotation))
             read = functools.cache(functools.partial(self._read_words, upright, detection))
+        deadline.check()
         if options.mode == "line" and not detection.words:
             text, confidence = self.recognizer.recognize(gray)
             words = split_words(ReadWord(text, confidence, BBox(0, 0, page.width, page.height), 0))
             return words, 0.0, 0, gray.shape
-        words = [piece for word in rejoin(detection.words, read()) for piece in split_words(word)]
+        read_words = read()  # the recognizer checks the deadline before each forward pass
+        deadline.check()
+        words = [piece for word in rejoin(detection.words, read_words) for piece in split_words(word)]
         return words, detection.text_height, rotation, upright.shape
 
     def _read_words(self, upright, detection) -> list[tuple[str, float]]:

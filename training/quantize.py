@@ -1,39 +1,29 @@
-"""`python -m inhouse.recognizer.quantize`: an int8 copy of the shipped Word Deep Net for serving.
+"""`python -m training.quantize [--model DIR]`: an int8 copy of the shipped Word Deep Net for serving.
 
 Convolutions get static int8 quantization (per-channel weights, activation ranges calibrated on
 real word crops from the fit part of the `train` split plus synthetic typeset words), the
 BiLSTMs dynamic int8 weights. On VNNI cores that reads words about twice as fast as the float
-graph; `python -m inhouse.recognizer.validate --runtime onnx onnx-int8` measures what it costs
+graph; `python -m training.validate --runtime onnx onnx-int8` measures what it costs
 in accuracy, never on dev. The file records the digest of the weights it was made from, so a
-stale copy (weights retrained, int8 not rebuilt) is noticed and not served.
+stale copy (weights retrained, int8 not rebuilt) is noticed and not served: serving checks it
+with `inhouse.recognizer.model_files.current_int8` and refuses to start without a current copy.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
-INT8_FILE = "word_deep_net.int8.onnx"
-INT8_META_FILE = "word_deep_net.int8.json"
+from inhouse.recognizer.model_files import (DEFAULT_MODEL_DIR, INT8_FILE, INT8_META_FILE, WEIGHTS_FILE,
+                                            current_int8, weights_digest)
+
+__all__ = ["INT8_FILE", "INT8_META_FILE", "calibration_batches", "current_int8", "quantize", "weights_digest"]
+
 CALIBRATION_SYNTH_SEED = 424_242  # typeset words for activation ranges; no training run uses it
-
-
-def weights_digest(weights: Path) -> str:
-    return hashlib.sha256(weights.read_bytes()).hexdigest()[:12]
-
-
-def current_int8(model_dir: Path, weights: Path) -> Path | None:
-    """The int8 model of `model_dir` if it was made from these weights, else None."""
-    model, meta = model_dir / INT8_FILE, model_dir / INT8_META_FILE
-    if not model.exists() or not meta.exists():
-        return None
-    made_from = json.loads(meta.read_text()).get("weights_sha256_12")
-    return model if made_from == weights_digest(weights) else None
 
 
 def calibration_batches(crops: list[np.ndarray], batch_size: int = 32) -> list[np.ndarray]:
@@ -72,23 +62,23 @@ def quantize(float_onnx: bytes, batches: list[np.ndarray], out: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from inhouse.recognizer.onnx_graph import to_onnx
-    from inhouse.recognizer.predictor import DEFAULT_MODEL_DIR, WEIGHTS_FILE, PredictorConfig, WordRecognizer
-    from inhouse.recognizer.realcrops import cut_crops
-    from inhouse.synth.generator import SynthConfig, SynthGenerator
+    from training.model import load_model
+    from training.onnx_graph import to_onnx
+    from training.realcrops import cut_crops
+    from training.synth.generator import SynthConfig, SynthGenerator
 
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--model", type=Path, default=DEFAULT_MODEL_DIR)
     ap.add_argument("--real", type=int, default=600, help="real train crops for calibration")
     ap.add_argument("--typeset", type=int, default=200, help="synthetic typeset words for calibration")
     args = ap.parse_args(argv)
-    recognizer = WordRecognizer.load(args.model, PredictorConfig(runtime="tensorflow"))
+    model = load_model(args.model)
     real = cut_crops(holdout=False)
     picked = np.random.default_rng(0).choice(len(real), size=min(args.real, len(real)), replace=False)
     generator = SynthGenerator(SynthConfig(seed=CALIBRATION_SYNTH_SEED, typeset_prob=1.0, negative_prob=0.0))
     crops = [real[i].image for i in picked] + [generator.sample(i)[0] for i in range(args.typeset)]
     out = args.model / INT8_FILE
-    quantize(to_onnx(recognizer.model), calibration_batches(crops), out)
+    quantize(to_onnx(model), calibration_batches(crops), out)
     meta = {"weights_sha256_12": weights_digest(args.model / WEIGHTS_FILE), "calibration_crops": len(crops),
             "real_train_crops": len(picked), "synthetic_typeset": args.typeset,
             "scheme": "Conv: static QDQ, per-channel int8 weights, uint8 activations; LSTM: dynamic int8 weights"}

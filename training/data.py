@@ -14,7 +14,7 @@ import numpy as np
 
 from inhouse.recognizer.charset import encode
 from inhouse.recognizer.preprocess import SPEC, InputSpec, batch_images, bucket_width, preprocess
-from inhouse.synth.generator import SynthConfig, SynthGenerator
+from training.synth.generator import SynthConfig, SynthGenerator
 
 Sample = tuple[np.ndarray, str]  # preprocessed image (H, W) float16, label
 Batch = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]  # images, steps, labels, label lengths, texts
@@ -86,9 +86,3 @@ def synthetic_batches(synth: SynthConfig, start_index: int = 0,
     finally:
         pool.terminate()
 
-
-def batches_of(samples: list[Sample], batch_size: int) -> Iterator[Batch]:
-    """Fixed (e.g. validation) samples in width order, so each batch pads little."""
-    order = sorted(range(len(samples)), key=lambda i: samples[i][0].shape[1])
-    for k in range(0, len(order), batch_size):
-        yield make_batch([samples[i] for i in order[k: k + batch_size]])

@@ -16,7 +16,6 @@ from PIL import Image
 from inhouse.recognizer.charset import in_charset, normalize_text
 
 TRAIN_SPLIT = Path("/work/shared/benchmarks/train")
-UPPER_CASE_CATEGORIES = ("register_tapes",)  # SROIE ground truth is upper case
 
 
 @dataclass(frozen=True)
@@ -49,7 +48,7 @@ def cut_crops(split: Path = TRAIN_SPLIT, holdout: bool | None = None,
         page = np.asarray(Image.open(split / rec["image"]).convert("L"))
         h, w = page.shape
         for seg in rec["segments"]:
-            text = normalize_text(seg["text"])
+            text = normalize_text(seg["text"])  # the model's charset mapping: labels, not metrics
             if not text or " " in text or not in_charset(text):
                 continue
             x0, y0, x1, y1 = (int(round(v)) for v in seg["bbox"])
@@ -60,7 +59,3 @@ def cut_crops(split: Path = TRAIN_SPLIT, holdout: bool | None = None,
             crops.append(Crop(page[y0:y1, x0:x1].copy(), text, rec["category"], rec["id"]))
     return crops
 
-
-def fold_case(text: str, category: str) -> str:
-    """How a prediction is compared with ground truth of `category`."""
-    return text.upper() if category in UPPER_CASE_CATEGORIES else text

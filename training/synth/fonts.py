@@ -181,7 +181,7 @@ class FontRegistry:
     def __init__(self, fonts: list[FontInfo], policy: FontPolicy = FontPolicy(), italic_boost: float = 1.0) -> None:
         """`italic_boost` multiplies italic faces' weights (papers set titles and variables in italics)."""
         if not fonts:
-            raise RuntimeError("no usable fonts found: install the font packages in apt-packages.txt")
+            raise RuntimeError("no usable fonts found: install the font packages in apt-packages-test.txt")
         self.fonts = fonts
         self.policy = policy
         kinds = {f.kind for f in fonts}

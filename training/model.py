@@ -1,7 +1,9 @@
 """The Word Deep Net: conv blocks with batch norm -> BiLSTM -> per-time-step softmax for CTC."""
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import keras
 from keras import layers
@@ -44,6 +46,35 @@ def build_model(config: ModelConfig = ModelConfig(), spec: InputSpec = SPEC,
         x = layers.Bidirectional(layers.LSTM(config.lstm_units, return_sequences=True))(x)
     logits = layers.Dense(num_classes, name="logits")(x)
     return keras.Model(inp, logits, name="word_deep_net")
+
+
+def config_from_json(raw: dict) -> ModelConfig:
+    """A ModelConfig from its JSON form (lists back to tuples)."""
+    return ModelConfig(**{k: tuple(tuple(p) for p in v) if k == "pools" else tuple(v) if isinstance(v, list) else v
+                          for k, v in raw.items()})
+
+
+def load_model(model_dir: Path, threads: int = 0) -> keras.Model:
+    """The Keras model of a model directory (`word_deep_net.json` + `word_deep_net.weights.h5`)."""
+    from inhouse.recognizer.model_files import CONFIG_FILE, WEIGHTS_FILE
+    from inhouse.recognizer.predictor import WeightsMissingError
+
+    weights, cfg_file = model_dir / WEIGHTS_FILE, model_dir / CONFIG_FILE
+    if not weights.exists() or not cfg_file.exists():
+        raise WeightsMissingError(
+            f"recognizer weights not found in {model_dir} (need {WEIGHTS_FILE} and {CONFIG_FILE}); "
+            "train them with `python -m training.train` (see docs/inhouse-recognizer.md)")
+    if threads:
+        import tensorflow as tf
+
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(threads)
+            tf.config.threading.set_inter_op_parallelism_threads(threads)
+        except RuntimeError:  # TF already initialised in this process: keep its settings
+            pass
+    model = build_model(config_from_json(json.loads(cfg_file.read_text())["model"]))
+    model.load_weights(str(weights))
+    return model
 
 
 def _prod(values) -> int:

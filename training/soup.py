@@ -1,4 +1,4 @@
-"""`python -m inhouse.recognizer.soup --model A --model B --out DIR [--alpha 0.5]`: average two models' weights.
+"""`python -m training.soup --model A --model B --out DIR [--alpha 0.5]`: average two models' weights.
 
 Two fine-tuning runs from the same ancestor tend to learn different strengths (one run leaned
 towards typeset papers and lost a little on receipts); the average of their weights (a "model
@@ -12,15 +12,16 @@ import argparse
 import shutil
 from pathlib import Path
 
-from inhouse.recognizer.predictor import CONFIG_FILE, WEIGHTS_FILE, WordRecognizer
+from inhouse.recognizer.model_files import CONFIG_FILE, WEIGHTS_FILE
+from training.model import load_model
 
 
 def average(first: Path, second: Path, out: Path, alpha: float = 0.5) -> None:
     """Write (1 - alpha) × first + alpha × second to `out`; both must share one architecture."""
     if (first / CONFIG_FILE).read_text() != (second / CONFIG_FILE).read_text():
         raise SystemExit(f"{first} and {second} have different model configs: their weights cannot be averaged")
-    model = WordRecognizer.load(first).model
-    other = WordRecognizer.load(second).model.get_weights()
+    model = load_model(first)
+    other = load_model(second).get_weights()
     model.set_weights([(1 - alpha) * a + alpha * b for a, b in zip(model.get_weights(), other)])
     out.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(first / CONFIG_FILE, out / CONFIG_FILE)

@@ -1,9 +1,10 @@
-"""`python -m inhouse.recognizer.train --out DIR`: train the Word Deep Net on streamed synthetic words.
+"""`python -m training.train --out DIR`: train the Word Deep Net on streamed synthetic words.
 
 Checkpoints (model, optimizer, step, stream position) go to DIR/ckpt and training resumes from the
-latest one; DIR/word_deep_net.weights.h5 (with DIR/word_deep_net.json, loadable by WordRecognizer.load(DIR)) holds the weights with the best single-word accuracy on held-out
-REAL crops of the `train` split, which also drives early stopping. Every run is logged to the
-lab notebook.
+latest one; DIR/word_deep_net.weights.h5 (with DIR/word_deep_net.json, loadable by
+`training.runtimes.load_recognizer(DIR)`) holds the weights with the best single-word accuracy on
+held-out REAL crops of the `train` split, which also drives early stopping. Every run is logged to
+the lab notebook (`evaluation.labnotebook.record_training`, kind "training").
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from inhouse.recognizer import labnotebook
+from evaluation import labnotebook
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -101,8 +102,8 @@ def make_predict(model):
 def evaluate(predict, samples: list, categories: list[str], batch_size: int = 128) -> dict:
     """SWA / CER per category on preprocessed (image, text) samples, greedy decoding."""
     from inhouse.recognizer.ctc import greedy_decode
-    from inhouse.recognizer.data import make_batch
-    from inhouse.recognizer.metrics import cer, word_correct
+    from training.data import make_batch
+    from training.metrics import cer, word_correct
 
     order = sorted(range(len(samples)), key=lambda i: samples[i][0].shape[1])
     stats: dict[str, list[float]] = {}
@@ -126,7 +127,7 @@ def evaluate(predict, samples: list, categories: list[str], batch_size: int = 12
 def real_validation(per_category: int, seed: int) -> tuple[list, list[str]]:
     """Held-out real crops of the train split (pages never used for fitting), preprocessed."""
     from inhouse.recognizer.preprocess import preprocess
-    from inhouse.recognizer.realcrops import cut_crops, fold_case
+    from training.realcrops import cut_crops
 
     crops = cut_crops(holdout=True)
     rng = np.random.default_rng(seed)
@@ -141,8 +142,8 @@ def fit(out: Path, cfg: TrainConfig, batches: Callable[[int], Iterator], run_id:
     """The shared training loop of `train` and `finetune`; `batches(start_index)` streams batches."""
     import tensorflow as tf
 
-    from inhouse.recognizer.model import ModelConfig, build_model
-    from inhouse.recognizer.predictor import CONFIG_FILE, WEIGHTS_FILE
+    from training.model import ModelConfig, build_model
+    from inhouse.recognizer.model_files import CONFIG_FILE, WEIGHTS_FILE
     from inhouse.recognizer.preprocess import SPEC
 
     set_threads(cfg.threads)
@@ -165,7 +166,7 @@ def fit(out: Path, cfg: TrainConfig, batches: Callable[[int], Iterator], run_id:
 
     val, val_cats = real_validation(cfg.val_per_category, cfg.seed)
     train_step, predict = make_train_step(model, optimizer), make_predict(model)
-    labnotebook.record("start", run_id, out=str(out), train=asdict(cfg), data=data_config,
+    labnotebook.record_training("start", run_id, out=str(out), train=asdict(cfg), data=data_config,
                        resumed_step=int(step_var.numpy()), val_size=len(val))
     t0, losses, bad_evals, result = time.time(), [], 0, {}
     step = int(step_var.numpy())
@@ -195,11 +196,11 @@ def fit(out: Path, cfg: TrainConfig, batches: Callable[[int], Iterator], run_id:
             manager.save()
             print(json.dumps({"step": step, "eval": result, "best": float(best_var.numpy()), "improved": improved}),
                   flush=True)
-            labnotebook.record("eval", run_id, step=step, val=result, best_swa=float(best_var.numpy()))
+            labnotebook.record_training("eval", run_id, step=step, val=result, best_swa=float(best_var.numpy()))
             if bad_evals >= cfg.patience or hours > cfg.max_hours:
                 break
     model.save_weights(str(out / "last.weights.h5"))
-    labnotebook.record("end", run_id, step=step, best_swa=float(best_var.numpy()), last_val=result)
+    labnotebook.record_training("end", run_id, step=step, best_swa=float(best_var.numpy()), last_val=result)
     return {"step": step, "best_swa": float(best_var.numpy()), "last": result}
 
 
@@ -223,8 +224,8 @@ def parse_config(argv: list[str] | None = None, description: str = __doc__,
 
 
 def main(argv: list[str] | None = None) -> None:
-    from inhouse.recognizer.data import StreamConfig, synthetic_batches
-    from inhouse.synth.generator import SynthConfig
+    from training.data import StreamConfig, synthetic_batches
+    from training.synth.generator import SynthConfig
 
     out, cfg, args = parse_config(argv)
     synth = SynthConfig(seed=args.synth_seed)

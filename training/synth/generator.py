@@ -9,10 +9,10 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from inhouse.synth.augment import AugmentConfig, augment, negative
-from inhouse.synth.corpus import Corpus, CorpusConfig
-from inhouse.synth.fonts import FontRegistry
-from inhouse.synth.render import RenderConfig, render_word
+from training.synth.augment import AugmentConfig, augment, negative
+from training.synth.corpus import Corpus, CorpusConfig
+from training.synth.fonts import FontRegistry
+from training.synth.render import RenderConfig, render_word
 
 THERMAL_KINDS = ("thermal", "mono", "typewriter", "ocr")
 

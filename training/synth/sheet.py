@@ -1,4 +1,4 @@
-"""`python -m inhouse.synth.sheet --out FILE.png`: a contact sheet of synthetic samples with labels."""
+"""`python -m training.synth.sheet --out FILE.png`: a contact sheet of synthetic samples with labels."""
 from __future__ import annotations
 
 import argparse
@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
-from inhouse.synth.generator import SynthConfig, SynthGenerator
+from training.synth.generator import SynthConfig, SynthGenerator
 
 CELL_H, CELL_W, LABEL_H = 48, 300, 14
 

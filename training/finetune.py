@@ -1,4 +1,4 @@
-"""`python -m inhouse.recognizer.finetune --init-weights DIR/word_deep_net.weights.h5 --out DIR2`: fine-tune on real crops.
+"""`python -m training.finetune --init-weights DIR/word_deep_net.weights.h5 --out DIR2`: fine-tune on real crops.
 
 Real word crops are cut from the `train` split's pages (single-token segments, padded 3 px);
 pages held out by `realcrops.is_holdout` are kept for validation and calibration. Batches
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from inhouse.recognizer.train import TrainConfig, fit, parse_config
+from training.train import TrainConfig, fit, parse_config
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class MixConfig:
 
 def restore_case(crops: list, predictions: list[str]) -> int:
     """Replace upper-case-only labels by the model's reading where it matches ignoring case."""
-    from inhouse.recognizer.realcrops import UPPER_CASE_CATEGORIES
+    from training.metrics import UPPER_CASE_CATEGORIES
 
     changed = 0
     for crop, pred in zip(crops, predictions):
@@ -47,7 +47,7 @@ def restore_case(crops: list, predictions: list[str]) -> int:
 def real_batches(samples_by_cat: dict[str, list], mix: MixConfig, batch_size: int,
                  rng: np.random.Generator) -> Iterator:
     """Endless batches of real crops: pick a category, a width bucket, then crops from it."""
-    from inhouse.recognizer.data import make_batch
+    from training.data import make_batch
     from inhouse.recognizer.preprocess import bucket_width
 
     buckets = {}
@@ -68,12 +68,13 @@ def real_batches(samples_by_cat: dict[str, list], mix: MixConfig, batch_size: in
 
 
 def main(argv: list[str] | None = None) -> None:
-    from inhouse.recognizer.data import StreamConfig, synthetic_batches
-    from inhouse.recognizer.predictor import CONFIG_FILE, WordRecognizer
+    from training.data import StreamConfig, synthetic_batches
+    from inhouse.recognizer.model_files import CONFIG_FILE
     from inhouse.recognizer.preprocess import preprocess
-    from inhouse.recognizer.realcrops import cut_crops
-    from inhouse.synth.augment import AugmentConfig, augment
-    from inhouse.synth.generator import SynthConfig
+    from training.runtimes import load_recognizer
+    from training.realcrops import cut_crops
+    from training.synth.augment import AugmentConfig, augment
+    from training.synth.generator import SynthConfig
 
     defaults = MixConfig()
     out, cfg, args = parse_config(argv, description=__doc__, extra={
@@ -83,7 +84,7 @@ def main(argv: list[str] | None = None) -> None:
     mix = replace(defaults, real_fraction=args.real_fraction, typeset_prob=args.typeset_prob)
     crops = cut_crops(holdout=False)
     # the initial weights' directory must hold their model config (as training writes it)
-    reader = WordRecognizer.load(Path(cfg.init_weights).parent)
+    reader = load_recognizer(Path(cfg.init_weights).parent)
     cfg.model = json.loads((Path(cfg.init_weights).parent / CONFIG_FILE).read_text())["model"]
     changed = restore_case(crops, [t for t, _ in reader.recognize_batch([c.image for c in crops])])
     del reader

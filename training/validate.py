@@ -1,4 +1,4 @@
-"""`python -m inhouse.recognizer.validate --model DIR [DIR ...] [--runtime R ...]`: compare models
+"""`python -m training.validate --model DIR [DIR ...] [--runtime R ...]`: compare models
 (and runtimes of one model: float against int8) without touching dev.
 
 Scores each model on the held-out pages of the `train` split (receipts, forms) and on held-out
@@ -11,11 +11,10 @@ import argparse
 import json
 from pathlib import Path
 
-from inhouse.recognizer.metrics import word_correct
-from inhouse.recognizer.predictor import PredictorConfig, WordRecognizer
-from inhouse.recognizer.realcrops import cut_crops
-from inhouse.recognizer.runtime import RUNTIMES
-from inhouse.synth.generator import SynthConfig, SynthGenerator
+from training.metrics import word_correct
+from training.realcrops import cut_crops
+from training.runtimes import RUNTIMES, load_recognizer
+from training.synth.generator import SynthConfig, SynthGenerator
 
 HELD_OUT_SYNTH_SEED = 999_999  # no training run uses this seed
 
@@ -30,7 +29,7 @@ def main(argv: list[str] | None = None) -> None:
     gen = SynthGenerator(SynthConfig(seed=HELD_OUT_SYNTH_SEED, typeset_prob=1.0, negative_prob=0.0))
     typeset = [gen.sample(i) for i in range(args.typeset)]
     for model_dir, runtime in ((m, r) for m in args.model for r in args.runtime):
-        rec = WordRecognizer.load(model_dir, PredictorConfig(runtime=runtime))
+        rec = load_recognizer(model_dir, runtime)
         out: dict[str, list[int]] = {}
         for c, (pred, _) in zip(crops, rec.recognize_batch([c.image for c in crops])):
             out.setdefault(c.category, []).append(word_correct(pred, c.text, c.category))
