@@ -52,7 +52,7 @@ def test_index_and_search_after_importing_tensorflow_first(tmp_path):
     (hit,) = json.loads(done.stdout)
     assert (hit["document"], hit["page"]) == (str((tmp_path / "out.pdf").resolve()), 1)
     assert [w["text"] for w in hit["words"]] == ["Café", "quick"]
-    # where TensorFlow's SQLite lacks FTS5 (2.16–2.21 do), the portable inverted index answered
+    # where TensorFlow's SQLite lacks FTS5 (2.21 does), the portable inverted index answered
     assert facts["backend"] == ("sqlite-fts5" if facts["fts5"] else "sqlite-terms"), facts
     # and a process with FTS5 reads the same index and builds its FTS5 table from it
     from search import SearchIndex
