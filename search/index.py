@@ -20,18 +20,38 @@ from __future__ import annotations
 import math
 import os
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Iterable
+from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, and_, cast, column, delete, func, insert, inspect, literal, select, table, text
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    cast,
+    column,
+    delete,
+    func,
+    insert,
+    inspect,
+    literal,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.engine import Connection, Engine
 
 from engines.result import BBox, OcrResult, Page
 from kernel.errors import OcrInputError
 from search.database import engine_for, fts5_available, upgrade
-from search.models import IndexedDocument, IndexedPage, IndexedWord, Posting, SearchState, pages_tsv
+from search.models import (
+    IndexedDocument,
+    IndexedPage,
+    IndexedWord,
+    Posting,
+    SearchState,
+    pages_tsv,
+)
 from search.text import TOKEN, is_prefix, matches, query_terms, stem, tokens
 
 DEFAULT_LIMIT = 20
@@ -111,18 +131,18 @@ class SearchIndex:
             self._remove(connection, document, fts)
             document_id = connection.execute(insert(IndexedDocument).values(
                 document=document, engine=engine, engine_version=engine_version,
-                indexed_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))).inserted_primary_key[0]
+                indexed_at=datetime.now(UTC).isoformat(timespec="seconds"))).inserted_primary_key[0]
             for number, page in numbered_pages:
                 page_text = page.text
                 body = tokens(page_text)
                 page_id = connection.execute(insert(IndexedPage).values(
                     document_id=document_id, page=number, width=page.width, height=page.height,
                     text=page_text, body=" ".join(body), length=len(body))).inserted_primary_key[0]
-                rows = [dict(page_id=page_id, text=w.text, folded=" ".join(tokens(w.text)),
-                             x0=w.bbox.x0, y0=w.bbox.y0, x1=w.bbox.x1, y1=w.bbox.y1) for w in page.words]
+                rows = [{"page_id": page_id, "text": w.text, "folded": " ".join(tokens(w.text)),
+                         "x0": w.bbox.x0, "y0": w.bbox.y0, "x1": w.bbox.x1, "y1": w.bbox.y1} for w in page.words]
                 if rows:
                     connection.execute(insert(IndexedWord), rows)
-                postings = [dict(term=term, page_id=page_id, count=count) for term, count in Counter(body).items()]
+                postings = [{"term": term, "page_id": page_id, "count": count} for term, count in Counter(body).items()]
                 if postings:
                     connection.execute(insert(Posting), postings)
                 if fts:
@@ -137,7 +157,7 @@ class SearchIndex:
         if self.backend == "sqlite-fts5":
             return True
         if self.backend == "sqlite-terms" and inspect(connection).has_table(FTS_TABLE):
-            _set_state(connection, FTS5_STALE, datetime.now(timezone.utc).isoformat(timespec="seconds"))
+            _set_state(connection, FTS5_STALE, datetime.now(UTC).isoformat(timespec="seconds"))
         return False
 
     @staticmethod

@@ -44,7 +44,7 @@ def is_prefix(term: str) -> bool:
 
 def stem(term: str) -> str:
     """The term without its prefix marker."""
-    return term[:-1] if term.endswith("*") else term
+    return term.removesuffix("*")
 
 
 def matches(token: str, term: str) -> bool:

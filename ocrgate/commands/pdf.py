@@ -9,7 +9,8 @@ from pathlib import Path
 from engines.options import RecognizeOptions
 from engines.registry import get_engine
 from ocrgate.commands.ocr import _engine_args
-from ocrgate.commands.search import DEFAULT_HELP as DEFAULT_INDEX_HELP, index_target
+from ocrgate.commands.search import DEFAULT_HELP as DEFAULT_INDEX_HELP
+from ocrgate.commands.search import index_target
 from pdf.rasterize import RASTER_DPI
 
 #: the resolutions a PDF page may be rendered at for OCR

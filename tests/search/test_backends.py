@@ -10,9 +10,7 @@ import pytest
 from search import SearchIndex
 from tests.search.conftest import open_index, result
 
-VOCABULARY = ("invoice total due amount Café café CAFÉ Müller muller naïve résumé 12.50 2026 "
-              "quick quickly quicker brown fox jumps over the lazy dog über straße Øresund "
-              "Ελλάδα Москва 東京 O'Brien e-mail well-known (note) «quoted» total: due; x_y").split()
+VOCABULARY = ["invoice", "total", "due", "amount", "Café", "café", "CAFÉ", "Müller", "muller", "naïve", "résumé", "12.50", "2026", "quick", "quickly", "quicker", "brown", "fox", "jumps", "over", "the", "lazy", "dog", "über", "straße", "Øresund", "Ελλάδα", "Москва", "東京", "O'Brien", "e-mail", "well-known", "(note)", "«quoted»", "total:", "due;", "x_y"]
 QUERIES = ["total", "TOTAL due", "cafe", "café muller", "quick*", "quick* brown", "qu*", "12.50", "2026 invoice",
            "uber", "strasse", "ελλαδα", "москва", "東京", "o'brien", "brien", "e-mail", "well known", "note",
            "quoted", "x_y", "y", "the the", "fox fox*", "lazy dog over", "absent", "total absent", "z*",

@@ -33,15 +33,15 @@ def test_the_index_lives_in_the_store_database(store_url):
 
 
 LEGACY = [  # the DDL pdf/search_index.py ran before the index moved (CREATE ... IF NOT EXISTS)
-    "CREATE TABLE search_documents (id INTEGER NOT NULL, document VARCHAR NOT NULL, engine VARCHAR NOT NULL, "
-    "engine_version VARCHAR NOT NULL, indexed_at VARCHAR NOT NULL, PRIMARY KEY (id), UNIQUE (document))",
-    "CREATE TABLE search_pages (id INTEGER NOT NULL, document_id INTEGER NOT NULL, page INTEGER NOT NULL, "
-    "width INTEGER NOT NULL, height INTEGER NOT NULL, PRIMARY KEY (id), "
-    "FOREIGN KEY(document_id) REFERENCES search_documents (id))",
+    ("CREATE TABLE search_documents (id INTEGER NOT NULL, document VARCHAR NOT NULL, engine VARCHAR NOT NULL, "
+     "engine_version VARCHAR NOT NULL, indexed_at VARCHAR NOT NULL, PRIMARY KEY (id), UNIQUE (document))"),
+    ("CREATE TABLE search_pages (id INTEGER NOT NULL, document_id INTEGER NOT NULL, page INTEGER NOT NULL, "
+     "width INTEGER NOT NULL, height INTEGER NOT NULL, PRIMARY KEY (id), "
+     "FOREIGN KEY(document_id) REFERENCES search_documents (id))"),
     "CREATE INDEX ix_search_pages_document_id ON search_pages (document_id)",
-    "CREATE TABLE search_words (id INTEGER NOT NULL, page_id INTEGER NOT NULL, text VARCHAR NOT NULL, "
-    "folded VARCHAR NOT NULL, x0 INTEGER NOT NULL, y0 INTEGER NOT NULL, x1 INTEGER NOT NULL, y1 INTEGER NOT NULL, "
-    "PRIMARY KEY (id), FOREIGN KEY(page_id) REFERENCES search_pages (id))",
+    ("CREATE TABLE search_words (id INTEGER NOT NULL, page_id INTEGER NOT NULL, text VARCHAR NOT NULL, "
+     "folded VARCHAR NOT NULL, x0 INTEGER NOT NULL, y0 INTEGER NOT NULL, x1 INTEGER NOT NULL, y1 INTEGER NOT NULL, "
+     "PRIMARY KEY (id), FOREIGN KEY(page_id) REFERENCES search_pages (id))"),
     "CREATE INDEX ix_search_words_page_id ON search_words (page_id)",
     "CREATE VIRTUAL TABLE search_fts USING fts5(body, tokenize='unicode61 remove_diacritics 2')",
     "INSERT INTO search_documents VALUES (1, 'old.pdf', 'tesseract', '5.3.0', '2026-12-01T10:00:00+00:00')",

@@ -8,12 +8,11 @@ Create Date: 2026-12-03
 """
 from collections import Counter
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 from search.text import tokens
-
 
 revision = 's0002'
 down_revision = 's0001'
