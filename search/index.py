@@ -131,13 +131,13 @@ class SearchIndex:
             self._remove(connection, document, fts)
             document_id = connection.execute(insert(IndexedDocument).values(
                 document=document, engine=engine, engine_version=engine_version,
-                indexed_at=datetime.now(UTC).isoformat(timespec="seconds"))).inserted_primary_key[0]
+                indexed_at=datetime.now(UTC).isoformat(timespec="seconds")).returning(IndexedDocument.id)).scalar_one()
             for number, page in numbered_pages:
                 page_text = page.text
                 body = tokens(page_text)
                 page_id = connection.execute(insert(IndexedPage).values(
                     document_id=document_id, page=number, width=page.width, height=page.height,
-                    text=page_text, body=" ".join(body), length=len(body))).inserted_primary_key[0]
+                    text=page_text, body=" ".join(body), length=len(body)).returning(IndexedPage.id)).scalar_one()
                 rows = [{"page_id": page_id, "text": w.text, "folded": " ".join(tokens(w.text)),
                          "x0": w.bbox.x0, "y0": w.bbox.y0, "x1": w.bbox.x1, "y1": w.bbox.y1} for w in page.words]
                 if rows:
@@ -203,10 +203,10 @@ class SearchIndex:
                 if not having:
                     return []  # every term must occur
                 idf = max(math.log((pages - having + 0.5) / (having + 0.5)), 1e-6)
-                frequency = select(Posting.page_id, func.sum(Posting.count).label("tf")).where(condition)
+                postings = select(Posting.page_id, func.sum(Posting.count).label("tf")).where(condition)
                 if candidates is not None:
-                    frequency = frequency.where(Posting.page_id.in_(candidates))
-                frequency = frequency.group_by(Posting.page_id).subquery(f"tf{number}")
+                    postings = postings.where(Posting.page_id.in_(candidates))
+                frequency = postings.group_by(Posting.page_id).subquery(f"tf{number}")
                 statement = statement.join(frequency, frequency.c.page_id == IndexedPage.id)
                 part = frequency.c.tf * (idf * (K1 + 1)) / (frequency.c.tf + length_norm)
                 score = part if score is None else score + part
