@@ -87,6 +87,15 @@ class WordEngine(OcrEngine):
         return Page(width=page.width, height=page.height, blocks=[Block([Line([word])])])
 
 
+class OptionsEngine(WordEngine):
+    """Reads every page as the options it was asked with (mode/languages/engine arguments)."""
+
+    def _read_page(self, page, options):
+        args = ",".join(f"{k}={v}" for k, v in options.engine_args.items())
+        word = Word(f"{options.mode}/{options.languages}/{args}", BBox(1, 1, page.width - 1, page.height - 1), 0.9)
+        return Page(width=page.width, height=page.height, blocks=[Block([Line([word])])])
+
+
 class CrashingEngine(WordEngine):
     def _read_page(self, page, options):
         raise RuntimeError("candidate bug")
@@ -99,6 +108,8 @@ def test_engines():
         "beta": lambda: WordEngine("beta", "hallo"),
         "crashy": lambda: CrashingEngine("crashy", ""),
         "sleepy": lambda: WordEngine("sleepy", "zzz", delay=30),
+        "echo-a": lambda: OptionsEngine("echo-a", ""),
+        "echo-b": lambda: OptionsEngine("echo-b", ""),
     }
     for name, factory in engines.items():
         register_engine(name, factory)

@@ -16,7 +16,8 @@ from rollout.router import Router
 from rollout.shadow import ShadowRunner
 from rollout.snapshot import GateSnapshot
 from rollout.store import Store
-from rollout.store.models import EngineRun, ImageBlob, Pair, Request, ShadowJob
+from engines.options import RecognizeOptions
+from rollout.store.models import EngineRun, ImageBlob, Pair, PairKind, Request, RunRole, ShadowJob, Side
 from tests.rollout_fixtures import png_bytes
 
 
@@ -47,6 +48,37 @@ def test_shadow_pair_is_stored_with_agreement(store, test_engines):
         assert pair.cer_between == pytest.approx(0.2) and not pair.exact_match
         assert session.get(Request, served.request_id).status == "served"
         assert session.scalars(select(ShadowJob.status)).all() == ["done"]
+    shadows.stop()
+
+
+@pytest.mark.parametrize("stage, percent", [("shadow", None), ("rollout", 100)])
+def test_shadow_runs_read_with_the_served_request_options(store, test_engines, stage, percent):
+    router, shadows = build(store, control="echo-a", candidate="echo-b", stage=stage, percent=percent)
+    options = RecognizeOptions(mode="word", languages="deu", engine_args={"psm": "8"})
+    served = router.serve(png_bytes(), unit="u", category="c", options=options)
+    assert served.result.text == "word/deu/psm=8"
+    assert shadows.drain(10)
+    with store.session() as session:
+        assert sorted(run.text for run in session.scalars(select(EngineRun))) == ["word/deu/psm=8"] * 2
+        pair = session.scalars(select(Pair)).one()
+        assert pair.exact_match and pair.cer_between == 0
+        control, candidate = session.get(EngineRun, pair.control_run_id), session.get(EngineRun, pair.candidate_run_id)
+        assert (control.engine, candidate.engine) == ("echo-a", "echo-b")
+        assert pair.served_side is (Side.CANDIDATE if stage == "rollout" else Side.CONTROL)
+    shadows.stop()
+
+
+def test_an_aa_twin_reads_with_the_served_request_options(store, test_engines):
+    router, shadows = build(store, control="echo-a", candidate="echo-b", stage="shadow", shadow_percent=0)
+    change_gate(store, "ocr-engine", GateChange(aa_percent=100), actor="test")
+    router.snapshot.refresh()
+    served = router.serve(png_bytes(), unit="u", category="c", options=RecognizeOptions(mode="line", languages="fra"))
+    assert shadows.drain(10)
+    with store.session() as session:
+        pair = session.scalars(select(Pair)).one()
+        twin = session.get(EngineRun, pair.candidate_run_id)
+        assert (pair.kind, twin.engine, twin.role, twin.text) == (PairKind.AA, "echo-a", RunRole.AA, served.result.text)
+        assert served.result.text == "line/fra/"
     shadows.stop()
 
 
