@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from importlib import import_module
 from typing import Sequence
 
 from kernel import __version__
 from kernel.errors import ExitCode, OcrgateError
+
+#: the exit status of a command whose output reader went away, as for tools killed by SIGPIPE
+EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
 
 #: modules that each define `register(subparsers)`; a later area adds its module here
 COMMAND_MODULES = (
@@ -45,9 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def _run(argv: Sequence[str] | None) -> int:
     try:
+        args = build_parser().parse_args(argv)
         return int(args.func(args))
     except OcrgateError as exc:
         sys.stderr.write(f"ocrgate: error: {exc}\n")
@@ -55,6 +60,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("ocrgate: interrupted\n")
         return 130
+
+
+def _stdout_to_devnull() -> None:
+    """After the reader went away, send what is still buffered nowhere (instead of failing again at exit)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (AttributeError, OSError, ValueError):  # stdout replaced by something without a descriptor
+        pass
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; its exit code. A reader that stops early (`ocrgate gate show X | head -3`)
+    ends the command quietly with 141 (128 + SIGPIPE), as it would end `cat` or `grep`."""
+    try:
+        try:
+            return _run(argv)
+        finally:
+            sys.stdout.flush()  # a closed pipe shows up here, not as a traceback at interpreter exit
+    except BrokenPipeError:
+        _stdout_to_devnull()
+        return EXIT_BROKEN_PIPE
 
 
 if __name__ == "__main__":

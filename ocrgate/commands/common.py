@@ -1,9 +1,12 @@
-"""Options shared by the commands that touch the database."""
+"""Options shared by the commands: the database, the acting user, and checked numbers."""
 
 from __future__ import annotations
 
 import argparse
 import getpass
+from typing import Callable
+
+from kernel.settings import finite_number, whole_number
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:
@@ -21,3 +24,30 @@ def default_actor() -> str:
         return f"{getpass.getuser()}@cli"
     except (KeyError, OSError):
         return "unknown@cli"
+
+
+def _argparse_error(message: str) -> argparse.ArgumentTypeError:
+    return argparse.ArgumentTypeError(message)
+
+
+def whole(low: int, high: int) -> Callable[[str], int]:
+    """An argparse `type`: a whole number (ASCII digits) in low..high."""
+    def parse(raw: str) -> int:
+        return whole_number(raw, "the value", low, high, _argparse_error)
+    parse.__name__ = "whole number"
+    return parse
+
+
+def number(low: float, high: float) -> Callable[[str], float]:
+    """An argparse `type`: a finite number in low..high (no inf, no nan)."""
+    def parse(raw: str) -> float:
+        return finite_number(raw, "the value", low, high, _argparse_error)
+    parse.__name__ = "number"
+    return parse
+
+
+#: an argparse `type` for shares of traffic: finite, 0-100 (the store checks the 0.01 steps)
+percent = number(0, 100)
+
+#: an argparse `type` for per-page time limits
+seconds = number(0.1, 3600)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from evaluation.cache import default_cache_dir
+from ocrgate.commands.common import seconds, whole
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -16,18 +16,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="benchmark set folder or registered name (repeatable)")
     parser.add_argument("--out", type=Path, required=True, metavar="DIR")
     parser.add_argument("--control", help="engine the others are compared against (default: the first)")
-    parser.add_argument("--workers", type=int, help="pages read at once (default: all cores)")
+    parser.add_argument("--workers", type=whole(1, 1024), help="pages read at once (default: all cores)")
     parser.add_argument("--cache", type=Path, default=None, metavar="DIR",
-                        help=f"engine-output cache (default: {default_cache_dir()})")
+                        help="engine-output cache (default: $OCRGATE_EVAL_CACHE, else eval/ in the user cache dir)")
     parser.add_argument("--no-cache", action="store_true", help="always run the engines")
-    parser.add_argument("--limit", type=int, help="at most N records per category (quick runs)")
+    parser.add_argument("--limit", type=whole(1, 10**9), help="at most N records per category (quick runs)")
     parser.add_argument("--category", action="append", help="only these categories (repeatable)")
     parser.add_argument("--lang", default="eng")
-    parser.add_argument("--timeout", type=float, default=120.0, help="seconds per page per engine")
+    parser.add_argument("--timeout", type=seconds, default=120.0, help="seconds per page per engine")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from evaluation.cache import default_cache_dir
     from evaluation.evaluate import evaluate
 
     cache = None if args.no_cache else (args.cache or default_cache_dir())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from ocrgate.commands.common import add_db_option, default_actor, open_store
+from ocrgate.commands.common import add_db_option, default_actor, open_store, percent, whole
 from rollout.gates import STAGES
 
 
@@ -25,16 +25,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     change.add_argument("--control")
     change.add_argument("--candidate")
     change.add_argument("--stage", choices=STAGES)
-    change.add_argument("--percent", type=float, help="rollout share of units, 0-100 in steps of 0.01")
-    change.add_argument("--shadow-percent", type=float, help="share of control-served requests shadowed")
-    change.add_argument("--aa-percent", type=float, help="share of requests run twice on the control (A/A)")
+    change.add_argument("--percent", type=percent, help="rollout share of units, 0-100 in steps of 0.01")
+    change.add_argument("--shadow-percent", type=percent, help="share of control-served requests shadowed")
+    change.add_argument("--aa-percent", type=percent, help="share of requests run twice on the control (A/A)")
     change.add_argument("--allow", action="append", metavar="UNIT", help="unit that always gets the candidate")
     change.add_argument("--deny", action="append", metavar="UNIT", help="unit that never gets the candidate")
     change.add_argument("--category", action="append", help="only these categories (repeatable)")
     change.add_argument("--clear-lists", action="store_true", help="empty allow/deny/category lists first")
     change.add_argument("--reason", help="why (recorded in the audit log)")
     change.add_argument("--override", metavar="REASON", help="ramp although the guard refuses, with a written reason")
-    change.add_argument("--expect-version", type=int, help="refuse if the gate changed since this version")
+    change.add_argument("--expect-version", type=whole(1, 2**62), help="refuse if the gate changed since this version")
     change.add_argument("--actor", default=default_actor())
     add_db_option(change)
     change.set_defaults(func=run_set)

@@ -6,18 +6,19 @@ import argparse
 import json
 
 from evaluation import labnotebook
+from ocrgate.commands.common import whole
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("lab", help="the lab notebook of evaluation runs")
     actions = parser.add_subparsers(dest="lab_command", required=True)
     listing = actions.add_parser("list", help="experiments, newest first")
-    listing.add_argument("--limit", type=int, default=20)
+    listing.add_argument("--limit", type=whole(1, 1_000_000), default=20, help="at most this many (default 20)")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(func=run_list)
     compare = actions.add_parser("diff", help="compare the headline numbers of two experiments")
-    compare.add_argument("a", type=int)
-    compare.add_argument("b", type=int)
+    compare.add_argument("a", type=whole(1, 10**9))
+    compare.add_argument("b", type=whole(1, 10**9))
     compare.add_argument("--json", action="store_true")
     compare.set_defaults(func=run_diff)
 

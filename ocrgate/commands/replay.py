@@ -3,30 +3,33 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from ocrgate.commands.common import whole
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("replay", help="send image files to a running service as live traffic")
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
     parser.add_argument("--url", default="http://127.0.0.1:8080")
-    parser.add_argument("--token", default=os.environ.get("OCRGATE_TOKEN"), help="API token (or $OCRGATE_TOKEN)")
+    parser.add_argument("--token", default=None, help="API token (default: $OCRGATE_TOKEN)")
     parser.add_argument("--unit", default="replay", help="unit id; {n} is replaced by the file's number")
     parser.add_argument("--category", default="unknown")
-    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--concurrency", type=whole(1, 64), default=2, help="requests in flight (default 2)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from kernel.errors import OcrInputError
+    from kernel.settings import load_settings
     from service.client import ApiClient, ApiError
 
-    if not args.token:
+    token = args.token or load_settings().token
+    if not token:
         raise OcrInputError("give --token or set OCRGATE_TOKEN (create one with `ocrgate tokens create NAME`)")
-    client = ApiClient(args.url, args.token)
+    client = ApiClient(args.url, token)
 
     def send(numbered: tuple[int, Path]) -> tuple[Path, dict | None, str | None]:
         n, path = numbered
@@ -36,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
             return path, None, str(exc)
 
     failures = 0
-    with ThreadPoolExecutor(max_workers=max(1, args.concurrency)) as pool:
+    with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
         for path, answer, problem in pool.map(send, enumerate(args.files)):
             if problem:
                 failures += 1

@@ -5,32 +5,35 @@ from __future__ import annotations
 import argparse
 import logging
 
-from ocrgate.commands.common import add_db_option
+from ocrgate.commands.common import add_db_option, whole
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("serve", help="run the OCR service (HTTP API and admin)")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8080)
-    parser.add_argument("--threads", type=int, default=8, help="request threads")
+    parser.add_argument("--port", type=whole(1, 65_535), default=None, help="default: $OCRGATE_PORT, else 8080")
+    parser.add_argument("--threads", type=whole(1, 1024), default=8, help="request threads")
     add_db_option(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from kernel.settings import load_settings
+
+    environment = load_settings()  # every OCRGATE_* value is checked before anything starts
     import waitress
 
-    from rollout.store import default_database_url
     from service.app import create_app
     from service.settings import ServiceSettings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    settings = ServiceSettings(database_url=args.db or default_database_url())
+    settings = ServiceSettings(database_url=args.db) if args.db else ServiceSettings()
+    port = args.port or environment.port
     app = create_app(settings)
-    print(f"ocrgate serving on http://{args.host}:{args.port} (database {settings.database_url})", flush=True)
+    print(f"ocrgate serving on http://{args.host}:{port} (database {settings.database_url})", flush=True)
     try:
-        waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="ocrgate")
+        waitress.serve(app, host=args.host, port=port, threads=args.threads, ident="ocrgate")
     finally:
         app.extensions["ocrgate"].close()
     return 0

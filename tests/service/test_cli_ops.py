@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 from urllib import request
 
+import pytest
+
 from tests.conftest import render_text
 
 
@@ -80,3 +82,60 @@ def test_serve_and_replay_as_real_processes(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def _gate_db(tmp_path) -> str:
+    db = f"sqlite:///{tmp_path / 'ops.db'}"
+    assert ocrgate("gate", "set", "ocr-engine", "--control", "tesseract", "--candidate", "tesseract",
+                   "--db", db).returncode == 0
+    return db
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path):
+    """`ocrgate gate show NAME | head -3`: no BrokenPipeError traceback, the SIGPIPE status like `cat`."""
+    db = _gate_db(tmp_path)
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first write: every write fails with EPIPE
+    try:
+        done = subprocess.run([sys.executable, "-m", "ocrgate", "gate", "show", "ocr-engine", "--db", db],
+                              stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=300)
+    finally:
+        os.close(write_end)
+    assert done.returncode == 141, done.stderr
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr and "Exception" not in done.stderr
+
+
+def test_a_shell_pipe_into_head_is_quiet(tmp_path):
+    db = _gate_db(tmp_path)
+    done = subprocess.run(["bash", "-c", f'"{sys.executable}" -m ocrgate gate show ocr-engine --db "{db}" | head -3'],
+                          capture_output=True, text=True, timeout=300)
+    assert len(done.stdout.splitlines()) == 3 and done.stderr == ""
+
+
+@pytest.mark.parametrize("value", ["inf", "1e308", "nan"])
+def test_percent_must_be_a_finite_number_from_0_to_100(tmp_path, value):
+    db = _gate_db(tmp_path)
+    version = json.loads(ocrgate("gate", "list", "--json", "--db", db).stdout)[0]["version"]
+    for option in ("--percent", "--shadow-percent", "--aa-percent"):
+        done = ocrgate("gate", "set", "ocr-engine", option, value, "--db", db)
+        assert done.returncode == 2, done.stderr
+        assert "Traceback" not in done.stderr and "must be a number from 0 to 100" in done.stderr
+    assert json.loads(ocrgate("gate", "list", "--json", "--db", db).stdout)[0]["version"] == version
+
+
+def test_a_bad_environment_value_is_one_line_and_exit_2(tmp_path):
+    """`OCRGATE_SHADOW_WORKERS=two ocrgate serve`: the variable, its range and the value; nothing starts."""
+    db = f"sqlite:///{tmp_path / 'svc.db'}"
+    done = ocrgate("serve", "--port", str(_free_port()), "--db", db, env={"OCRGATE_SHADOW_WORKERS": "two"})
+    assert done.returncode == 2
+    assert done.stderr == "ocrgate: error: OCRGATE_SHADOW_WORKERS must be a whole number from 1 to 64, got 'two'\n"
+    assert done.stdout == ""
+
+
+@pytest.mark.parametrize("variable, value", [("OCRGATE_SHADOW_WORKERS", "\u00b2"), ("OCRGATE_SERVE_TIMEOUT", "inf"),
+                                             ("OCRGATE_AUTO_ROLLBACK", "maybe"), ("OCRGATE_PORT", "99999")])
+def test_every_bad_service_setting_is_refused_before_serving(tmp_path, variable, value):
+    done = ocrgate("serve", "--port", str(_free_port()), "--db", f"sqlite:///{tmp_path / 'svc.db'}",
+                   env={variable: value})
+    assert done.returncode == 2 and done.stderr.startswith(f"ocrgate: error: {variable} must be ")
+    assert len(done.stderr.splitlines()) == 1 and "Traceback" not in done.stderr
