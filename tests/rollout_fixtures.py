@@ -4,6 +4,7 @@ that answer, crash or hang on purpose."""
 from __future__ import annotations
 
 import os
+import threading
 import time
 import uuid
 
@@ -96,6 +97,19 @@ class OptionsEngine(WordEngine):
         return Page(width=page.width, height=page.height, blocks=[Block([Line([word])])])
 
 
+class BlockedEngine(WordEngine):
+    """Hangs until the test releases it (`engine.release.set()`): a hang without a clock."""
+
+    def __init__(self, name: str):
+        super().__init__(name, "late")
+        self.entered, self.release = threading.Event(), threading.Event()
+
+    def _read_page(self, page, options):
+        self.entered.set()
+        self.release.wait(120)
+        return super()._read_page(page, options)
+
+
 class CrashingEngine(WordEngine):
     def _read_page(self, page, options):
         raise RuntimeError("candidate bug")
@@ -107,15 +121,27 @@ def test_engines():
         "alpha": lambda: WordEngine("alpha", "hello"),
         "beta": lambda: WordEngine("beta", "hallo"),
         "crashy": lambda: CrashingEngine("crashy", ""),
-        "sleepy": lambda: WordEngine("sleepy", "zzz", delay=30),
+        "sleepy": lambda: BlockedEngine("sleepy"),
         "echo-a": lambda: OptionsEngine("echo-a", ""),
         "echo-b": lambda: OptionsEngine("echo-b", ""),
     }
     for name, factory in engines.items():
         register_engine(name, factory)
     yield list(engines)
+    blocked = _instances_of("sleepy")
     for name in engines:
         unregister_engine(name)
+    for engine in blocked:
+        engine.release.set()  # let a hung thread end with the test
+
+
+def _instances_of(name: str) -> list:
+    from engines.registry import get_engine
+
+    try:
+        return [get_engine(name)]
+    except Exception:
+        return []
 
 
 def png_bytes(width: int = 40, height: int = 20, shade: int = 255) -> bytes:
