@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,17 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 pytest_plugins = ["tests.evaluation_fixtures", "tests.rollout_fixtures", "tests.dashboard_fixtures"]
+
+# No test writes to the real home directory: the user data, cache and config folders (the default
+# database, lab notebook, eval cache, secret key) point into a fresh folder for this run, and so
+# do those of every process a test starts. A test that needs one sets its own OCRGATE_* path.
+_HOME = Path(tempfile.mkdtemp(prefix="ocrgate-test-home-"))
+for _variable, _folder in (("HOME", ""), ("XDG_DATA_HOME", ".local/share"), ("XDG_CACHE_HOME", ".cache"),
+                           ("XDG_CONFIG_HOME", ".config"), ("XDG_STATE_HOME", ".local/state")):
+    os.environ[_variable] = str(_HOME / _folder)
+for _variable in [name for name in os.environ if name.startswith("OCRGATE_") and name not in (
+        "OCRGATE_SHARED", "OCRGATE_TEST_POSTGRES", "OCRGATE_TEST_REDIS", "OCRGATE_TEST_RABBITMQ")]:
+    del os.environ[_variable]  # the suite runs on the embedded defaults, whatever the caller's shell says
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("OCRGATE_SHARED", REPO.parent / "shared"))
