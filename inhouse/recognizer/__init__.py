@@ -1,1 +1,2 @@
-"""Word Deep Net: CNN + BiLSTM + CTC word recognizer (training, decoding, inference)."""
+"""Word Deep Net inference: CNN + BiLSTM + CTC word recognizer served from its int8 ONNX copy
+(preprocessing, decoding, calibration, the ONNX Runtime session). Training is in `training`."""
