@@ -73,7 +73,7 @@ class InhouseEngine(OcrEngine):
     def version(self) -> str:
         settings = {"detector": self.detector.as_dict(), "postprocess": asdict(self.thresholds)}
         digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:8]
-        # ".int8": the int8 copy serves (the float runtimes that training tools use once served too)
+        # ".int8" whenever it serves; a recognizer that a training tool built on a float runtime says so
         int8 = ".int8" if self.recognizer.runtime.name == "onnx-int8" else ""
         return f"wdn-{weights_digest(self.weights)}{int8}+cfg-{digest}+code-{_code_digest()}"
 
