@@ -16,7 +16,8 @@ import threading
 import time
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy.orm import Session
 
 from engines.options import RecognizeOptions
 from engines.registry import get_engine
@@ -38,6 +39,18 @@ def _yield_cpu_to_served_path() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), SHADOW_NICENESS)
     except (AttributeError, OSError):
         log.info("cannot lower shadow thread priority on this platform")
+
+
+def _job(session: Session, job_id: int) -> ShadowJob:
+    job = session.get(ShadowJob, job_id)
+    assert job is not None, "claimed jobs are never deleted"
+    return job
+
+
+def _request_of(session: Session, job: ShadowJob) -> Request:
+    request = session.get(Request, job.request_id)
+    assert request is not None, "a job's request is stored before the job"
+    return request
 
 
 def _as_utc(moment: datetime) -> datetime:
@@ -145,7 +158,7 @@ class ShadowRunner:
         now = utcnow()
         lease = now + timedelta(seconds=self.lease_seconds)
         with self.store.session() as session:
-            claimed = session.execute(
+            claimed: CursorResult = session.execute(  # type: ignore[assignment]
                 update(ShadowJob)
                 .where(ShadowJob.id == job_id,
                        or_(ShadowJob.status == "pending",
@@ -159,7 +172,7 @@ class ShadowRunner:
             job = session.get(ShadowJob, job_id)
             if job is None or job.status in ("done", "failed"):
                 return
-            request = session.get(Request, job.request_id)
+            request = _request_of(session, job)
             if request.status == "received":
                 age = (utcnow() - _as_utc(request.created_at)).total_seconds()
                 if age < self.lease_seconds:
@@ -171,15 +184,16 @@ class ShadowRunner:
         if not self._claim(job_id):
             return
         with self.store.session() as session:
-            job = session.get(ShadowJob, job_id)
-            request = session.get(Request, job.request_id)
-            image = session.get(ImageBlob, request.image_sha256).data
-            engine_name, role, request_id = job.engine, job.role, job.request_id
+            job = _job(session, job_id)
+            request = _request_of(session, job)
+            blob = session.get(ImageBlob, request.image_sha256)
+            assert blob is not None, "a request's image is stored with it"
+            image, engine_name, role, request_id = blob.data, job.engine, job.role, job.request_id
             # exactly the served request's options; only the time limit is the shadow lane's own
             options = RecognizeOptions.from_settings(request.options, self.timeout)
         observation = observe_engine(self.engines, engine_name, image, options, self.timeout)
         with self.store.session() as session:
-            job = session.get(ShadowJob, job_id)
+            job = _job(session, job_id)
             side = Side.CONTROL if role in (ShadowRole.CONTROL, ShadowRole.AA) else Side.CANDIDATE
             shadow = run_row(request_id, observation, RunRole.AA if role is ShadowRole.AA else RunRole.SHADOW, side)
             session.add(shadow)

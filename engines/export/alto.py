@@ -10,7 +10,8 @@ ALTO_NS = "http://www.loc.gov/standards/alto/ns-v4#"
 ALTO_SCHEMA = "http://www.loc.gov/standards/alto/v4/alto-4-2.xsd"
 
 
-def _geometry(box: BBox) -> str:
+def _geometry(box: BBox | None) -> str:
+    box = box or BBox.union([])  # a block or line without words has no box of its own
     return f'HPOS="{box.x0}" VPOS="{box.y0}" WIDTH="{box.width}" HEIGHT="{box.height}"'
 
 

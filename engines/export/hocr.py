@@ -7,7 +7,8 @@ from engines.export.xml_escape import xml_attr, xml_text
 from engines.result import BBox, OcrResult
 
 
-def _bbox(box: BBox) -> str:
+def _bbox(box: BBox | None) -> str:
+    box = box or BBox.union([])  # a block or line without words has no box of its own
     return f"bbox {box.x0} {box.y0} {box.x1} {box.y1}"
 
 
