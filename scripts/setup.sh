@@ -47,3 +47,4 @@ echo "setup: pip install -e '$extras' into .venv ($profile)" >&2
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e "$extras"
 hash_of "$profile" > "$(stamp_of "$profile")"
+rm -f .venv/.ocrgate-installed  # the single stamp of the days before profiles

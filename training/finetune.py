@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from training.train import TrainConfig, fit, parse_config
+from training.train import fit, parse_config
 
 
 @dataclass(frozen=True)
@@ -47,8 +47,8 @@ def restore_case(crops: list, predictions: list[str]) -> int:
 def real_batches(samples_by_cat: dict[str, list], mix: MixConfig, batch_size: int,
                  rng: np.random.Generator) -> Iterator:
     """Endless batches of real crops: pick a category, a width bucket, then crops from it."""
-    from training.data import make_batch
     from inhouse.recognizer.preprocess import bucket_width
+    from training.data import make_batch
 
     buckets = {}
     for cat, samples in samples_by_cat.items():
@@ -68,11 +68,11 @@ def real_batches(samples_by_cat: dict[str, list], mix: MixConfig, batch_size: in
 
 
 def main(argv: list[str] | None = None) -> None:
-    from training.data import StreamConfig, synthetic_batches
     from inhouse.recognizer.model_files import CONFIG_FILE
     from inhouse.recognizer.preprocess import preprocess
-    from training.runtimes import load_recognizer
+    from training.data import StreamConfig, synthetic_batches
     from training.realcrops import cut_crops
+    from training.runtimes import load_recognizer
     from training.synth.augment import AugmentConfig, augment
     from training.synth.generator import SynthConfig
 

@@ -18,8 +18,14 @@ from pathlib import Path
 
 import numpy as np
 
-from inhouse.recognizer.model_files import (DEFAULT_MODEL_DIR, INT8_FILE, INT8_META_FILE, WEIGHTS_FILE,
-                                            current_int8, weights_digest)
+from inhouse.recognizer.model_files import (
+    DEFAULT_MODEL_DIR,
+    INT8_FILE,
+    INT8_META_FILE,
+    WEIGHTS_FILE,
+    current_int8,
+    weights_digest,
+)
 
 __all__ = ["INT8_FILE", "INT8_META_FILE", "calibration_batches", "current_int8", "quantize", "weights_digest"]
 
@@ -40,8 +46,13 @@ def calibration_batches(crops: list[np.ndarray], batch_size: int = 32) -> list[n
 
 def quantize(float_onnx: bytes, batches: list[np.ndarray], out: Path) -> None:
     """Write the int8 model of `float_onnx` to `out`, calibrated on `batches`."""
-    from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType, quantize_dynamic,
-                                          quantize_static)
+    from onnxruntime.quantization import (
+        CalibrationDataReader,
+        QuantFormat,
+        QuantType,
+        quantize_dynamic,
+        quantize_static,
+    )
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
     class Batches(CalibrationDataReader):

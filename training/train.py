@@ -142,9 +142,9 @@ def fit(out: Path, cfg: TrainConfig, batches: Callable[[int], Iterator], run_id:
     """The shared training loop of `train` and `finetune`; `batches(start_index)` streams batches."""
     import tensorflow as tf
 
-    from training.model import ModelConfig, build_model
     from inhouse.recognizer.model_files import CONFIG_FILE, WEIGHTS_FILE
     from inhouse.recognizer.preprocess import SPEC
+    from training.model import ModelConfig, build_model
 
     set_threads(cfg.threads)
     tf.random.set_seed(cfg.seed)

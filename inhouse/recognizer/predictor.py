@@ -20,8 +20,15 @@ import numpy as np
 
 from inhouse.recognizer.calibration import Calibration
 from inhouse.recognizer.ctc import beam_decode, greedy_decode
-from inhouse.recognizer.model_files import (CALIBRATION_FILE, CONFIG_FILE, DEFAULT_MODEL_DIR, INT8_FILE,
-                                            INT8_META_FILE, WEIGHTS_FILE, current_int8)
+from inhouse.recognizer.model_files import (
+    CALIBRATION_FILE,
+    CONFIG_FILE,
+    DEFAULT_MODEL_DIR,
+    INT8_FILE,
+    INT8_META_FILE,
+    WEIGHTS_FILE,
+    current_int8,
+)
 from inhouse.recognizer.preprocess import batch_images, bucket_width, preprocess
 from inhouse.recognizer.runtime import OnnxRuntime, Runtime
 from kernel import deadline

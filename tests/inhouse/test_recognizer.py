@@ -48,10 +48,10 @@ def test_missing_weights_error_is_clear(tmp_path):
 def test_tiny_training_run_lowers_loss(registry):
     import tensorflow as tf
 
-    from training.data import _make_chunk, _init_worker, make_batch
+    from training.data import _init_worker, _make_chunk, make_batch
     from training.model import ModelConfig, build_model
-    from training.train import make_train_step
     from training.synth.generator import SynthConfig
+    from training.train import make_train_step
 
     tf.random.set_seed(0)
     _init_worker(SynthConfig(seed=5))
@@ -82,8 +82,8 @@ def _tiny_model_dir(path, seed, lstm_units=16):
 
     import tensorflow as tf
 
-    from training.model import ModelConfig, build_model
     from inhouse.recognizer.model_files import CONFIG_FILE, WEIGHTS_FILE
+    from training.model import ModelConfig, build_model
 
     tf.random.set_seed(seed)
     config = ModelConfig(conv_filters=(8, 8, 16, 16, 16, 16), lstm_units=lstm_units, lstm_layers=1)

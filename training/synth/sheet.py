@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 
 import cv2
-import numpy as np
 from PIL import Image, ImageDraw
 
 from training.synth.generator import SynthConfig, SynthGenerator
