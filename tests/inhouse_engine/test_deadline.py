@@ -47,9 +47,17 @@ def slow_engine():
     return engine
 
 
-def test_a_call_past_its_limit_is_a_timeout_and_the_engine_stops_working(slow_engine):
+def test_a_call_past_its_limit_is_a_timeout_and_the_engine_stops_working(slow_engine, monkeypatch):
     page, _ = rendered()
     runtime = slow_engine.recognizer.runtime = SlowRuntime(slow_engine.recognizer.runtime)
+    readers: list[threading.Thread] = []  # the thread observe ran the engine's page read on
+    read_page = slow_engine._read_page
+
+    def recording(*args, **kwargs):
+        readers.append(threading.current_thread())
+        return read_page(*args, **kwargs)
+
+    monkeypatch.setattr(slow_engine, "_read_page", recording)
     try:
         started = time.monotonic()
         observation = observe(slow_engine, page, RecognizeOptions(timeout_seconds=1,
@@ -58,9 +66,11 @@ def test_a_call_past_its_limit_is_a_timeout_and_the_engine_stops_working(slow_en
         assert isinstance(observation.error, EngineTimeoutError) and observation.result is None
         assert observation.engine == "inhouse" and observation.version.startswith("wdn-")
         assert returned_after < 10  # near the 1 s deadline, not after the page's whole run
-        assert runtime.first_call.is_set() and runtime.thread is not None
-        runtime.thread.join(timeout=30)  # the engine's thread ends at its next checkpoint
-        assert not runtime.thread.is_alive()
+        for worker in readers:  # none if the limit passed before the page was even read
+            assert worker is not threading.current_thread()
+            worker.join(timeout=60)  # the engine's thread ends at its next checkpoint
+            assert not worker.is_alive()
+        assert runtime.thread in (None, *readers)  # every forward pass ran on the observed call's thread
         calls = runtime.calls
         needed = sum(1 for _ in _word_crops(slow_engine, page))
         assert calls < needed, f"{calls} forward passes: the deadline did not stop the batch loop"
