@@ -8,38 +8,15 @@ with the version table `alembic_version_search`, so the index's revisions and th
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
+
+from kernel.database import run_migrations
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE = "alembic_version_search"
-
-
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
-
-
-def engine_for(target: str | os.PathLike[str]) -> Engine:
-    """An engine for a database URL, or for a SQLite file path (its folder is created)."""
-    url = str(target)
-    if "://" not in url:
-        path = Path(url).expanduser()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        url = f"sqlite:///{path}"
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
 
 
 def fts5_available(connection: Connection) -> bool:
@@ -53,11 +30,4 @@ def fts5_available(connection: Connection) -> bool:
 
 def upgrade(engine: Engine) -> None:
     """Bring the index's tables to the newest revision (creates them; adopts a pre-Alembic index)."""
-    from alembic import command
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    run_migrations(engine, MIGRATIONS)

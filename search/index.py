@@ -43,7 +43,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from engines.result import BBox, OcrResult, Page
 from kernel.errors import OcrInputError
-from search.database import engine_for, fts5_available, upgrade
+from kernel.database import make_engine
+from search.database import fts5_available, upgrade
 from search.models import (
     IndexedDocument,
     IndexedPage,
@@ -103,7 +104,7 @@ class SearchIndex:
     ignores FTS5 even where SQLite has it (the back end a process without FTS5 gets)."""
 
     def __init__(self, target: Engine | str | os.PathLike[str], *, migrate: bool = True, fts5: bool = True):
-        self.engine = target if isinstance(target, Engine) else engine_for(target)
+        self.engine = target if isinstance(target, Engine) else make_engine(target)
         dialect = self.engine.dialect.name
         if dialect not in ("sqlite", "postgresql"):
             raise OcrInputError(f"the search index needs SQLite or PostgreSQL, not {dialect}")

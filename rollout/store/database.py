@@ -6,9 +6,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+
+from kernel.database import make_engine, run_migrations
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -24,45 +25,9 @@ def default_database_url() -> str:
     return settings.database
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")      # readers never block the writer
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA synchronous=NORMAL")    # safe with WAL: a crash loses no committed data
-    cursor.close()
-
-
-def make_engine(url: str) -> Engine:
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
-
-
 def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest migration (creates it on an empty database)."""
-    from alembic import command
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.connect() as connection:
-        sqlite = engine.dialect.name == "sqlite"
-        if sqlite:
-            # SQLite alters a table by copying it; references to it must not be checked meanwhile
-            # (the pragma only takes effect outside a transaction)
-            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            connection.commit()
-        with connection.begin():
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
-        if sqlite:
-            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
-            connection.commit()
+    """Bring the store's schema to the newest migration (creates it on an empty database)."""
+    run_migrations(engine, MIGRATIONS)
 
 
 class Store:

@@ -26,9 +26,9 @@ connection = config.attributes.get("connection")
 if connection is None:
     import os
 
-    from search.database import engine_for
+    from kernel.database import make_engine
 
-    connectable = engine_for(config.get_main_option("sqlalchemy.url") or os.environ["OCRGATE_DATABASE_URL"])
+    connectable = make_engine(config.get_main_option("sqlalchemy.url") or os.environ["OCRGATE_DATABASE_URL"])
     with connectable.connect() as new_connection:
         run(new_connection)
 else:

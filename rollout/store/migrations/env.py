@@ -8,7 +8,7 @@ config = context.config
 
 
 def include_object(obj, name, type_, reflected, compare_to):
-    """The search index (pdf/search_index.py) keeps its own FTS5 tables in the same database."""
+    """The search index (`search/`) keeps its own tables and migrations in the same database."""
     return not (type_ == "table" and name and name.startswith("search_"))
 
 
