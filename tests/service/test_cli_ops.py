@@ -17,8 +17,9 @@ import pytest
 from tests.conftest import render_text
 
 
-def ocrgate(*args: str, env: dict | None = None, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ocrgate", *args], capture_output=True, text=True, timeout=300,
+def ocrgate(*args: str, env: dict | None = None, stdin: str | None = None,
+            timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ocrgate", *args], capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, **(env or {})}, input=stdin)
 
 
@@ -126,7 +127,8 @@ def test_percent_must_be_a_finite_number_from_0_to_100(tmp_path, value):
 def test_a_bad_environment_value_is_one_line_and_exit_2(tmp_path):
     """`OCRGATE_SHADOW_WORKERS=two ocrgate serve`: the variable, its range and the value; nothing starts."""
     db = f"sqlite:///{tmp_path / 'svc.db'}"
-    done = ocrgate("serve", "--port", str(_free_port()), "--db", db, env={"OCRGATE_SHADOW_WORKERS": "two"})
+    done = ocrgate("serve", "--port", str(_free_port()), "--db", db, env={"OCRGATE_SHADOW_WORKERS": "two"},
+                   timeout=60)  # a server that starts anyway is killed here
     assert done.returncode == 2
     assert done.stderr == "ocrgate: error: OCRGATE_SHADOW_WORKERS must be a whole number from 1 to 64, got 'two'\n"
     assert done.stdout == ""
@@ -136,6 +138,6 @@ def test_a_bad_environment_value_is_one_line_and_exit_2(tmp_path):
                                              ("OCRGATE_AUTO_ROLLBACK", "maybe"), ("OCRGATE_PORT", "99999")])
 def test_every_bad_service_setting_is_refused_before_serving(tmp_path, variable, value):
     done = ocrgate("serve", "--port", str(_free_port()), "--db", f"sqlite:///{tmp_path / 'svc.db'}",
-                   env={variable: value})
+                   env={variable: value}, timeout=60)
     assert done.returncode == 2 and done.stderr.startswith(f"ocrgate: error: {variable} must be ")
     assert len(done.stderr.splitlines()) == 1 and "Traceback" not in done.stderr
