@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -18,15 +19,15 @@ def gate_counts(session: Session, gate: str, candidate: str) -> dict[str, int]:
     for label, hours in (("1h", 1), ("24h", 24)):
         since = now - timedelta(hours=hours)
         requests = select(func.count()).select_from(Request).where(Request.gate == gate, Request.created_at >= since)
-        counts[f"requests_{label}"] = session.scalar(requests)
-        counts[f"failed_{label}"] = session.scalar(requests.where(Request.status == "failed"))
+        counts[f"requests_{label}"] = session.scalar(requests) or 0
+        counts[f"failed_{label}"] = session.scalar(requests.where(Request.status == "failed")) or 0
         counts[f"candidate_errors_{label}"] = session.scalar(
             select(func.count()).select_from(EngineRun).join(Request, EngineRun.request_id == Request.id)
             .where(Request.gate == gate, EngineRun.engine == candidate, EngineRun.error.is_not(None),
-                   EngineRun.created_at >= since))
+                   EngineRun.created_at >= since)) or 0
     counts["pending_shadows"] = session.scalar(
         select(func.count()).select_from(ShadowJob).join(Request, ShadowJob.request_id == Request.id)
-        .where(Request.gate == gate, ShadowJob.status.in_(("pending", "running"))))
+        .where(Request.gate == gate, ShadowJob.status.in_(("pending", "running")))) or 0
     return counts
 
 

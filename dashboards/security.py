@@ -15,8 +15,8 @@ import secrets
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 from functools import wraps
-from typing import Callable
 
 from flask import abort, current_app, g, redirect, request, session, url_for
 

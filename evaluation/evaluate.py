@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,7 @@ def evaluate(engine_names: list[str], set_refs: list[str], out_dir: Path, *, con
     if len(levels) != 1:
         raise OcrInputError("a run scores sets of one level: run page sets and word sets separately")
     level = levels.pop()
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     runs = run_engines(engine_names, sets, workers=workers, cache=ResultCache(cache_dir) if cache_dir else None,
                        languages=languages, timeout=timeout, progress=progress)
     scored = score_runs(sets, runs)
@@ -50,7 +50,7 @@ def evaluate(engine_names: list[str], set_refs: list[str], out_dir: Path, *, con
     results = {
         "run": {
             "id": uuid.uuid4().hex[:12], "started": started.isoformat(timespec="seconds"),
-            "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
             "git_commit": git_commit(), "level": level, "control": control, "normalization": NORMALIZATION,
             "sets": [{"name": s.name, "path": str(s.root), "content_hash": s.content_hash, "n": len(s.records)}
                      for s in sets],

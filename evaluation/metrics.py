@@ -42,7 +42,7 @@ class Counts:
             return 0.0 if self.errors == 0 else 1.0
         return self.errors / self.reference_length
 
-    def __add__(self, other: "Counts") -> "Counts":
+    def __add__(self, other: Counts) -> Counts:
         return Counts(self.substitutions + other.substitutions, self.deletions + other.deletions,
                       self.insertions + other.insertions, self.reference_length + other.reference_length)
 

@@ -60,7 +60,8 @@ def _summarise(items: list[Scored]) -> dict[str, Any]:
     else:
         pages: list[PageScore] = [s.score for s in items]  # type: ignore[misc]
         for key, attr in (("aligned_cer", "aligned"), ("cer", "cer"), ("wer", "wer")):
-            _rate(out, key, [getattr(p, attr).errors for p in pages], [getattr(p, attr).reference_length for p in pages])
+            _rate(out, key, [getattr(p, attr).errors for p in pages],
+                  [getattr(p, attr).reference_length for p in pages])
         _rate(out, "bow_recall", [p.bow_hits for p in pages], [p.bow_total for p in pages])
         _rate(out, "det_precision", [p.detection.matched for p in pages], [p.detection.detected for p in pages])
         _rate(out, "det_recall", [p.detection.matched for p in pages], [p.detection.truth for p in pages])

@@ -40,9 +40,10 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import platformdirs
 
@@ -243,7 +244,7 @@ class Settings:
         return PREFIX + field_name.upper()
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """The settings from `environ` (default: `os.environ`); SettingsError names every bad variable."""
         environ = os.environ if environ is None else environ
         values: dict[str, Any] = {}

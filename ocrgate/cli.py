@@ -6,8 +6,8 @@ import argparse
 import os
 import signal
 import sys
+from collections.abc import Sequence
 from importlib import import_module
-from typing import Sequence
 
 from kernel import __version__
 from kernel.errors import ExitCode, OcrgateError

@@ -8,10 +8,12 @@ overwritten), and appends an audit entry with who, when, before, after and why.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
-from typing import Any, Callable, Iterable
+from typing import Any, cast
 
 from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from engines.registry import engine_names
@@ -183,27 +185,28 @@ def change_gate(store: Store, name: str, change: GateChange, actor: str, *, reas
                                     f"you edited version {expected_version}); reload and try again")
         new = _apply(old, change)
         findings: list[dict] = []
+        override = (override_reason or "").strip()
         if guard is not None and _exposure(new) > _exposure(old):
             findings = guard(old, new)
             failed = [f for f in findings if not f["ok"]]
             if failed and not override_reason:
                 raise RampRefusedError("ramp refused: " + "; ".join(f["message"] for f in failed), findings)
-            if failed and len(override_reason.strip()) < MIN_OVERRIDE_REASON:
+            if failed and len(override) < MIN_OVERRIDE_REASON:
                 raise OcrInputError(f"an override needs a written reason of at least {MIN_OVERRIDE_REASON} characters")
         values = describe(new)
-        result = session.execute(
+        result = cast("CursorResult[Any]", session.execute(
             update(GateState).where(GateState.name == name, GateState.version == old.version).values(
                 control=new.control, candidate=new.candidate, stage=new.stage.value, percent_bp=new.percent_bp,
                 shadow_bp=new.shadow_bp, aa_bp=new.aa_bp, killed=new.killed, allow_units=sorted(new.allow_units),
                 deny_units=sorted(new.deny_units), categories=sorted(new.categories), version=old.version + 1,
-                updated_at=utcnow(), updated_by=actor))
+                updated_at=utcnow(), updated_by=actor)))
         if result.rowcount != 1:
             raise GateConflictError(f"gate {name!r} was changed concurrently; reload and try again")
         values["version"] = old.version + 1
         overridden = [f for f in findings if not f["ok"]]
         full_reason = reason
         if overridden:
-            full_reason = f"{reason or ''} [guard overridden: {override_reason.strip()}]".strip()
+            full_reason = f"{reason or ''} [guard overridden: {override}]".strip()
         _audit(session, actor, "override" if overridden else "change", name, describe(old),
                {**values, **({"guard_findings": findings} if findings else {})}, full_reason)
     return GateConfig(**{**asdict(new), "version": old.version + 1})

@@ -12,7 +12,7 @@ On control-served requests an A/A share runs the control a second time, to measu
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from rollout.bucketing import BUCKETS, bucket
 
@@ -21,7 +21,7 @@ DEFAULT_SHADOW_BP = BUCKETS
 DEFAULT_AA_BP = 500
 
 
-class Stage(str, Enum):
+class Stage(StrEnum):
     OFF = "off"
     SHADOW = "shadow"
     ROLLOUT = "rollout"

@@ -13,7 +13,8 @@ audit log.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from engines.registry import get_engine
 from evaluation import labnotebook

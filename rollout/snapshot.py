@@ -30,7 +30,7 @@ class GateSnapshot:
         with self.store.session() as session:
             self._gates = load_gates(session)  # one atomic reference swap: readers never see half a refresh
 
-    def start(self) -> "GateSnapshot":
+    def start(self) -> GateSnapshot:
         if self._thread is None:
             self._thread = threading.Thread(target=self._loop, name="gate-snapshot", daemon=True)
             self._thread.start()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timedelta
 from statistics import mean, median
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.orm import Session
 
@@ -28,11 +28,16 @@ def _percentile(values: list[float], q: float) -> float | None:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
+def _error_rate(runs: list[EngineRun]) -> float | None:
+    return sum(r.error is not None for r in runs) / len(runs) if runs else None
+
+
 def pair_rows(session: Session, gate: str, since: datetime) -> list[tuple[Pair, EngineRun, EngineRun]]:
     """(pair, control run, candidate run) of `gate` since `since`, oldest first."""
     query = (paired_runs().where(Pair.gate == gate, Pair.created_at >= since)
              .order_by(None).order_by(Pair.created_at))
-    return [(pair, control, candidate) for pair, control, candidate, _ in session.execute(query)]
+    return [cast("tuple[Pair, EngineRun, EngineRun]", (pair, control, candidate))
+            for pair, control, candidate, _ in session.execute(query)]
 
 
 def traffic_summary(session: Session, gate: str, hours: float = 24.0) -> dict[str, dict[str, Any]]:
@@ -59,8 +64,8 @@ def traffic_summary(session: Session, gate: str, hours: float = 24.0) -> dict[st
             "exact_share": sum(p.exact_match for p, _, _ in candidate) / len(candidate) if candidate else None,
             "aa_mean_cer": mean(aa_cers) if aa_cers else None,
             "mean_confidence_delta": mean(deltas) if deltas else None,
-            "control_error_rate": sum(r.error is not None for r in control_runs) / len(control_runs) if control_runs else None,
-            "candidate_error_rate": sum(r.error is not None for r in candidate_runs) / len(candidate_runs) if candidate_runs else None,
+            "control_error_rate": _error_rate(control_runs),
+            "candidate_error_rate": _error_rate(candidate_runs),
             "control_latency_ms": {q: _percentile([r.latency_ms for r in control_runs], v)
                                    for q, v in (("p50", 0.5), ("p95", 0.95))},
             "candidate_latency_ms": {q: _percentile([r.latency_ms for r in candidate_runs], v)

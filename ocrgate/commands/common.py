@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
-from typing import Callable
+from collections.abc import Callable
 
 from kernel.settings import finite_number, whole_number
 

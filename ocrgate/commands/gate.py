@@ -62,7 +62,8 @@ def run_list(args: argparse.Namespace) -> int:
         print(json.dumps([describe(g) for g in gates.values()], indent=2))
         return 0
     for gate in gates.values():
-        state = "KILLED" if gate.killed else gate.stage.value + (f" {gate.percent:g}%" if gate.stage.value == "rollout" else "")
+        rollout = f" {gate.percent:g}%" if gate.stage.value == "rollout" else ""
+        state = "KILLED" if gate.killed else gate.stage.value + rollout
         print(f"{gate.name:<20} {state:<16} control={gate.control:<12} candidate={gate.candidate:<12} v{gate.version}")
     return 0
 
@@ -98,7 +99,7 @@ def run_set(args: argparse.Namespace) -> int:
     lists = {key: (list(getattr(args, flag) or []) if (args.clear_lists or getattr(args, flag)) else None)
              for key, flag in (("allow_units", "allow"), ("deny_units", "deny"), ("categories", "category"))}
     if not args.clear_lists:
-        for key, flag in (("allow_units", "allow"), ("deny_units", "deny"), ("categories", "category")):
+        for key in ("allow_units", "deny_units", "categories"):
             if lists[key] is not None:
                 lists[key] = sorted(set(getattr(current, key)) | set(lists[key]))
     change = GateChange(control=args.control if args.control != current.control else None,

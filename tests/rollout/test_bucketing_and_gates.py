@@ -30,8 +30,11 @@ def test_bucket_golden_values(salt, key, expected):
 
 def test_gate_decisions_use_the_golden_buckets():
     """The gates place units with the same function: bucket 4012 is in at 40.13% and out at 40.12%."""
-    assert decide(gate(stage=Stage.ROLLOUT, salt="salt", percent_bp=4013, aa_bp=0), "user-1", "c", "r").candidate_serves
-    assert not decide(gate(stage=Stage.ROLLOUT, salt="salt", percent_bp=4012, aa_bp=0), "user-1", "c", "r").candidate_serves
+    def served_candidate(percent_bp: int) -> bool:
+        config = gate(stage=Stage.ROLLOUT, salt="salt", percent_bp=percent_bp, aa_bp=0)
+        return decide(config, "user-1", "c", "r").candidate_serves
+
+    assert served_candidate(4013) and not served_candidate(4012)
 
 
 @pytest.mark.parametrize("percent", [0.01, 1, 5, 10, 25, 50, 90, 99.99])
@@ -46,7 +49,7 @@ def test_raising_the_percentage_only_adds_units():
     previous: set[str] = set()
     for percent in (1, 5, 10, 25, 50, 75, 100):
         bp = percent_to_bp(percent)
-        current = {u for u, b in zip(UNITS, buckets) if b < bp}
+        current = {u for u, b in zip(UNITS, buckets, strict=True) if b < bp}
         assert previous <= current
         previous = current
     assert len(previous) == len(UNITS)
