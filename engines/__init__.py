@@ -6,6 +6,17 @@ from engines.registry import describe_engines, engine_names, get_engine, registe
 from engines.result import BBox, Block, Line, OcrResult, Page, Word
 
 __all__ = [
-    "OcrEngine", "MODES", "RecognizeOptions", "describe_engines", "engine_names",
-    "get_engine", "register_engine", "BBox", "Block", "Line", "OcrResult", "Page", "Word",
+    "OcrEngine",
+    "MODES",
+    "RecognizeOptions",
+    "describe_engines",
+    "engine_names",
+    "get_engine",
+    "register_engine",
+    "BBox",
+    "Block",
+    "Line",
+    "OcrResult",
+    "Page",
+    "Word",
 ]

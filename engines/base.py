@@ -44,9 +44,14 @@ class OcrEngine(ABC):
         for page in pages:
             deadline.check()
             read.append(self._read_page(page, options))
-        return OcrResult(engine=self.name, engine_version=self.version, pages=read,
-                         elapsed_seconds=time.perf_counter() - started, mode=options.mode,
-                         source=pages[0].source if pages else "<empty>")
+        return OcrResult(
+            engine=self.name,
+            engine_version=self.version,
+            pages=read,
+            elapsed_seconds=time.perf_counter() - started,
+            mode=options.mode,
+            source=pages[0].source if pages else "<empty>",
+        )
 
     def describe(self) -> dict[str, str]:
         """Name, version and class, for `ocrgate engines` and health checks."""

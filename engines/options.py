@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 from kernel.errors import OcrInputError
 
@@ -46,11 +47,15 @@ class RecognizeOptions:
         return data
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any] | None, timeout_seconds: float) -> "RecognizeOptions":
+    def from_settings(cls, settings: Mapping[str, Any] | None, timeout_seconds: float) -> RecognizeOptions:
         """The options `output_settings` described, with a time limit of the caller's."""
         settings = settings or {}
-        return cls(mode=settings.get("mode", "page"), languages=settings.get("languages", "eng"),
-                   timeout_seconds=timeout_seconds, engine_args=settings.get("engine_args") or {})
+        return cls(
+            mode=settings.get("mode", "page"),
+            languages=settings.get("languages", "eng"),
+            timeout_seconds=timeout_seconds,
+            engine_args=settings.get("engine_args") or {},
+        )
 
     def cache_key(self) -> str:
         """A stable string naming everything that can change an engine's output (not the timeout)."""

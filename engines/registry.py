@@ -8,9 +8,9 @@ Instances are cached: models load once per process.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from importlib import import_module
 from importlib.metadata import entry_points
-from typing import Callable
 
 from engines.base import OcrEngine
 from kernel.errors import EngineUnavailableError, OcrgateError, UnknownEngineError
@@ -43,7 +43,8 @@ def _load_target(target: str) -> Callable[[], OcrEngine]:
 def _discover() -> dict[str, Callable[[], OcrEngine] | str]:
     # Built-in engines are declared in our own pyproject.toml, through the same hook.
     found: dict[str, Callable[[], OcrEngine] | str] = {
-        ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
+        ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)
+    }
     found.update(_factories)
     return found
 

@@ -9,8 +9,9 @@ map boxes back.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 RESULT_SCHEMA_VERSION = 1
 
@@ -40,18 +41,19 @@ class BBox:
         return [self.x0, self.y0, self.x1, self.y1]
 
     @classmethod
-    def union(cls, boxes: "list[BBox]") -> "BBox":
+    def union(cls, boxes: list[BBox]) -> BBox:
         if not boxes:
             return cls(0, 0, 0, 0)
-        return cls(min(b.x0 for b in boxes), min(b.y0 for b in boxes),
-                   max(b.x1 for b in boxes), max(b.y1 for b in boxes))
+        return cls(
+            min(b.x0 for b in boxes), min(b.y0 for b in boxes), max(b.x1 for b in boxes), max(b.y1 for b in boxes)
+        )
 
-    def intersection_area(self, other: "BBox") -> int:
+    def intersection_area(self, other: BBox) -> int:
         w = min(self.x1, other.x1) - max(self.x0, other.x0)
         h = min(self.y1, other.y1) - max(self.y0, other.y0)
         return max(0, w) * max(0, h)
 
-    def iou(self, other: "BBox") -> float:
+    def iou(self, other: BBox) -> float:
         inter = self.intersection_area(other)
         union = self.area + other.area - inter
         return inter / union if union > 0 else 0.0
@@ -97,7 +99,7 @@ class Page:
     width: int
     height: int
     blocks: list[Block] = field(default_factory=list)
-    rotation: int = 0          # degrees clockwise the engine applied before reading
+    rotation: int = 0  # degrees clockwise the engine applied before reading
     source_width: int | None = None
     source_height: int | None = None
     dpi: float | None = None
@@ -154,7 +156,7 @@ class OcrResult:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "OcrResult":
+    def from_dict(cls, data: dict[str, Any]) -> OcrResult:
         def box(raw: dict | list) -> BBox:
             return BBox(**raw) if isinstance(raw, dict) else BBox(*raw)
 
@@ -162,16 +164,30 @@ class OcrResult:
         for raw_page in data["pages"]:
             blocks = []
             for raw_block in raw_page["blocks"]:
-                lines = [Line(words=[Word(w["text"], box(w["bbox"]), float(w["confidence"]))
-                                     for w in raw_line["words"]],
-                              bbox=box(raw_line["bbox"]) if raw_line.get("bbox") else None)
-                         for raw_line in raw_block["lines"]]
+                lines = [
+                    Line(
+                        words=[Word(w["text"], box(w["bbox"]), float(w["confidence"])) for w in raw_line["words"]],
+                        bbox=box(raw_line["bbox"]) if raw_line.get("bbox") else None,
+                    )
+                    for raw_line in raw_block["lines"]
+                ]
                 blocks.append(Block(lines=lines, bbox=box(raw_block["bbox"]) if raw_block.get("bbox") else None))
-            pages.append(Page(width=raw_page["width"], height=raw_page["height"], blocks=blocks,
-                              rotation=raw_page.get("rotation", 0),
-                              source_width=raw_page.get("source_width"),
-                              source_height=raw_page.get("source_height"),
-                              dpi=raw_page.get("dpi")))
-        return cls(engine=data["engine"], engine_version=data["engine_version"], pages=pages,
-                   elapsed_seconds=float(data.get("elapsed_seconds", 0.0)),
-                   mode=data.get("mode", "page"), source=data.get("source", "<array>"))
+            pages.append(
+                Page(
+                    width=raw_page["width"],
+                    height=raw_page["height"],
+                    blocks=blocks,
+                    rotation=raw_page.get("rotation", 0),
+                    source_width=raw_page.get("source_width"),
+                    source_height=raw_page.get("source_height"),
+                    dpi=raw_page.get("dpi"),
+                )
+            )
+        return cls(
+            engine=data["engine"],
+            engine_version=data["engine_version"],
+            pages=pages,
+            elapsed_seconds=float(data.get("elapsed_seconds", 0.0)),
+            mode=data.get("mode", "page"),
+            source=data.get("source", "<array>"),
+        )

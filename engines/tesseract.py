@@ -33,7 +33,8 @@ def tesseract_version() -> str:
         return str(pytesseract.get_tesseract_version())
     except pytesseract.TesseractNotFoundError as exc:
         raise EngineUnavailableError(
-            "the tesseract program is not installed or not on PATH (apt-get install tesseract-ocr)") from exc
+            "the tesseract program is not installed or not on PATH (apt-get install tesseract-ocr)"
+        ) from exc
 
 
 @functools.lru_cache(maxsize=1)
@@ -58,7 +59,8 @@ class TesseractEngine(OcrEngine):
         if missing:
             raise EngineUnavailableError(
                 f"tesseract has no language data for {', '.join(missing)} "
-                f"(installed: {', '.join(sorted(installed_languages()))}; apt-get install tesseract-ocr-LANG)")
+                f"(installed: {', '.join(sorted(installed_languages()))}; apt-get install tesseract-ocr-LANG)"
+            )
         data = self._run(page, options)
         return Page(width=page.width, height=page.height, blocks=_blocks_from_tsv(data), dpi=page.dpi)
 
@@ -73,15 +75,20 @@ class TesseractEngine(OcrEngine):
             if seconds_left <= 0:
                 raise EngineTimeoutError(f"tesseract had no time left for {page.source}")
             try:
-                return pytesseract.image_to_data(path, lang=options.languages, config=config,
-                                                 timeout=seconds_left,
-                                                 output_type=pytesseract.Output.DICT)
+                return pytesseract.image_to_data(
+                    path,
+                    lang=options.languages,
+                    config=config,
+                    timeout=seconds_left,
+                    output_type=pytesseract.Output.DICT,
+                )
             except pytesseract.TesseractNotFoundError as exc:
                 raise EngineUnavailableError("the tesseract program is not installed or not on PATH") from exc
             except RuntimeError as exc:
                 if "timeout" in str(exc).lower():
                     raise EngineTimeoutError(
-                        f"tesseract ran past its time limit on {page.source} and was stopped") from exc
+                        f"tesseract ran past its time limit on {page.source} and was stopped"
+                    ) from exc
                 raise EngineFailedError(f"tesseract failed on {page.source}: {exc}") from exc
             except pytesseract.TesseractError as exc:
                 raise EngineFailedError(f"tesseract failed on {page.source}: {exc.message or exc}") from exc
@@ -125,5 +132,6 @@ def _blocks_from_tsv(data: dict[str, list]) -> list[Block]:
         confidence = min(1.0, max(0.0, float(data["conf"][i]) / 100.0))
         line_key = (int(data["par_num"][i]), int(data["line_num"][i]))
         blocks.setdefault(int(data["block_num"][i]), {}).setdefault(line_key, []).append(
-            Word(text=text, bbox=box, confidence=confidence))
+            Word(text=text, bbox=box, confidence=confidence)
+        )
     return [Block(lines=[Line(words=words) for words in lines.values()]) for lines in blocks.values()]

@@ -17,10 +17,10 @@ from sqlalchemy.engine import Engine
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")      # readers never block the writer
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA synchronous=NORMAL")    # safe with WAL: a crash loses no committed data
+    cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL: a crash loses no committed data
     cursor.close()
 
 
@@ -32,7 +32,7 @@ def database_url(target: str | os.PathLike[str]) -> str:
         path.parent.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{path}"
     if url.startswith("postgresql://"):
-        return "postgresql+psycopg://" + url[len("postgresql://"):]
+        return "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
 
 

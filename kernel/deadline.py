@@ -12,12 +12,12 @@ from __future__ import annotations
 import contextvars
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from kernel.errors import EngineTimeoutError
 
-_current: contextvars.ContextVar["Deadline | None"] = contextvars.ContextVar("ocrgate_deadline", default=None)
+_current: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar("ocrgate_deadline", default=None)
 
 
 class Deadline:
@@ -50,7 +50,7 @@ class Deadline:
         return EngineTimeoutError(f"{self.what} ran past its {self.seconds:g} s limit")
 
     @contextmanager
-    def entered(self) -> Iterator["Deadline"]:
+    def entered(self) -> Iterator[Deadline]:
         """Make this the current deadline in this thread for the duration of the block."""
         token = _current.set(self)
         try:

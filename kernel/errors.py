@@ -13,12 +13,12 @@ class ExitCode(IntEnum):
     """Process exit codes of the `ocrgate` command (documented in the README)."""
 
     OK = 0
-    FAILURE = 1          # an unexpected or engine-side failure
-    BAD_INPUT = 2        # the input (image, PDF, option, engine name) is unusable
-    UNAVAILABLE = 3      # a required program, language or model is not installed
-    TIMEOUT = 4          # an engine ran past its time limit
-    CONFLICT = 5         # a concurrent change won: re-read and retry
-    REFUSED = 6          # the ramp guard refused the change (override with a reason)
+    FAILURE = 1  # an unexpected or engine-side failure
+    BAD_INPUT = 2  # the input (image, PDF, option, engine name) is unusable
+    UNAVAILABLE = 3  # a required program, language or model is not installed
+    TIMEOUT = 4  # an engine ran past its time limit
+    CONFLICT = 5  # a concurrent change won: re-read and retry
+    REFUSED = 6  # the ramp guard refused the change (override with a reason)
 
 
 class OcrgateError(Exception):

@@ -67,8 +67,9 @@ class Observation(Generic[R]):
         return self.result
 
     @classmethod
-    def failure(cls, engine: str, options: Any, error: OcrgateError, *, version: str | None = None,
-                latency_ms: float = 0.0) -> "Observation[Any]":
+    def failure(
+        cls, engine: str, options: Any, error: OcrgateError, *, version: str | None = None, latency_ms: float = 0.0
+    ) -> Observation[Any]:
         """An observation of a call that could not start (unknown engine, engine unavailable)."""
         return cls(engine, version, options, None, error, latency_ms)
 
@@ -80,8 +81,7 @@ def as_ocrgate_error(engine: str, exc: BaseException) -> OcrgateError:
     return EngineFailedError(f"{engine} crashed: {type(exc).__name__}: {exc}")
 
 
-def observe(engine: Recognizer[R], image: Any, options: RunOptions, *,
-            timeout: float | None = None) -> Observation[R]:
+def observe(engine: Recognizer[R], image: Any, options: RunOptions, *, timeout: float | None = None) -> Observation[R]:
     """Run `engine.recognize(image, options)` within `timeout` seconds (default: the options'
     `timeout_seconds`); every outcome, even an engine bug or a hang, comes back as data."""
     name = getattr(engine, "name", type(engine).__name__)

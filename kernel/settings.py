@@ -56,7 +56,7 @@ APP_NAME = "ocrgate"
 DEFAULT_ENGINE = "tesseract"
 
 DEFAULT_MAX_IMAGE_BYTES = 64 * 1024 * 1024
-DEFAULT_MAX_IMAGE_PIXELS = 80_000_000        # per frame: ~ an A3 page at 600 dpi
+DEFAULT_MAX_IMAGE_PIXELS = 80_000_000  # per frame: ~ an A3 page at 600 dpi
 DEFAULT_MAX_PDF_BYTES = 256 * 1024 * 1024
 DEFAULT_MAX_PDF_PAGES = 2_000
 DEFAULT_PORT = 8080
@@ -67,14 +67,14 @@ _NAME_CHARACTERS = frozenset("-_.")
 
 # --- the one set of number parsers -----------------------------------------------------------------
 
+
 def shown(raw: object, limit: int = 40) -> str:
     """`raw` quoted for a one-line message, cut to `limit` characters."""
     text = str(raw)
     return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
-def whole_number(raw: str, name: str, low: int, high: int,
-                 error: Callable[[str], Exception] = OcrInputError) -> int:
+def whole_number(raw: str, name: str, low: int, high: int, error: Callable[[str], Exception] = OcrInputError) -> int:
     """`raw` as an int in low..high, ASCII digits only (no sign, no spaces, no '²');
     otherwise `error` with the one-line message `NAME must be a whole number from LOW to HIGH, got 'RAW'`."""
     text = raw if isinstance(raw, str) else str(raw)
@@ -84,8 +84,9 @@ def whole_number(raw: str, name: str, low: int, high: int,
     return int(digits)
 
 
-def finite_number(raw: str | float, name: str, low: float, high: float,
-                  error: Callable[[str], Exception] = OcrInputError) -> float:
+def finite_number(
+    raw: str | float, name: str, low: float, high: float, error: Callable[[str], Exception] = OcrInputError
+) -> float:
     """`raw` as a finite float in low..high (ASCII only; no inf or nan); otherwise `error` with the
     one-line message `NAME must be a number from LOW to HIGH, got 'RAW'`."""
     message = f"{name} must be a number from {low:g} to {high:g}, got {shown(raw)}"
@@ -119,6 +120,7 @@ def boolean(raw: str, name: str, error: Callable[[str], Exception] = OcrInputErr
 
 # --- the settings ----------------------------------------------------------------------------------
 
+
 def data_dir() -> Path:
     """The user data directory (database, lab notebook, sets registry, search index, secret key)."""
     return Path(platformdirs.user_data_dir(APP_NAME))
@@ -145,8 +147,9 @@ def _path(raw: str, name: str) -> Path:
 def _database_url(raw: str, name: str) -> str:
     scheme, sep, rest = raw.partition("://")
     if not sep or not scheme or not rest or any(c.isspace() for c in raw):
-        raise SettingsError(f"{name} must be a database URL such as sqlite:///PATH or "
-                            f"postgresql://USER@HOST/DB, got {shown(raw)}")
+        raise SettingsError(
+            f"{name} must be a database URL such as sqlite:///PATH or postgresql://USER@HOST/DB, got {shown(raw)}"
+        )
     return raw
 
 
@@ -197,11 +200,11 @@ _PARSERS: dict[str, Callable[[str, str], Any]] = {
 class Settings:
     """What the environment configures; every field has its one default here."""
 
-    database_url: str | None = None       # None: `default_sqlite_url()` (the store creates the folder)
-    lab_notebook: Path | None = None       # None: data_dir() / "lab-notebook.jsonl"
-    sets_file: Path | None = None          # None: data_dir() / "sets.json"
-    eval_cache: Path | None = None         # None: cache_dir() / "eval"
-    search_index: Path | None = None       # None: data_dir() / "search.sqlite"
+    database_url: str | None = None  # None: `default_sqlite_url()` (the store creates the folder)
+    lab_notebook: Path | None = None  # None: data_dir() / "lab-notebook.jsonl"
+    sets_file: Path | None = None  # None: data_dir() / "sets.json"
+    eval_cache: Path | None = None  # None: cache_dir() / "eval"
+    search_index: Path | None = None  # None: data_dir() / "search.sqlite"
     max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES
     max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS
     max_pdf_bytes: int = DEFAULT_MAX_PDF_BYTES

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Callable
+from collections.abc import Callable
 
 from engines.export.alto import to_alto
 from engines.export.hocr import to_hocr
@@ -36,4 +36,5 @@ def export(result: OcrResult, fmt: str) -> str:
         return EXPORTERS[fmt](result)
     except KeyError:
         from kernel.errors import OcrInputError
+
         raise OcrInputError(f"unknown output format {fmt!r}; choose one of {', '.join(EXPORTERS)}") from None

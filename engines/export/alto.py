@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from engines.export.xml_escape import xml_attr, xml_text
 from engines.result import BBox, OcrResult
 
@@ -25,7 +24,7 @@ def to_alto(result: OcrResult) -> str:
         "    <sourceImageInformation>",
         f"      <fileName>{xml_text(result.source)}</fileName>",
         "    </sourceImageInformation>",
-        "    <OCRProcessing ID=\"OCR_0\">",
+        '    <OCRProcessing ID="OCR_0">',
         "      <ocrProcessingStep>",
         "        <processingSoftware>",
         f"          <softwareName>ocrgate/{xml_text(result.engine)}</softwareName>",
@@ -38,7 +37,8 @@ def to_alto(result: OcrResult) -> str:
     ]
     for p, page in enumerate(result.pages, start=1):
         rotation = f' ROTATION="{page.rotation}"' if page.rotation else ""
-        out.append(f'    <Page ID="page_{p}" PHYSICAL_IMG_NR="{p}" WIDTH="{page.width}" HEIGHT="{page.height}"{rotation}>')
+        size = f'WIDTH="{page.width}" HEIGHT="{page.height}"'
+        out.append(f'    <Page ID="page_{p}" PHYSICAL_IMG_NR="{p}" {size}{rotation}>')
         out.append(f'      <PrintSpace HPOS="0" VPOS="0" WIDTH="{page.width}" HEIGHT="{page.height}">')
         for b, block in enumerate(page.blocks, start=1):
             out.append(f'        <TextBlock ID="block_{p}_{b}" {_geometry(block.bbox)}>')
@@ -49,8 +49,10 @@ def to_alto(result: OcrResult) -> str:
                         prev = line.words[w - 1].bbox
                         gap = max(0, word.bbox.x0 - prev.x1)
                         out.append(f'            <SP WIDTH="{gap}" HPOS="{prev.x1}" VPOS="{prev.y0}"/>')
-                    out.append(f'            <String CONTENT="{xml_attr(word.text)}" {_geometry(word.bbox)} '
-                               f'WC="{word.confidence:.3f}"/>')
+                    out.append(
+                        f'            <String CONTENT="{xml_attr(word.text)}" {_geometry(word.bbox)} '
+                        f'WC="{word.confidence:.3f}"/>'
+                    )
                 out.append("          </TextLine>")
             out.append("        </TextBlock>")
         out.append("      </PrintSpace>")

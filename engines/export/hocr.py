@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from engines.export.xml_escape import xml_attr, xml_text
 from engines.result import BBox, OcrResult
 
@@ -41,8 +40,10 @@ def to_hocr(result: OcrResult) -> str:
                 for word in line.words:
                     word_id += 1
                     conf = round(word.confidence * 100)
-                    out.append(f'      <span class="ocrx_word" id="word_{word_id}" '
-                               f'title="{_bbox(word.bbox)}; x_wconf {conf}">{xml_text(word.text)}</span>')
+                    out.append(
+                        f'      <span class="ocrx_word" id="word_{word_id}" '
+                        f'title="{_bbox(word.bbox)}; x_wconf {conf}">{xml_text(word.text)}</span>'
+                    )
                 out.append("     </span>")
             out.append("    </p>")
             out.append("   </div>")
