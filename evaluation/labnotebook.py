@@ -17,10 +17,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
 from kernel.errors import OcrInputError
 from kernel.provenance import git_commit
+from kernel.settings import load_settings
 
 #: the metrics copied into the notebook's headline, per engine and category
 HEADLINE_METRICS = ("n", "failures", "aligned_cer", "cer", "wer", "swa", "det_precision", "det_recall",
@@ -28,8 +27,7 @@ HEADLINE_METRICS = ("n", "failures", "aligned_cer", "cer", "wer", "swa", "det_pr
 
 
 def notebook_path() -> Path:
-    return Path(os.environ.get("OCRGATE_LAB_NOTEBOOK",
-                               Path(platformdirs.user_data_dir("ocrgate")) / "lab-notebook.jsonl"))
+    return load_settings().lab_notebook_path
 
 
 def headline(summary: dict[str, dict[str, dict[str, Any]]]) -> dict[str, dict[str, dict[str, Any]]]:

@@ -16,7 +16,7 @@ admin forms, environment): whole numbers are ASCII digits only (`str.isdigit()` 
 | `OCRGATE_LAB_NOTEBOOK` | `lab_notebook` | `lab-notebook.jsonl` in the user data directory |
 | `OCRGATE_SETS_FILE` | `sets_file` | `sets.json` in the user data directory |
 | `OCRGATE_EVAL_CACHE` | `eval_cache` | `eval/` in the user cache directory |
-| `OCRGATE_SEARCH_INDEX` | `search_index` | `search.sqlite` in the user data directory |
+| `OCRGATE_SEARCH_INDEX` | `search_index` | the store's database (`OCRGATE_DATABASE_URL`) |
 | `OCRGATE_MAX_IMAGE_BYTES` | `max_image_bytes` | 64 MiB |
 | `OCRGATE_MAX_IMAGE_PIXELS` | `max_image_pixels` | 80,000,000 per frame |
 | `OCRGATE_MAX_PDF_BYTES` | `max_pdf_bytes` | 256 MiB |
@@ -144,6 +144,11 @@ def _path(raw: str, name: str) -> Path:
     return Path(raw).expanduser()
 
 
+def _database_or_path(raw: str, name: str) -> str:
+    """A database URL, or a SQLite file path."""
+    return _database_url(raw, name) if "://" in raw else str(_path(raw, name))
+
+
 def _database_url(raw: str, name: str) -> str:
     scheme, sep, rest = raw.partition("://")
     if not sep or not scheme or not rest or any(c.isspace() for c in raw):
@@ -177,7 +182,7 @@ _PARSERS: dict[str, Callable[[str, str], Any]] = {
     "lab_notebook": _path,
     "sets_file": _path,
     "eval_cache": _path,
-    "search_index": _path,
+    "search_index": _database_or_path,
     "max_image_bytes": _whole(1, 1 << 40),
     "max_image_pixels": _whole(1, 1 << 36),
     "max_pdf_bytes": _whole(1, 1 << 40),
@@ -204,7 +209,7 @@ class Settings:
     lab_notebook: Path | None = None  # None: data_dir() / "lab-notebook.jsonl"
     sets_file: Path | None = None  # None: data_dir() / "sets.json"
     eval_cache: Path | None = None  # None: cache_dir() / "eval"
-    search_index: Path | None = None  # None: data_dir() / "search.sqlite"
+    search_index: str | None = None  # a URL or a SQLite path; None: the store's database
     max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES
     max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS
     max_pdf_bytes: int = DEFAULT_MAX_PDF_BYTES
@@ -237,10 +242,6 @@ class Settings:
     @property
     def eval_cache_dir(self) -> Path:
         return self.eval_cache or cache_dir() / "eval"
-
-    @property
-    def search_index_path(self) -> Path:
-        return self.search_index or data_dir() / "search.sqlite"
 
     @staticmethod
     def variable(field_name: str) -> str:

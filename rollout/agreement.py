@@ -11,7 +11,7 @@ from evaluation.normalize import normalize
 
 @dataclass(frozen=True)
 class Agreement:
-    cer_between: float | None    # edit distance / control text length; None if either run failed
+    cer_between: float | None  # edit distance / control text length; None if either run failed
     exact_match: bool
     confidence_delta: float | None  # candidate − control mean word confidence
 

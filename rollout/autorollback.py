@@ -25,7 +25,11 @@ def check_and_roll_back(store: Store, gate: str) -> bool:
         row = traffic_summary(session, gate, WINDOW_HOURS).get("all")
     if not row or row["pairs"] < MIN_PAIRS or (row["candidate_error_rate"] or 0) <= MAX_CANDIDATE_ERROR_RATE:
         return False
-    kill_gate(store, gate, actor="auto-rollback",
-              reason=f"candidate {config.candidate} failed on {row['candidate_error_rate']:.1%} of "
-                     f"{row['pairs']} pairs in the last {WINDOW_HOURS:g} h (limit {MAX_CANDIDATE_ERROR_RATE:.0%})")
+    kill_gate(
+        store,
+        gate,
+        actor="auto-rollback",
+        reason=f"candidate {config.candidate} failed on {row['candidate_error_rate']:.1%} of "
+        f"{row['pairs']} pairs in the last {WINDOW_HOURS:g} h (limit {MAX_CANDIDATE_ERROR_RATE:.0%})",
+    )
     return True

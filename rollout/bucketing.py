@@ -22,8 +22,12 @@ def bucket(salt: str, key: str) -> int:
 
 def percent_to_bp(percent: float) -> int:
     """A percentage (finite, 0–100, at most two decimals) as basis points; raises ValueError otherwise."""
-    if isinstance(percent, bool) or not isinstance(percent, (int, float)) or not math.isfinite(percent) \
-            or not 0 <= percent <= 100:
+    if (
+        isinstance(percent, bool)
+        or not isinstance(percent, (int, float))
+        or not math.isfinite(percent)
+        or not 0 <= percent <= 100
+    ):
         raise ValueError(f"percent must be between 0 and 100 in steps of 0.01, got {percent!r}")
     bp = round(percent * 100)
     if abs(bp - percent * 100) > 1e-6:

@@ -43,18 +43,35 @@ class GateChange:
 
 
 def to_config(row: GateState) -> GateConfig:
-    return GateConfig(name=row.name, control=row.control, candidate=row.candidate, stage=Stage(row.stage),
-                      percent_bp=row.percent_bp, shadow_bp=row.shadow_bp, aa_bp=row.aa_bp, killed=row.killed,
-                      allow_units=frozenset(row.allow_units or ()), deny_units=frozenset(row.deny_units or ()),
-                      categories=frozenset(row.categories or ()), salt=row.salt, version=row.version)
+    return GateConfig(
+        name=row.name,
+        control=row.control,
+        candidate=row.candidate,
+        stage=Stage(row.stage),
+        percent_bp=row.percent_bp,
+        shadow_bp=row.shadow_bp,
+        aa_bp=row.aa_bp,
+        killed=row.killed,
+        allow_units=frozenset(row.allow_units or ()),
+        deny_units=frozenset(row.deny_units or ()),
+        categories=frozenset(row.categories or ()),
+        salt=row.salt,
+        version=row.version,
+    )
 
 
 def describe(config: GateConfig) -> dict[str, Any]:
     """A gate as plain JSON-able data (API, audit log, CLI)."""
     data = asdict(config)
-    data.update(stage=config.stage.value, percent=config.percent, shadow_percent=config.shadow_bp / 100,
-                aa_percent=config.aa_bp / 100, allow_units=sorted(config.allow_units),
-                deny_units=sorted(config.deny_units), categories=sorted(config.categories))
+    data.update(
+        stage=config.stage.value,
+        percent=config.percent,
+        shadow_percent=config.shadow_bp / 100,
+        aa_percent=config.aa_bp / 100,
+        allow_units=sorted(config.allow_units),
+        deny_units=sorted(config.deny_units),
+        categories=sorted(config.categories),
+    )
     for key in ("percent_bp", "shadow_bp", "aa_bp"):
         data.pop(key)
     return data
@@ -99,23 +116,38 @@ def _bp(value: float, what: str) -> int:
         raise OcrInputError(f"{what}: {exc}") from None
 
 
-def _audit(session: Session, actor: str, action: str, gate: str, before: dict | None, after: dict | None,
-           reason: str | None) -> None:
+def _audit(
+    session: Session, actor: str, action: str, gate: str, before: dict | None, after: dict | None, reason: str | None
+) -> None:
     session.add(AuditEntry(actor=actor, action=action, gate=gate, before=before, after=after, reason=reason))
 
 
-def create_gate(store: Store, name: str, control: str, candidate: str, actor: str, reason: str | None = None
-                ) -> GateConfig:
+def create_gate(
+    store: Store, name: str, control: str, candidate: str, actor: str, reason: str | None = None
+) -> GateConfig:
     _check_name(name)
     _check_engine(control, "control")
     _check_engine(candidate, "candidate")
     with store.session() as session:
         if session.get(GateState, name) is not None:
             raise GateConflictError(f"gate {name!r} already exists")
-        row = GateState(name=name, control=control, candidate=candidate, stage=Stage.OFF.value, percent_bp=0,
-                        shadow_bp=DEFAULT_SHADOW_BP, aa_bp=DEFAULT_AA_BP, killed=False, allow_units=[],
-                        deny_units=[], categories=[], salt=secrets.token_hex(8), version=1, updated_by=actor,
-                        updated_at=utcnow())
+        row = GateState(
+            name=name,
+            control=control,
+            candidate=candidate,
+            stage=Stage.OFF.value,
+            percent_bp=0,
+            shadow_bp=DEFAULT_SHADOW_BP,
+            aa_bp=DEFAULT_AA_BP,
+            killed=False,
+            allow_units=[],
+            deny_units=[],
+            categories=[],
+            salt=secrets.token_hex(8),
+            version=1,
+            updated_by=actor,
+            updated_at=utcnow(),
+        )
         session.add(row)
         session.flush()
         config = to_config(row)
@@ -159,9 +191,9 @@ def _apply(config: GateConfig, change: GateChange) -> GateConfig:
     return new
 
 
-def preview_change(store: Store, name: str, change: GateChange,
-                   guard: Callable[[GateConfig, GateConfig], list[dict]] | None = None
-                   ) -> tuple[GateConfig, GateConfig, list[dict]]:
+def preview_change(
+    store: Store, name: str, change: GateChange, guard: Callable[[GateConfig, GateConfig], list[dict]] | None = None
+) -> tuple[GateConfig, GateConfig, list[dict]]:
     """What `change_gate` would do, without writing: (old, new, guard findings)."""
     old = get_gate(store, name)
     new = _apply(old, change)
@@ -169,9 +201,17 @@ def preview_change(store: Store, name: str, change: GateChange,
     return old, new, findings
 
 
-def change_gate(store: Store, name: str, change: GateChange, actor: str, *, reason: str | None = None,
-                expected_version: int | None = None, override_reason: str | None = None,
-                guard: Callable[[GateConfig, GateConfig], list[dict]] | None = None) -> GateConfig:
+def change_gate(
+    store: Store,
+    name: str,
+    change: GateChange,
+    actor: str,
+    *,
+    reason: str | None = None,
+    expected_version: int | None = None,
+    override_reason: str | None = None,
+    guard: Callable[[GateConfig, GateConfig], list[dict]] | None = None,
+) -> GateConfig:
     """Apply `change` to gate `name`. When the change raises the candidate's exposure, `guard`
     (old, new) returns findings; any finding with ok=False refuses the change unless
     `override_reason` (≥ 10 characters) is given, which goes into the audit log."""
@@ -181,8 +221,10 @@ def change_gate(store: Store, name: str, change: GateChange, actor: str, *, reas
             raise UnknownGateError(f"no gate named {name!r}")
         old = to_config(row)
         if expected_version is not None and expected_version != old.version:
-            raise GateConflictError(f"gate {name!r} was changed by {row.updated_by} (now version {old.version}, "
-                                    f"you edited version {expected_version}); reload and try again")
+            raise GateConflictError(
+                f"gate {name!r} was changed by {row.updated_by} (now version {old.version}, "
+                f"you edited version {expected_version}); reload and try again"
+            )
         new = _apply(old, change)
         findings: list[dict] = []
         override = (override_reason or "").strip()
@@ -194,12 +236,28 @@ def change_gate(store: Store, name: str, change: GateChange, actor: str, *, reas
             if failed and len(override) < MIN_OVERRIDE_REASON:
                 raise OcrInputError(f"an override needs a written reason of at least {MIN_OVERRIDE_REASON} characters")
         values = describe(new)
-        result = cast("CursorResult[Any]", session.execute(
-            update(GateState).where(GateState.name == name, GateState.version == old.version).values(
-                control=new.control, candidate=new.candidate, stage=new.stage.value, percent_bp=new.percent_bp,
-                shadow_bp=new.shadow_bp, aa_bp=new.aa_bp, killed=new.killed, allow_units=sorted(new.allow_units),
-                deny_units=sorted(new.deny_units), categories=sorted(new.categories), version=old.version + 1,
-                updated_at=utcnow(), updated_by=actor)))
+        result = cast(
+            "CursorResult[Any]",
+            session.execute(
+                update(GateState)
+                .where(GateState.name == name, GateState.version == old.version)
+                .values(
+                    control=new.control,
+                    candidate=new.candidate,
+                    stage=new.stage.value,
+                    percent_bp=new.percent_bp,
+                    shadow_bp=new.shadow_bp,
+                    aa_bp=new.aa_bp,
+                    killed=new.killed,
+                    allow_units=sorted(new.allow_units),
+                    deny_units=sorted(new.deny_units),
+                    categories=sorted(new.categories),
+                    version=old.version + 1,
+                    updated_at=utcnow(),
+                    updated_by=actor,
+                )
+            ),
+        )
         if result.rowcount != 1:
             raise GateConflictError(f"gate {name!r} was changed concurrently; reload and try again")
         values["version"] = old.version + 1
@@ -207,8 +265,15 @@ def change_gate(store: Store, name: str, change: GateChange, actor: str, *, reas
         full_reason = reason
         if overridden:
             full_reason = f"{reason or ''} [guard overridden: {override}]".strip()
-        _audit(session, actor, "override" if overridden else "change", name, describe(old),
-               {**values, **({"guard_findings": findings} if findings else {})}, full_reason)
+        _audit(
+            session,
+            actor,
+            "override" if overridden else "change",
+            name,
+            describe(old),
+            {**values, **({"guard_findings": findings} if findings else {})},
+            full_reason,
+        )
     return GateConfig(**{**asdict(new), "version": old.version + 1})
 
 

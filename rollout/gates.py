@@ -55,7 +55,7 @@ class GateConfig:
 @dataclass(frozen=True)
 class Decision:
     serve: str
-    shadow: str | None     # engine to run in the background, if any
+    shadow: str | None  # engine to run in the background, if any
     shadow_role: str | None  # "shadow" (the other engine) or "aa" (the control again)
     candidate_serves: bool
     reason: str

@@ -48,21 +48,37 @@ def benchmark_findings(control: str, candidate: str, entries: list[dict[str, Any
             key = tuple(sorted(s["content_hash"] for s in entry.get("sets", [])))
             newest[key] = {**entry, "verdicts": verdicts}  # entries are in order: the last one wins
     if not newest:
-        return [{"source": "benchmark", "ok": False, "category": "all", "numbers": {"versions": versions},
-                 "message": f"no lab-notebook evaluation compares {candidate} {versions[candidate]} with "
-                            f"{control} {versions[control]}; run `ocrgate eval --engine {control} "
-                            f"--engine {candidate} --set …` first"}]
+        return [
+            {
+                "source": "benchmark",
+                "ok": False,
+                "category": "all",
+                "numbers": {"versions": versions},
+                "message": f"no lab-notebook evaluation compares {candidate} {versions[candidate]} with "
+                f"{control} {versions[control]}; run `ocrgate eval --engine {control} "
+                f"--engine {candidate} --set …` first",
+            }
+        ]
     findings = []
     for entry in newest.values():
         sets = "+".join(s["name"] for s in entry.get("sets", []))
         for verdict in entry["verdicts"]:
             worse = verdict["verdict"] == "worse"
-            findings.append({
-                "source": "benchmark", "ok": not worse, "category": verdict["category"],
-                "numbers": {"experiment": entry["id"], "sets": sets, "delta": verdict["delta"],
-                            "verdict": verdict["verdict"]},
-                "message": f"{sets} #{entry['id']} {verdict['category']}: candidate {verdict['verdict']} "
-                           f"(Δ error {verdict['delta']:+.4f})"})
+            findings.append(
+                {
+                    "source": "benchmark",
+                    "ok": not worse,
+                    "category": verdict["category"],
+                    "numbers": {
+                        "experiment": entry["id"],
+                        "sets": sets,
+                        "delta": verdict["delta"],
+                        "verdict": verdict["verdict"],
+                    },
+                    "message": f"{sets} #{entry['id']} {verdict['category']}: candidate {verdict['verdict']} "
+                    f"(Δ error {verdict['delta']:+.4f})",
+                }
+            )
     return findings
 
 
@@ -72,12 +88,19 @@ def traffic_findings(summary: dict[str, dict[str, Any]]) -> list[dict[str, Any]]
         if row["pairs"] < MIN_PAIRS:
             continue
         gap = (row["candidate_error_rate"] or 0) - (row["control_error_rate"] or 0)
-        findings.append({
-            "source": "traffic", "ok": gap <= MAX_ERROR_GAP, "category": category,
-            "numbers": {k: row[k] for k in ("pairs", "candidate_error_rate", "control_error_rate",
-                                           "mean_cer_between", "aa_mean_cer")},
-            "message": f"traffic {category}: candidate errors {row['candidate_error_rate']:.1%} vs control "
-                       f"{row['control_error_rate']:.1%} over {row['pairs']} pairs"})
+        findings.append(
+            {
+                "source": "traffic",
+                "ok": gap <= MAX_ERROR_GAP,
+                "category": category,
+                "numbers": {
+                    k: row[k]
+                    for k in ("pairs", "candidate_error_rate", "control_error_rate", "mean_cer_between", "aa_mean_cer")
+                },
+                "message": f"traffic {category}: candidate errors {row['candidate_error_rate']:.1%} vs control "
+                f"{row['control_error_rate']:.1%} over {row['pairs']} pairs",
+            }
+        )
     return findings
 
 

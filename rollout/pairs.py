@@ -14,11 +14,13 @@ CandidateRun = aliased(EngineRun, name="candidate_run")
 def paired_runs() -> Select:
     """Rows of (Pair, control run, candidate run, Request), newest first; filter with
     `ControlRun` / `CandidateRun` columns."""
-    return (select(Pair, ControlRun, CandidateRun, Request)
-            .join(ControlRun, Pair.control_run_id == ControlRun.id)
-            .join(CandidateRun, Pair.candidate_run_id == CandidateRun.id)
-            .join(Request, Pair.request_id == Request.id)
-            .order_by(Pair.id.desc()))
+    return (
+        select(Pair, ControlRun, CandidateRun, Request)
+        .join(ControlRun, Pair.control_run_id == ControlRun.id)
+        .join(CandidateRun, Pair.candidate_run_id == CandidateRun.id)
+        .join(Request, Pair.request_id == Request.id)
+        .order_by(Pair.id.desc())
+    )
 
 
 def served_and_shadow(pair: Pair, control: EngineRun, candidate: EngineRun) -> tuple[EngineRun, EngineRun]:

@@ -19,6 +19,7 @@ from engines.registry import get_engine
 from engines.result import OcrResult
 from imaging import ImageLimits, load_pages
 from kernel.errors import OcrInputError
+from kernel.settings import DEFAULT_ENGINE
 from rollout.gate_store import DEFAULT_GATE
 from rollout.gates import Decision
 from rollout.runs import EngineLookup, describe_error, observe_engine, run_row, store_pair
@@ -48,9 +49,17 @@ def _check_label(value: str, what: str, limit: int) -> str:
 
 
 class Router:
-    def __init__(self, store: Store, snapshot: GateSnapshot, shadows: ShadowRunner, *,
-                 default_engine: str = "tesseract", serve_timeout: float = 60.0,
-                 engines: EngineLookup = get_engine, limits: ImageLimits | None = None):
+    def __init__(
+        self,
+        store: Store,
+        snapshot: GateSnapshot,
+        shadows: ShadowRunner,
+        *,
+        default_engine: str = DEFAULT_ENGINE,
+        serve_timeout: float = 60.0,
+        engines: EngineLookup = get_engine,
+        limits: ImageLimits | None = None,
+    ):
         self.store = store
         self.snapshot = snapshot
         self.shadows = shadows
@@ -59,8 +68,15 @@ class Router:
         self.engines = engines
         self.limits = limits or ImageLimits.from_env()
 
-    def serve(self, image: bytes, unit: str, category: str, *, gate: str = DEFAULT_GATE,
-              options: RecognizeOptions | None = None) -> Served:
+    def serve(
+        self,
+        image: bytes,
+        unit: str,
+        category: str,
+        *,
+        gate: str = DEFAULT_GATE,
+        options: RecognizeOptions | None = None,
+    ) -> Served:
         """OCR `image` for `unit`; raises OcrInputError before storing anything if the input is bad,
         or the served engine's error (recorded) when even the control fails."""
         unit = _check_label(unit, "unit", MAX_UNIT)
@@ -78,14 +94,31 @@ class Router:
             if session.get(ImageBlob, digest) is None:
                 session.add(ImageBlob(sha256=digest, data=image, byte_size=len(image)))
                 session.flush()
-            session.add(Request(id=request_id, gate=gate, unit=unit, category=category, image_sha256=digest,
-                                width=pages[0].width, height=pages[0].height, byte_size=len(image),
-                                decision=decision.reason, options=options.output_settings(), status="received"))
+            session.add(
+                Request(
+                    id=request_id,
+                    gate=gate,
+                    unit=unit,
+                    category=category,
+                    image_sha256=digest,
+                    width=pages[0].width,
+                    height=pages[0].height,
+                    byte_size=len(image),
+                    decision=decision.reason,
+                    options=options.output_settings(),
+                    status="received",
+                )
+            )
             session.flush()
             job = None
             if decision.shadow:
-                role = (ShadowRole.AA if decision.shadow_role == "aa"
-                        else ShadowRole.CONTROL if decision.candidate_serves else ShadowRole.CANDIDATE)
+                role = (
+                    ShadowRole.AA
+                    if decision.shadow_role == "aa"
+                    else ShadowRole.CONTROL
+                    if decision.candidate_serves
+                    else ShadowRole.CANDIDATE
+                )
                 job = ShadowJob(request_id=request_id, engine=decision.shadow, role=role)
                 session.add(job)
         observation = observe_engine(self.engines, decision.serve, pages, options, self.serve_timeout)
@@ -110,8 +143,15 @@ class Router:
                 session.flush()
                 shadow_job = session.get(ShadowJob, job.id)
                 assert shadow_job is not None
-                store_pair(session, shadow_job, control=runs[1], candidate=runs[0], served_side=Side.CONTROL,
-                           control_result=observation.result, candidate_result=None)
+                store_pair(
+                    session,
+                    shadow_job,
+                    control=runs[1],
+                    candidate=runs[0],
+                    served_side=Side.CONTROL,
+                    control_result=observation.result,
+                    candidate_result=None,
+                )
                 job = None
         if job is not None:
             self.shadows.submit(job.id)

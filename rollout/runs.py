@@ -6,7 +6,7 @@ observed, recorded and paired by the same code.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
@@ -26,8 +26,9 @@ def describe_error(error: BaseException | None) -> str | None:
     return f"{type(error).__name__}: {error}" if error is not None else None
 
 
-def observe_engine(engines: EngineLookup, name: str, image: ImageSource, options: RecognizeOptions,
-                   timeout: float) -> Observation[OcrResult]:
+def observe_engine(
+    engines: EngineLookup, name: str, image: ImageSource, options: RecognizeOptions, timeout: float
+) -> Observation[OcrResult]:
     """Observe engine `name`; an engine that cannot even be loaded is an observed failure too."""
     try:
         engine = engines(name)
@@ -39,26 +40,49 @@ def observe_engine(engines: EngineLookup, name: str, image: ImageSource, options
 
 def run_row(request_id: str, observation: Observation[OcrResult], role: RunRole, side: Side | None) -> EngineRun:
     result = observation.result
-    return EngineRun(request_id=request_id, engine=observation.engine, engine_version=observation.version,
-                     role=role, side=side, text=result.text if result else None,
-                     result=result.to_dict() if result else None,
-                     mean_confidence=result.mean_confidence() if result else None,
-                     latency_ms=observation.latency_ms, error=describe_error(observation.error))
+    return EngineRun(
+        request_id=request_id,
+        engine=observation.engine,
+        engine_version=observation.version,
+        role=role,
+        side=side,
+        text=result.text if result else None,
+        result=result.to_dict() if result else None,
+        mean_confidence=result.mean_confidence() if result else None,
+        latency_ms=observation.latency_ms,
+        error=describe_error(observation.error),
+    )
 
 
-def store_pair(session: Session, job: ShadowJob, *, control: EngineRun, candidate: EngineRun, served_side: Side,
-               control_result: OcrResult | None, candidate_result: OcrResult | None) -> Pair:
+def store_pair(
+    session: Session,
+    job: ShadowJob,
+    *,
+    control: EngineRun,
+    candidate: EngineRun,
+    served_side: Side,
+    control_result: OcrResult | None,
+    candidate_result: OcrResult | None,
+) -> Pair:
     """Record the pair of `job` and mark the job done, in the caller's transaction. For an A/A job
     both runs are the control's; `candidate` is its twin."""
     request = session.get(Request, job.request_id)
     assert request is not None
     score = agreement(control_result, candidate_result)
-    pair = Pair(request_id=job.request_id, gate=request.gate, category=request.category,
-                kind=PairKind.AA if job.role is ShadowRole.AA else PairKind.CANDIDATE,
-                control_run_id=control.id, candidate_run_id=candidate.id, served_side=served_side,
-                control_engine=control.engine, candidate_engine=candidate.engine,
-                cer_between=score.cer_between, exact_match=score.exact_match,
-                confidence_delta=score.confidence_delta)
+    pair = Pair(
+        request_id=job.request_id,
+        gate=request.gate,
+        category=request.category,
+        kind=PairKind.AA if job.role is ShadowRole.AA else PairKind.CANDIDATE,
+        control_run_id=control.id,
+        candidate_run_id=candidate.id,
+        served_side=served_side,
+        control_engine=control.engine,
+        candidate_engine=candidate.engine,
+        cer_between=score.cer_between,
+        exact_match=score.exact_match,
+        confidence_delta=score.confidence_delta,
+    )
     session.add(pair)
     job.status = "done"
     job.finished_at = utcnow()

@@ -14,7 +14,7 @@ import os
 import queue
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session
@@ -54,14 +54,23 @@ def _request_of(session: Session, job: ShadowJob) -> Request:
 
 
 def _as_utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class ShadowRunner:
     """Worker threads that run pending shadow jobs from the store."""
 
-    def __init__(self, store: Store, *, workers: int = 2, queue_size: int = 256, timeout: float = 120.0,
-                 sweep_seconds: float = 5.0, lease_grace: float = 30.0, engines: EngineLookup = get_engine):
+    def __init__(
+        self,
+        store: Store,
+        *,
+        workers: int = 2,
+        queue_size: int = 256,
+        timeout: float = 120.0,
+        sweep_seconds: float = 5.0,
+        lease_grace: float = 30.0,
+        engines: EngineLookup = get_engine,
+    ):
         self.store = store
         # a claimed job is presumed dead (its worker crashed) once this long has passed
         self.lease_seconds = timeout * 2 + lease_grace
@@ -77,7 +86,7 @@ class ShadowRunner:
         self._threads: list[threading.Thread] = []
 
     # --- lifecycle ------------------------------------------------------------------
-    def start(self) -> "ShadowRunner":
+    def start(self) -> ShadowRunner:
         for n in range(self.workers):
             thread = threading.Thread(target=self._work_loop, name=f"shadow-{n}", daemon=True)
             thread.start()
@@ -102,14 +111,18 @@ class ShadowRunner:
             self._queued.add(job_id)
             return True
 
-    def sweep(self, stale_after: float | None = None) -> int:
+    def sweep(self) -> int:
         """Queue every pending job and every running job whose lease has expired (crash recovery)."""
         now = utcnow()
         with self.store.session() as session:
             ids = session.scalars(
-                select(ShadowJob.id).where(or_(ShadowJob.status == "pending",
-                                               (ShadowJob.status == "running") & (ShadowJob.lease_until < now)))
-                .order_by(ShadowJob.id).limit(self._queue.maxsize)).all()
+                select(ShadowJob.id)
+                .where(
+                    or_(ShadowJob.status == "pending", (ShadowJob.status == "running") & (ShadowJob.lease_until < now))
+                )
+                .order_by(ShadowJob.id)
+                .limit(self._queue.maxsize)
+            ).all()
         return sum(1 for job_id in ids if self.submit(job_id))
 
     def pending(self) -> int:
@@ -160,10 +173,12 @@ class ShadowRunner:
         with self.store.session() as session:
             claimed: CursorResult = session.execute(  # type: ignore[assignment]
                 update(ShadowJob)
-                .where(ShadowJob.id == job_id,
-                       or_(ShadowJob.status == "pending",
-                           (ShadowJob.status == "running") & (ShadowJob.lease_until < now)))
-                .values(status="running", lease_until=lease, attempts=ShadowJob.attempts + 1))
+                .where(
+                    ShadowJob.id == job_id,
+                    or_(ShadowJob.status == "pending", (ShadowJob.status == "running") & (ShadowJob.lease_until < now)),
+                )
+                .values(status="running", lease_until=lease, attempts=ShadowJob.attempts + 1)
+            )
             return claimed.rowcount == 1
 
     def run_job(self, job_id: int) -> None:
@@ -198,15 +213,30 @@ class ShadowRunner:
             shadow = run_row(request_id, observation, RunRole.AA if role is ShadowRole.AA else RunRole.SHADOW, side)
             session.add(shadow)
             session.flush()
-            served = session.scalars(select(EngineRun).where(EngineRun.request_id == request_id,
-                                                             EngineRun.role == RunRole.SERVED)).first()
+            served = session.scalars(
+                select(EngineRun).where(EngineRun.request_id == request_id, EngineRun.role == RunRole.SERVED)
+            ).first()
             if served is None:
                 job.status, job.finished_at = "done", utcnow()  # nothing was served: keep the run, no pair
                 return
             served_result = OcrResult.from_dict(served.result) if served.result else None
             if role is ShadowRole.CONTROL:
-                store_pair(session, job, control=shadow, candidate=served, served_side=Side.CANDIDATE,
-                           control_result=observation.result, candidate_result=served_result)
+                store_pair(
+                    session,
+                    job,
+                    control=shadow,
+                    candidate=served,
+                    served_side=Side.CANDIDATE,
+                    control_result=observation.result,
+                    candidate_result=served_result,
+                )
             else:
-                store_pair(session, job, control=served, candidate=shadow, served_side=Side.CONTROL,
-                           control_result=served_result, candidate_result=observation.result)
+                store_pair(
+                    session,
+                    job,
+                    control=served,
+                    candidate=shadow,
+                    served_side=Side.CONTROL,
+                    control_result=served_result,
+                    candidate_result=observation.result,
+                )

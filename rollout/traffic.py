@@ -34,10 +34,11 @@ def _error_rate(runs: list[EngineRun]) -> float | None:
 
 def pair_rows(session: Session, gate: str, since: datetime) -> list[tuple[Pair, EngineRun, EngineRun]]:
     """(pair, control run, candidate run) of `gate` since `since`, oldest first."""
-    query = (paired_runs().where(Pair.gate == gate, Pair.created_at >= since)
-             .order_by(None).order_by(Pair.created_at))
-    return [cast("tuple[Pair, EngineRun, EngineRun]", (pair, control, candidate))
-            for pair, control, candidate, _ in session.execute(query)]
+    query = paired_runs().where(Pair.gate == gate, Pair.created_at >= since).order_by(None).order_by(Pair.created_at)
+    return [
+        cast("tuple[Pair, EngineRun, EngineRun]", (pair, control, candidate))
+        for pair, control, candidate, _ in session.execute(query)
+    ]
 
 
 def traffic_summary(session: Session, gate: str, hours: float = 24.0) -> dict[str, dict[str, Any]]:
@@ -58,7 +59,8 @@ def traffic_summary(session: Session, gate: str, hours: float = 24.0) -> dict[st
         aa_cers = [p.cer_between for p, _, _ in aa if p.cer_between is not None]
         deltas = [p.confidence_delta for p, _, _ in candidate if p.confidence_delta is not None]
         summary[category] = {
-            "pairs": len(candidate), "aa_pairs": len(aa),
+            "pairs": len(candidate),
+            "aa_pairs": len(aa),
             "mean_cer_between": mean(cers) if cers else None,
             "median_cer_between": median(cers) if cers else None,
             "exact_share": sum(p.exact_match for p, _, _ in candidate) / len(candidate) if candidate else None,
@@ -66,9 +68,11 @@ def traffic_summary(session: Session, gate: str, hours: float = 24.0) -> dict[st
             "mean_confidence_delta": mean(deltas) if deltas else None,
             "control_error_rate": _error_rate(control_runs),
             "candidate_error_rate": _error_rate(candidate_runs),
-            "control_latency_ms": {q: _percentile([r.latency_ms for r in control_runs], v)
-                                   for q, v in (("p50", 0.5), ("p95", 0.95))},
-            "candidate_latency_ms": {q: _percentile([r.latency_ms for r in candidate_runs], v)
-                                     for q, v in (("p50", 0.5), ("p95", 0.95))},
+            "control_latency_ms": {
+                q: _percentile([r.latency_ms for r in control_runs], v) for q, v in (("p50", 0.5), ("p95", 0.95))
+            },
+            "candidate_latency_ms": {
+                q: _percentile([r.latency_ms for r in candidate_runs], v) for q, v in (("p50", 0.5), ("p95", 0.95))
+            },
         }
     return summary

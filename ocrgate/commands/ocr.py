@@ -18,12 +18,13 @@ from engines.registry import get_engine
 from kernel import atomic
 from kernel.errors import ExitCode, OcrgateError, OcrInputError
 from kernel.observe import observe
+from kernel.settings import DEFAULT_ENGINE
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("ocr", help="read text from image files")
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    parser.add_argument("--engine", default="tesseract", help="engine name (see `ocrgate engines`)")
+    parser.add_argument("--engine", default=DEFAULT_ENGINE, help="engine name (see `ocrgate engines`)")
     parser.add_argument("--mode", choices=MODES, default="page",
                         help="page: find and read all text; line/word: the image is one line/word")
     parser.add_argument("--format", choices=list(EXPORTERS), default="text")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from engines.options import RecognizeOptions
 from engines.registry import get_engine
+from kernel.settings import DEFAULT_ENGINE
 from ocrgate.commands.ocr import _engine_args
 from ocrgate.commands.search import DEFAULT_HELP as DEFAULT_INDEX_HELP
 from ocrgate.commands.search import index_target
@@ -31,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "pdf", help="make a searchable PDF (hidden text layer) from an image, TIFF or image-only PDF")
     parser.add_argument("input", type=Path, metavar="IN", help="image (PNG, JPEG, TIFF, ...) or PDF")
     parser.add_argument("-o", "--output", type=Path, required=True, metavar="OUT.pdf")
-    parser.add_argument("--engine", default="tesseract", help="engine name (see `ocrgate engines`)")
+    parser.add_argument("--engine", default=DEFAULT_ENGINE, help="engine name (see `ocrgate engines`)")
     parser.add_argument("--lang", default="eng", help="languages, e.g. eng or eng+deu")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per page")
     parser.add_argument("--dpi", type=_dpi, default=RASTER_DPI,

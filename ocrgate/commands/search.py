@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from dataclasses import asdict
 
+from kernel.settings import load_settings
+
 #: where the index is when neither `--index` nor `OCRGATE_SEARCH_INDEX` says
-DEFAULT_HELP = "$OCRGATE_SEARCH_INDEX, else the store's database ($OCRGATE_DATABASE_URL or ocrgate.db in the user data folder)"
+DEFAULT_HELP = ("$OCRGATE_SEARCH_INDEX, else the store's database "
+                "($OCRGATE_DATABASE_URL or ocrgate.db in the user data folder)")
 
 
 def index_target(value: str | None = None) -> str:
@@ -17,8 +19,9 @@ def index_target(value: str | None = None) -> str:
     else the rollout store's database, so the CLI and the service search the same index."""
     if value:
         return value
-    if os.environ.get("OCRGATE_SEARCH_INDEX"):
-        return os.environ["OCRGATE_SEARCH_INDEX"]
+    configured = load_settings().search_index
+    if configured:
+        return configured
     from rollout.store.database import default_database_url
 
     return default_database_url()

@@ -8,39 +8,53 @@ states, the append-only audit log, and API tokens (hashed).
 from __future__ import annotations
 
 import enum
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, DateTime, Enum, Float, ForeignKey, Index, Integer, LargeBinary,
-                        String, Text)
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from rollout.gates import DEFAULT_AA_BP, DEFAULT_SHADOW_BP
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Base(DeclarativeBase):
     pass
 
 
-class Side(str, enum.Enum):
+class Side(enum.StrEnum):
     """Which engine of a gate a run belongs to."""
 
     CONTROL = "control"
     CANDIDATE = "candidate"
 
 
-class RunRole(str, enum.Enum):
+class RunRole(enum.StrEnum):
     """Why an engine ran on a request."""
 
-    SERVED = "served"               # its answer went to the caller
-    FAILED_OVER = "served-failed"   # it was to serve, failed, and the control served instead
-    SHADOW = "shadow"               # it ran beside the served engine, its answer unseen
-    AA = "aa"                       # the control run a second time (the A/A lane)
+    SERVED = "served"  # its answer went to the caller
+    FAILED_OVER = "served-failed"  # it was to serve, failed, and the control served instead
+    SHADOW = "shadow"  # it ran beside the served engine, its answer unseen
+    AA = "aa"  # the control run a second time (the A/A lane)
 
 
-class ShadowRole(str, enum.Enum):
+class ShadowRole(enum.StrEnum):
     """What a shadow job's run is: the candidate beside a served control, the control beside a
     served candidate, or the control's A/A twin."""
 
@@ -49,15 +63,21 @@ class ShadowRole(str, enum.Enum):
     AA = "aa"
 
 
-class PairKind(str, enum.Enum):
-    CANDIDATE = "candidate"   # control vs candidate
-    AA = "aa"                 # control vs itself: the noise floor
+class PairKind(enum.StrEnum):
+    CANDIDATE = "candidate"  # control vs candidate
+    AA = "aa"  # control vs itself: the noise floor
 
 
 def _closed_set(values: type[enum.Enum]) -> Enum:
     """A string column that takes only the enum's values (checked by the database too)."""
-    return Enum(values, native_enum=False, create_constraint=False, validate_strings=True, length=16,
-                values_callable=lambda members: [m.value for m in members])
+    return Enum(
+        values,
+        native_enum=False,
+        create_constraint=False,
+        validate_strings=True,
+        length=16,
+        values_callable=lambda members: [m.value for m in members],
+    )
 
 
 def check_in(column: str, values: type[enum.Enum]) -> CheckConstraint:
@@ -165,9 +185,10 @@ class GateState(Base):
     control: Mapped[str] = mapped_column(String(64))
     candidate: Mapped[str] = mapped_column(String(64))
     stage: Mapped[str] = mapped_column(String(16), default="off")
-    percent_bp: Mapped[int] = mapped_column(Integer, default=0)      # rollout share in basis points (0.01%)
-    shadow_bp: Mapped[int] = mapped_column(Integer, default=10_000)  # share of control-served requests shadowed
-    aa_bp: Mapped[int] = mapped_column(Integer, default=500)         # share run twice on the control (A/A lane)
+    percent_bp: Mapped[int] = mapped_column(Integer, default=0)  # rollout share in basis points (0.01%)
+    #: share of control-served requests shadowed
+    shadow_bp: Mapped[int] = mapped_column(Integer, default=DEFAULT_SHADOW_BP)
+    aa_bp: Mapped[int] = mapped_column(Integer, default=DEFAULT_AA_BP)  # share run twice on the control (A/A lane)
     killed: Mapped[bool] = mapped_column(Boolean, default=False)
     allow_units: Mapped[list[str]] = mapped_column(JSON, default=list)
     deny_units: Mapped[list[str]] = mapped_column(JSON, default=list)

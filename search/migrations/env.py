@@ -3,6 +3,7 @@
 
 from alembic import context
 
+from kernel.settings import load_settings
 from search.database import VERSION_TABLE
 from search.models import SearchBase
 
@@ -24,11 +25,10 @@ def run(connection) -> None:
 connection = config.attributes.get("connection")
 
 if connection is None:
-    import os
 
     from kernel.database import make_engine
 
-    connectable = make_engine(config.get_main_option("sqlalchemy.url") or os.environ["OCRGATE_DATABASE_URL"])
+    connectable = make_engine(config.get_main_option("sqlalchemy.url") or load_settings().database)
     with connectable.connect() as new_connection:
         run(new_connection)
 else:

@@ -42,7 +42,7 @@ def test_every_variable_is_read():
     settings = load_settings(environ)
     assert settings.database == "postgresql://u@h/db" and settings.lab_notebook_path == Path("/x/lab.jsonl")
     assert settings.sets_file_path == Path("/x/sets.json") and settings.eval_cache_dir == Path("/x/cache")
-    assert settings.search_index_path == Path("/x/search.sqlite")
+    assert settings.search_index == "/x/search.sqlite"
     assert (settings.max_image_bytes, settings.max_image_pixels, settings.max_pdf_bytes, settings.max_pdf_pages) \
         == (1000, 2000, 3000, 4)
     assert settings.secure_cookies is True and settings.auto_rollback is False

@@ -19,12 +19,17 @@ if connection is None:
 
     connectable = make_engine(config.get_main_option("sqlalchemy.url") or default_database_url())
     with connectable.connect() as new_connection:
-        context.configure(connection=new_connection, target_metadata=Base.metadata, render_as_batch=True,
-                          include_object=include_object)
+        context.configure(
+            connection=new_connection,
+            target_metadata=Base.metadata,
+            render_as_batch=True,
+            include_object=include_object,
+        )
         with context.begin_transaction():
             context.run_migrations()
 else:
-    context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True,
-                      include_object=include_object)
+    context.configure(
+        connection=connection, target_metadata=Base.metadata, render_as_batch=True, include_object=include_object
+    )
     with context.begin_transaction():
         context.run_migrations()

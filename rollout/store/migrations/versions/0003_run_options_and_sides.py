@@ -36,7 +36,7 @@ def upgrade() -> None:
                      sa.column('control_engine', sa.String), sa.column('candidate_engine', sa.String),
                      sa.column('control_run_id', sa.Integer), sa.column('candidate_run_id', sa.Integer),
                      sa.column('served_side', sa.String))
-    engine_of = dict(connection.execute(sa.select(runs.c.id, runs.c.engine)).all())
+    engine_of: dict[int, str] = dict(connection.execute(sa.select(runs.c.id, runs.c.engine)).all())
     for row in connection.execute(sa.select(pairs)).mappings().all():
         served_is_candidate = row['kind'] != 'aa' and engine_of.get(row['served_run_id']) == row['candidate_engine'] \
             and row['candidate_engine'] != row['control_engine']
