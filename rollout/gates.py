@@ -6,7 +6,9 @@ the background on `shadow` share of requests) → `rollout` (the candidate serve
 candidate serves everyone; the control shadows a sample). The kill switch overrides everything:
 control serves, nothing shadows. Deny-listed units always get the control; allow-listed units get
 the candidate whenever the gate is not off; a gate with target categories applies to those only.
-On control-served requests an A/A share runs the control a second time, to measure noise.
+On control-served requests an A/A share runs the control a second time, to measure noise: its own
+bucket under its own salt, independent of the shadow share, so the A/A lane runs at `aa_bp` of
+control-served requests whatever the shadow share is (a request can carry both background runs).
 """
 
 from __future__ import annotations
@@ -19,6 +21,15 @@ from rollout.bucketing import BUCKETS, bucket
 #: a new gate shadows every control-served request and runs 5% of them twice on the control (A/A)
 DEFAULT_SHADOW_BP = BUCKETS
 DEFAULT_AA_BP = 500
+
+
+class ShadowRole(StrEnum):
+    """What a background run is: the candidate beside a served control, the control beside a served
+    candidate, or the control's A/A twin."""
+
+    CANDIDATE = "candidate"
+    CONTROL = "control"
+    AA = "aa"
 
 
 class Stage(StrEnum):
@@ -53,43 +64,56 @@ class GateConfig:
 
 
 @dataclass(frozen=True)
+class BackgroundRun:
+    """An engine run beside the served one, its answer unseen by the caller."""
+
+    engine: str
+    role: ShadowRole
+
+
+@dataclass(frozen=True)
 class Decision:
     serve: str
-    shadow: str | None  # engine to run in the background, if any
-    shadow_role: str | None  # "shadow" (the other engine) or "aa" (the control again)
+    background: tuple[BackgroundRun, ...]  # the shadow and/or A/A runs, none for most off/killed requests
     candidate_serves: bool
     reason: str
 
 
-def _control_serves(gate: GateConfig, request_key: str, reason: str, shadow_candidate: bool) -> Decision:
-    if shadow_candidate and bucket(gate.salt + ":shadow", request_key) < gate.shadow_bp:
-        return Decision(gate.control, gate.candidate, "shadow", False, reason)
+def _serve_only(engine: str, candidate_serves: bool, reason: str) -> Decision:
+    return Decision(engine, (), candidate_serves, reason)
+
+
+def _control_serves(gate: GateConfig, request_key: str, reason: str) -> Decision:
+    runs = []
+    if bucket(gate.salt + ":shadow", request_key) < gate.shadow_bp:
+        runs.append(BackgroundRun(gate.candidate, ShadowRole.CANDIDATE))
     if bucket(gate.salt + ":aa", request_key) < gate.aa_bp:
-        return Decision(gate.control, gate.control, "aa", False, reason + "; A/A lane")
-    return Decision(gate.control, None, None, False, reason)
+        runs.append(BackgroundRun(gate.control, ShadowRole.AA))
+        reason += "; A/A lane"
+    return Decision(gate.control, tuple(runs), False, reason)
 
 
 def _candidate_serves(gate: GateConfig, reason: str) -> Decision:
-    return Decision(gate.candidate, gate.control, "shadow", True, reason)
+    return Decision(gate.candidate, (BackgroundRun(gate.control, ShadowRole.CONTROL),), True, reason)
 
 
 def decide(gate: GateConfig, unit: str, category: str, request_key: str) -> Decision:
     """Serve and shadow engines for one request of `unit` (sticky) with id `request_key`."""
     if gate.killed:
-        return Decision(gate.control, None, None, False, "killed")
+        return _serve_only(gate.control, False, "killed")
     if gate.stage is Stage.OFF:
-        return Decision(gate.control, None, None, False, "off")
+        return _serve_only(gate.control, False, "off")
     if gate.categories and category not in gate.categories:
-        return Decision(gate.control, None, None, False, f"category {category} not targeted")
+        return _serve_only(gate.control, False, f"category {category} not targeted")
     if unit in gate.deny_units:
-        return Decision(gate.control, None, None, False, "unit deny-listed")
+        return _serve_only(gate.control, False, "unit deny-listed")
     if unit in gate.allow_units:
         return _candidate_serves(gate, "unit allow-listed")
     if gate.stage is Stage.ON:
         if bucket(gate.salt + ":shadow", request_key) < gate.shadow_bp:
             return _candidate_serves(gate, "on")
-        return Decision(gate.candidate, None, None, True, "on")
+        return _serve_only(gate.candidate, True, "on")
     if gate.stage is Stage.ROLLOUT and bucket(gate.salt, unit) < gate.percent_bp:
         return _candidate_serves(gate, f"rollout {gate.percent:g}%: unit in")
     reason = "shadow" if gate.stage is Stage.SHADOW else f"rollout {gate.percent:g}%: unit out"
-    return _control_serves(gate, request_key, reason, shadow_candidate=True)
+    return _control_serves(gate, request_key, reason)

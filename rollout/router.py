@@ -110,17 +110,8 @@ class Router:
                 )
             )
             session.flush()
-            job = None
-            if decision.shadow:
-                role = (
-                    ShadowRole.AA
-                    if decision.shadow_role == "aa"
-                    else ShadowRole.CONTROL
-                    if decision.candidate_serves
-                    else ShadowRole.CANDIDATE
-                )
-                job = ShadowJob(request_id=request_id, engine=decision.shadow, role=role)
-                session.add(job)
+            jobs = [ShadowJob(request_id=request_id, engine=run.engine, role=run.role) for run in decision.background]
+            session.add_all(jobs)
         observation = observe_engine(self.engines, decision.serve, pages, options, self.serve_timeout)
         runs = [run_row(request_id, observation, RunRole.SERVED, served_side if gate_config else None)]
         fell_back = False
@@ -138,21 +129,23 @@ class Router:
             row.fell_back = fell_back
             row.latency_ms = (time.perf_counter() - started) * 1000
             row.error = describe_error(observation.error)
-            if job is not None and fell_back:
-                # the candidate already ran (and failed) as the served engine: that run is its shadow output
+            if fell_back:
+                # the candidate already ran (and failed) as the served engine: that run is the
+                # candidate's side of the control's shadow job, whose control run just served
                 session.flush()
-                shadow_job = session.get(ShadowJob, job.id)
-                assert shadow_job is not None
-                store_pair(
-                    session,
-                    shadow_job,
-                    control=runs[1],
-                    candidate=runs[0],
-                    served_side=Side.CONTROL,
-                    control_result=observation.result,
-                    candidate_result=None,
-                )
-                job = None
-        if job is not None:
+                for job in [j for j in jobs if j.role is ShadowRole.CONTROL]:
+                    shadow_job = session.get(ShadowJob, job.id)
+                    assert shadow_job is not None
+                    store_pair(
+                        session,
+                        shadow_job,
+                        control=runs[1],
+                        candidate=runs[0],
+                        served_side=Side.CONTROL,
+                        control_result=observation.result,
+                        candidate_result=None,
+                    )
+                    jobs.remove(job)
+        for job in jobs:
             self.shadows.submit(job.id)
         return Served(request_id, observation.engine, observation.value(), decision, fell_back)

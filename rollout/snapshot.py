@@ -56,5 +56,5 @@ class GateSnapshot:
         """The gate's decision; with no such gate, `default_engine` serves and nothing shadows."""
         config = self._gates.get(gate)
         if config is None:
-            return Decision(default_engine, None, None, False, f"no gate {gate}")
+            return Decision(default_engine, (), False, f"no gate {gate}")
         return decide(config, unit, category, request_key)

@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from rollout.gates import DEFAULT_AA_BP, DEFAULT_SHADOW_BP
+from rollout.gates import DEFAULT_AA_BP, DEFAULT_SHADOW_BP, ShadowRole
 
 
 def utcnow() -> datetime:
@@ -52,15 +52,6 @@ class RunRole(enum.StrEnum):
     FAILED_OVER = "served-failed"  # it was to serve, failed, and the control served instead
     SHADOW = "shadow"  # it ran beside the served engine, its answer unseen
     AA = "aa"  # the control run a second time (the A/A lane)
-
-
-class ShadowRole(enum.StrEnum):
-    """What a shadow job's run is: the candidate beside a served control, the control beside a
-    served candidate, or the control's A/A twin."""
-
-    CANDIDATE = "candidate"
-    CONTROL = "control"
-    AA = "aa"
 
 
 class PairKind(enum.StrEnum):

@@ -70,17 +70,23 @@ def test_off_and_kill_serve_control_without_shadow():
     for config in (gate(stage=Stage.OFF), gate(stage=Stage.ON, killed=True),
                    gate(stage=Stage.ROLLOUT, percent_bp=BUCKETS, killed=True)):
         decision = decide(config, "u", "c", "r")
-        assert (decision.serve, decision.shadow) == ("ctl", None)
+        assert (decision.serve, decision.background) == ("ctl", ())
 
 
-def test_shadow_stage_samples_the_candidate_and_the_aa_lane():
-    config = gate(stage=Stage.SHADOW, shadow_bp=2_000, aa_bp=1_000)
+def _lanes(decision) -> set[tuple[str, str]]:
+    return {(run.engine, run.role.value) for run in decision.background}
+
+
+@pytest.mark.parametrize("shadow_bp", [0, 2_000, BUCKETS])
+def test_shadow_and_aa_lanes_run_at_their_own_shares(shadow_bp):
+    """The A/A lane's share holds whatever the shadow share (at 100% shadow it used to be 0)."""
+    config = gate(stage=Stage.SHADOW, shadow_bp=shadow_bp, aa_bp=500)
     decisions = [decide(config, f"u{n}", "c", f"req{n}") for n in range(20_000)]
     assert all(d.serve == "ctl" for d in decisions)
-    shadowed = sum(d.shadow == "cand" for d in decisions) / len(decisions)
-    aa = sum(d.shadow_role == "aa" for d in decisions) / len(decisions)
-    assert abs(shadowed - 0.2) < 0.015
-    assert abs(aa - 0.8 * 0.1) < 0.01  # A/A only where the candidate was not sampled
+    shadowed = sum(("cand", "candidate") in _lanes(d) for d in decisions) / len(decisions)
+    aa = sum(("ctl", "aa") in _lanes(d) for d in decisions) / len(decisions)
+    assert abs(shadowed - shadow_bp / BUCKETS) < 0.015
+    assert abs(aa - 0.05) < 0.006  # binomial sd at n=20,000 is 0.0015
 
 
 def test_rollout_serves_the_candidate_to_its_share_of_units_and_shadows_the_control():
@@ -88,7 +94,7 @@ def test_rollout_serves_the_candidate_to_its_share_of_units_and_shadows_the_cont
     decisions = {u: decide(config, u, "c", "r-" + u) for u in UNITS[:20_000]}
     served_candidate = [u for u, d in decisions.items() if d.candidate_serves]
     assert abs(len(served_candidate) / 20_000 - 0.10) < 0.01
-    assert all(decisions[u].shadow == "ctl" for u in served_candidate)
+    assert all(_lanes(decisions[u]) == {("ctl", "control")} for u in served_candidate)
     again = [u for u in UNITS[:20_000] if decide(config, u, "c", "another-request").candidate_serves]
     assert again == served_candidate  # per unit, not per request
 

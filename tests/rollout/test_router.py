@@ -210,3 +210,31 @@ def test_a_killed_process_reruns_its_pending_jobs_on_restart(store_url, test_eng
     assert count(store, ShadowJob, ShadowJob.status == "done") == 3
     restarted.stop()
     store.dispose()
+
+
+def test_a_request_can_carry_both_a_shadow_and_an_aa_run(store, test_engines):
+    """At shadow 100% the A/A lane used to be starved: both lanes now run on the same request."""
+    router, shadows = build(store, control="echo-a", candidate="echo-b", stage="shadow", shadow_percent=100)
+    change_gate(store, "ocr-engine", GateChange(aa_percent=100), actor="test")
+    router.snapshot.refresh()
+    router.serve(png_bytes(), unit="u", category="c")
+    assert shadows.drain(10)
+    with store.session() as session:
+        kinds = sorted(session.scalars(select(Pair.kind)))
+        assert kinds == [PairKind.AA, PairKind.CANDIDATE]
+    shadows.stop()
+
+
+def test_the_aa_lane_runs_at_its_default_share_beside_full_shadowing(sqlite_store, test_engines):
+    """Defaults (shadow 100%, A/A 5%): 400 requests give about 20 A/A pairs (used to be 0)."""
+    create_gate(sqlite_store, "ocr-engine", "echo-a", "echo-b", actor="test")
+    change_gate(sqlite_store, "ocr-engine", GateChange(stage="shadow"), actor="test")
+    shadows = ShadowRunner(sqlite_store, workers=2, timeout=5.0, sweep_seconds=0.2).start()
+    router = Router(sqlite_store, GateSnapshot(sqlite_store), shadows)
+    for n in range(400):
+        router.serve(png_bytes(), unit=f"u{n}", category="c")
+    assert shadows.drain(60)
+    assert count(sqlite_store, Pair, Pair.kind == PairKind.CANDIDATE) == 400
+    aa = count(sqlite_store, Pair, Pair.kind == PairKind.AA)
+    assert 6 <= aa <= 38  # 5% of 400 = 20; binomial 99.9% range
+    shadows.stop()
