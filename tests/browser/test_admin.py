@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from rollout.gate_store import get_gate
 from tests.dashboard_fixtures import PASSWORDS
@@ -61,8 +62,10 @@ def test_analyst_opens_a_paired_output_with_boxes_drawn(live_admin, page, shots)
     page.click("#pairs a >> nth=0")
     for side in ("control", "candidate"):
         # the click returns once the page is parsed; its images may still be in flight
-        page.wait_for_function(f"document.querySelector('#boxes-{side}')?.complete === true")
-        assert page.evaluate(f"document.querySelector('#boxes-{side}').naturalWidth") > 100
+        # (a locator's property check runs outside the page's CSP, which forbids string eval)
+        image = page.locator(f"#boxes-{side}")
+        expect(image).to_have_js_property("complete", True)
+        assert image.evaluate("img => img.naturalWidth") > 100
     assert "TOTAL" in page.inner_text("#pair-diff")
     page.screenshot(path=str(shots / "admin-pair.png"), full_page=True)
     page.goto(base + "/admin/analysis/traffic")
