@@ -23,6 +23,8 @@ admin forms, environment): whole numbers are ASCII digits only (`str.isdigit()` 
 | `OCRGATE_MAX_PDF_PAGES` | `max_pdf_pages` | 2,000 |
 | `OCRGATE_SECRET_KEY` | `secret_key` | none: a random key kept in the user data directory |
 | `OCRGATE_SECURE_COOKIES` | `secure_cookies` | off |
+| `OCRGATE_SESSION_IDLE_MINUTES` | `session_idle_minutes` | 30 (1–1,440): an admin session ends after this long unused |
+| `OCRGATE_SESSION_MAX_HOURS` | `session_max_hours` | 8 (1–720): an admin session ends this long after sign-in |
 | `OCRGATE_DEFAULT_ENGINE` | `default_engine` | `tesseract` |
 | `OCRGATE_SHADOW_WORKERS` | `shadow_workers` | 2 (1–64) |
 | `OCRGATE_SHADOW_QUEUE` | `shadow_queue` | 256 (1–100,000) |
@@ -189,6 +191,8 @@ _PARSERS: dict[str, Callable[[str, str], Any]] = {
     "max_pdf_pages": _whole(1, 1_000_000),
     "secret_key": _text,
     "secure_cookies": _flag,
+    "session_idle_minutes": _whole(1, 1440),
+    "session_max_hours": _whole(1, 720),
     "default_engine": _engine_name,
     "shadow_workers": _whole(1, 64),
     "shadow_queue": _whole(1, 100_000),
@@ -216,6 +220,8 @@ class Settings:
     max_pdf_pages: int = DEFAULT_MAX_PDF_PAGES
     secret_key: str | None = None
     secure_cookies: bool = False
+    session_idle_minutes: int = 30
+    session_max_hours: int = 8
     default_engine: str = DEFAULT_ENGINE
     shadow_workers: int = 2
     shadow_queue: int = 256

@@ -37,7 +37,8 @@ def test_every_variable_is_read():
                "OCRGATE_SECRET_KEY": "s" * 32, "OCRGATE_SECURE_COOKIES": "yes", "OCRGATE_DEFAULT_ENGINE": "inhouse",
                "OCRGATE_SHADOW_WORKERS": "8", "OCRGATE_SHADOW_QUEUE": "16", "OCRGATE_SERVE_TIMEOUT": "2.5",
                "OCRGATE_SHADOW_TIMEOUT": "30", "OCRGATE_GATE_REFRESH_SECONDS": "0.5", "OCRGATE_AUTO_ROLLBACK": "0",
-               "OCRGATE_PORT": "9000", "OCRGATE_TOKEN": "ocg_x"}
+               "OCRGATE_PORT": "9000", "OCRGATE_TOKEN": "ocg_x", "OCRGATE_SESSION_IDLE_MINUTES": "15",
+               "OCRGATE_SESSION_MAX_HOURS": "2"}
     assert set(environ) == {Settings.variable(f.name) for f in fields(Settings)}
     settings = load_settings(environ)
     assert settings.database == "postgresql://u@h/db" and settings.lab_notebook_path == Path("/x/lab.jsonl")
@@ -49,6 +50,7 @@ def test_every_variable_is_read():
     assert (settings.default_engine, settings.shadow_workers, settings.shadow_queue) == ("inhouse", 8, 16)
     assert (settings.serve_timeout, settings.shadow_timeout, settings.gate_refresh_seconds) == (2.5, 30.0, 0.5)
     assert (settings.port, settings.token, settings.secret_key) == (9000, "ocg_x", "s" * 32)
+    assert (settings.session_idle_minutes, settings.session_max_hours) == (15, 2)
 
 
 def test_an_empty_variable_counts_as_unset():
