@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -36,9 +36,22 @@ def database_url(target: str | os.PathLike[str]) -> str:
     return url
 
 
+def _create_private_sqlite_file(url: str) -> None:
+    """Create a new SQLite database file readable by its owner only (0600: it holds images, OCR text
+    and password hashes); SQLite gives its -wal and -shm files the same mode. An existing file keeps its mode."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    try:
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except (FileExistsError, FileNotFoundError):  # a missing folder stays SQLite's error to report
+        pass
+
+
 def make_engine(target: str | os.PathLike[str]) -> Engine:
     url = database_url(target)
     if url.startswith("sqlite"):
+        _create_private_sqlite_file(url)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
