@@ -1,10 +1,15 @@
-"""Options shared by the commands: the database, the acting user, and checked numbers."""
+"""Options shared by the commands: the database, the acting user, checked numbers, and how records
+are printed (readable text, or one JSON document with `--json`)."""
 
 from __future__ import annotations
 
 import argparse
 import getpass
-from collections.abc import Callable
+import json
+import sys
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from typing import TypeVar
 
 from kernel.settings import finite_number, whole_number
 
@@ -12,6 +17,27 @@ from kernel.settings import finite_number, whole_number
 def add_db_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", metavar="URL", default=None,
                         help="database URL (default: $OCRGATE_DATABASE_URL, else a SQLite file in the user data dir)")
+
+
+def add_json_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print one JSON document instead of text")
+
+
+T = TypeVar("T")
+
+
+def _jsonable(value: object) -> str:
+    return value.isoformat() if isinstance(value, (datetime, date)) else str(value)
+
+
+def print_records(args: argparse.Namespace, data: T, as_text: Callable[[T], Iterable[str]]) -> None:
+    """`data` as one JSON document when `--json` was given, else the lines `as_text(data)` makes."""
+    if args.json:
+        json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=_jsonable)
+        sys.stdout.write("\n")
+        return
+    for line in as_text(data):
+        print(line)
 
 
 def open_store(args: argparse.Namespace):

@@ -1,11 +1,23 @@
-"""`ocrgate gate list | show NAME | set NAME [...] | kill NAME`: gates for ops."""
+"""`ocrgate gate list | show NAME | set NAME [...] | kill NAME`: gates for ops.
+
+Each prints readable text, or with `--json` one JSON document (a gate as the API shows it, without its salt).
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
+from collections.abc import Iterator
+from typing import Any
 
-from ocrgate.commands.common import add_db_option, default_actor, open_store, percent, whole
+from ocrgate.commands.common import (
+    add_db_option,
+    add_json_option,
+    default_actor,
+    open_store,
+    percent,
+    print_records,
+    whole,
+)
 from rollout.gates import STAGES
 
 
@@ -13,11 +25,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("gate", help="show and change rollout gates")
     actions = parser.add_subparsers(dest="gate_command", required=True)
     listing = actions.add_parser("list", help="every gate")
-    listing.add_argument("--json", action="store_true")
+    add_json_option(listing)
     add_db_option(listing)
     listing.set_defaults(func=run_list)
     show = actions.add_parser("show", help="one gate, its recent traffic and audit log")
     show.add_argument("name")
+    add_json_option(show)
     add_db_option(show)
     show.set_defaults(func=run_show)
     change = actions.add_parser("set", help="create or change a gate (ramps are checked by the guard)")
@@ -35,36 +48,77 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     change.add_argument("--reason", help="why (recorded in the audit log)")
     change.add_argument("--override", metavar="REASON", help="ramp although the guard refuses, with a written reason")
     change.add_argument("--expect-version", type=whole(1, 2**62), help="refuse if the gate changed since this version")
-    change.add_argument("--actor", default=default_actor())
+    change.add_argument("--actor", default=default_actor(), help="who makes the change (recorded in the audit log)")
+    add_json_option(change)
     add_db_option(change)
     change.set_defaults(func=run_set)
     kill = actions.add_parser("kill", help="the kill switch: control serves everything at once")
     kill.add_argument("name")
-    kill.add_argument("--reason")
-    kill.add_argument("--actor", default=default_actor())
+    kill.add_argument("--reason", help="why (recorded in the audit log)")
+    kill.add_argument("--actor", default=default_actor(), help="who pulls the switch (recorded in the audit log)")
+    add_json_option(kill)
     add_db_option(kill)
     kill.set_defaults(func=run_kill)
 
 
-def _print(config) -> None:
+def _record(config) -> dict[str, Any]:
     from rollout.gate_store import describe
     data = describe(config)
     data.pop("salt")
-    print(json.dumps(data, indent=2))
+    return data
+
+
+def _state(gate: dict[str, Any]) -> str:
+    if gate["killed"]:
+        return "KILLED"
+    return f"rollout {gate['percent']:g}%" if gate["stage"] == "rollout" else gate["stage"]
+
+
+def _gate_lines(gate: dict[str, Any]) -> Iterator[str]:
+    yield f"{gate['name']}  v{gate['version']}  {_state(gate)}"
+    yield f"  control    {gate['control']}"
+    yield f"  candidate  {gate['candidate']}"
+    yield f"  shares     rollout {gate['percent']:g}%, shadow {gate['shadow_percent']:g}%, A/A {gate['aa_percent']:g}%"
+    for key, label in (("allow_units", "allow"), ("deny_units", "deny"), ("categories", "categories")):
+        yield f"  {label:<10} {', '.join(gate[key]) or '-'}"
+
+
+def _number(value: float | None, scale: float = 1.0, digits: int = 3) -> str:
+    return "-" if value is None else f"{value * scale:.{digits}f}"
+
+
+def _traffic_lines(traffic: dict[str, dict[str, Any]]) -> Iterator[str]:
+    yield "traffic, last 24 h:"
+    if not traffic:
+        yield "  no paired traffic"
+        return
+    yield (f"  {'category':<16} {'pairs':>6} {'A/A':>5} {'CER':>6} {'A/A CER':>8} {'exact':>6} "
+           f"{'ctl err':>8} {'cand err':>8} {'ctl p50/p95 ms':>16} {'cand p50/p95 ms':>16}")
+    for category, row in traffic.items():
+        latency = {side: "/".join(_number(row[f"{side}_latency_ms"][q], digits=0) for q in ("p50", "p95"))
+                   for side in ("control", "candidate")}
+        yield (f"  {category:<16} {row['pairs']:>6} {row['aa_pairs']:>5} {_number(row['mean_cer_between']):>6} "
+               f"{_number(row['aa_mean_cer']):>8} {_number(row['exact_share']):>6} "
+               f"{_number(row['control_error_rate']):>8} {_number(row['candidate_error_rate']):>8} "
+               f"{latency['control']:>16} {latency['candidate']:>16}")
+
+
+def _show_lines(data: dict[str, Any]) -> Iterator[str]:
+    yield from _gate_lines(data["gate"])
+    yield from _traffic_lines(data["traffic_24h"])
+    yield "audit log, latest first:"
+    for entry in data["audit"]:
+        yield f"  {entry['at']:%Y-%m-%d %H:%M:%S}  {entry['actor']:<16} {entry['action']:<9} {entry['reason'] or ''}"
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from rollout.gate_store import describe, load_gates
+    from rollout.gate_store import load_gates
     store = open_store(args)
     with store.session() as session:
-        gates = load_gates(session)
-    if args.json:
-        print(json.dumps([describe(g) for g in gates.values()], indent=2))
-        return 0
-    for gate in gates.values():
-        rollout = f" {gate.percent:g}%" if gate.stage.value == "rollout" else ""
-        state = "KILLED" if gate.killed else gate.stage.value + rollout
-        print(f"{gate.name:<20} {state:<16} control={gate.control:<12} candidate={gate.candidate:<12} v{gate.version}")
+        gates = [_record(gate) for gate in load_gates(session).values()]
+    print_records(args, gates, lambda rows: (
+        f"{g['name']:<20} {_state(g):<16} control={g['control']:<12} candidate={g['candidate']:<12} v{g['version']}"
+        for g in rows))
     return 0
 
 
@@ -75,13 +129,13 @@ def run_show(args: argparse.Namespace) -> int:
     from rollout.store.models import AuditEntry
     from rollout.traffic import traffic_summary
     store = open_store(args)
-    _print(get_gate(store, args.name))
+    data: dict[str, Any] = {"gate": _record(get_gate(store, args.name))}
     with store.session() as session:
-        print(json.dumps({"traffic_24h": traffic_summary(session, args.name)}, indent=2, default=str))
+        data["traffic_24h"] = traffic_summary(session, args.name)
         entries = session.scalars(select(AuditEntry).where(AuditEntry.gate == args.name)
                                   .order_by(AuditEntry.id.desc()).limit(10)).all()
-        for entry in entries:
-            print(f"{entry.at:%Y-%m-%d %H:%M:%S} {entry.actor:<16} {entry.action:<9} {entry.reason or ''}")
+        data["audit"] = [{"at": e.at, "actor": e.actor, "action": e.action, "reason": e.reason} for e in entries]
+    print_records(args, data, _show_lines)
     return 0
 
 
@@ -109,11 +163,11 @@ def run_set(args: argparse.Namespace) -> int:
     config = change_gate(store, args.name, change, args.actor, reason=args.reason,
                          expected_version=args.expect_version, override_reason=args.override,
                          guard=RampGuard(store))
-    _print(config)
+    print_records(args, _record(config), _gate_lines)
     return 0
 
 
 def run_kill(args: argparse.Namespace) -> int:
     from rollout.gate_store import kill_gate
-    _print(kill_gate(open_store(args), args.name, args.actor, args.reason))
+    print_records(args, _record(kill_gate(open_store(args), args.name, args.actor, args.reason)), _gate_lines)
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ocrgate.commands.common import add_db_option, open_store
+from ocrgate.commands.common import add_db_option, add_json_option, open_store, print_records
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -17,6 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         add_db_option(action)
         action.set_defaults(func=func)
     listing = actions.add_parser("list", help="token names and states (never the tokens)")
+    add_json_option(listing)
     add_db_option(listing)
     listing.set_defaults(func=run_list)
 
@@ -36,6 +37,6 @@ def run_revoke(args: argparse.Namespace) -> int:
 
 def run_list(args: argparse.Namespace) -> int:
     from accounts.tokens import list_tokens
-    for row in list_tokens(open_store(args)):
-        print(f"{row['name']:<24} {row['created_at']}  {'revoked' if row['revoked'] else 'active'}")
+    print_records(args, list_tokens(open_store(args)), lambda rows: (
+        f"{row['name']:<24} {row['created_at']}  {'revoked' if row['revoked'] else 'active'}" for row in rows))
     return 0

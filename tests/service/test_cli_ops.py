@@ -34,7 +34,7 @@ def test_gate_lifecycle_on_the_command_line(tmp_path):
     assert done.returncode == 2 and "percent" in done.stderr
     done = ocrgate("gate", "set", "nope", "--stage", "on", "--db", db)
     assert done.returncode == 2 and "--control and --candidate" in done.stderr
-    done = ocrgate("gate", "kill", "ocr-engine", "--reason", "drill", "--actor", "pat", "--db", db)
+    done = ocrgate("gate", "kill", "ocr-engine", "--reason", "drill", "--actor", "pat", "--json", "--db", db)
     assert done.returncode == 0 and json.loads(done.stdout)["killed"] is True
     listing = ocrgate("gate", "list", "--db", db, env=notebook)
     assert "KILLED" in listing.stdout
