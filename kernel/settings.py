@@ -19,8 +19,11 @@ admin forms, environment): whole numbers are ASCII digits only (`str.isdigit()` 
 | `OCRGATE_SEARCH_INDEX` | `search_index` | the store's database (`OCRGATE_DATABASE_URL`) |
 | `OCRGATE_MAX_IMAGE_BYTES` | `max_image_bytes` | 64 MiB |
 | `OCRGATE_MAX_IMAGE_PIXELS` | `max_image_pixels` | 80,000,000 per frame |
+| `OCRGATE_MAX_IMAGE_FRAMES` | `max_image_frames` | 500 frames per image |
+| `OCRGATE_MAX_TOTAL_PIXELS` | `max_total_pixels` | 320,000,000 over the frames of one image |
 | `OCRGATE_MAX_PDF_BYTES` | `max_pdf_bytes` | 256 MiB |
 | `OCRGATE_MAX_PDF_PAGES` | `max_pdf_pages` | 2,000 |
+| `OCRGATE_MAX_PDF_PIXELS` | `max_pdf_pixels` | 4,000,000,000 rendered over the pages of one PDF |
 | `OCRGATE_SECRET_KEY` | `secret_key` | none: a random key kept in the user data directory |
 | `OCRGATE_SECURE_COOKIES` | `secure_cookies` | off |
 | `OCRGATE_SESSION_IDLE_MINUTES` | `session_idle_minutes` | 30 (1–1,440): an admin session ends after this long unused |
@@ -33,6 +36,8 @@ admin forms, environment): whole numbers are ASCII digits only (`str.isdigit()` 
 | `OCRGATE_GATE_REFRESH_SECONDS` | `gate_refresh_seconds` | 2 s |
 | `OCRGATE_AUTO_ROLLBACK` | `auto_rollback` | on |
 | `OCRGATE_PORT` | `port` | 8080 |
+| `OCRGATE_CLIENT_TIMEOUT` | `client_timeout` | 30 s a connection may send nothing (1–3,600) |
+| `OCRGATE_RETENTION_DAYS` | `retention_days` | 30 days (1–36,500) |
 | `OCRGATE_TOKEN` | `token` | none (for `ocrgate replay`) |
 
 Only the test suite reads `OCRGATE_TEST_POSTGRES`, `OCRGATE_SHARED` and `OCRGATE_UPDATE_SCREENSHOTS`.
@@ -59,9 +64,18 @@ DEFAULT_ENGINE = "tesseract"
 
 DEFAULT_MAX_IMAGE_BYTES = 64 * 1024 * 1024
 DEFAULT_MAX_IMAGE_PIXELS = 80_000_000  # per frame: ~ an A3 page at 600 dpi
+DEFAULT_MAX_IMAGE_FRAMES = 500
+#: all the frames of one image are decoded and held together: a few full-size pages, no more
+DEFAULT_MAX_TOTAL_PIXELS = 4 * DEFAULT_MAX_IMAGE_PIXELS
 DEFAULT_MAX_PDF_BYTES = 256 * 1024 * 1024
 DEFAULT_MAX_PDF_PAGES = 2_000
+#: PDF pages are rendered one at a time, so their sum bounds work, not memory (~460 A4 pages at 300 dpi)
+DEFAULT_MAX_PDF_PIXELS = 50 * DEFAULT_MAX_IMAGE_PIXELS
 DEFAULT_PORT = 8080
+#: seconds a client connection may send nothing (a stalled upload) before the server closes it
+DEFAULT_CLIENT_TIMEOUT = 30
+#: days the service keeps requests, their images, runs and pairs (`ocrgate purge`)
+DEFAULT_RETENTION_DAYS = 30
 
 MAX_SECONDS = 24 * 3600.0
 _NAME_CHARACTERS = frozenset("-_.")
@@ -187,8 +201,11 @@ _PARSERS: dict[str, Callable[[str, str], Any]] = {
     "search_index": _database_or_path,
     "max_image_bytes": _whole(1, 1 << 40),
     "max_image_pixels": _whole(1, 1 << 36),
+    "max_image_frames": _whole(1, 100_000),
+    "max_total_pixels": _whole(1, 1 << 40),
     "max_pdf_bytes": _whole(1, 1 << 40),
     "max_pdf_pages": _whole(1, 1_000_000),
+    "max_pdf_pixels": _whole(1, 1 << 44),
     "secret_key": _text,
     "secure_cookies": _flag,
     "session_idle_minutes": _whole(1, 1440),
@@ -201,6 +218,8 @@ _PARSERS: dict[str, Callable[[str, str], Any]] = {
     "gate_refresh_seconds": _seconds(0.05, 3600.0),
     "auto_rollback": _flag,
     "port": _whole(1, 65_535),
+    "client_timeout": _whole(1, 3_600),
+    "retention_days": _whole(1, 36_500),
     "token": _text,
 }
 
@@ -216,8 +235,11 @@ class Settings:
     search_index: str | None = None  # a URL or a SQLite path; None: the store's database
     max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES
     max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS
+    max_image_frames: int = DEFAULT_MAX_IMAGE_FRAMES
+    max_total_pixels: int = DEFAULT_MAX_TOTAL_PIXELS
     max_pdf_bytes: int = DEFAULT_MAX_PDF_BYTES
     max_pdf_pages: int = DEFAULT_MAX_PDF_PAGES
+    max_pdf_pixels: int = DEFAULT_MAX_PDF_PIXELS
     secret_key: str | None = None
     secure_cookies: bool = False
     session_idle_minutes: int = 30
@@ -230,6 +252,8 @@ class Settings:
     gate_refresh_seconds: float = 2.0
     auto_rollback: bool = True
     port: int = DEFAULT_PORT
+    client_timeout: int = DEFAULT_CLIENT_TIMEOUT
+    retention_days: int = DEFAULT_RETENTION_DAYS
     token: str | None = None
 
     # the paths with their defaults filled in (the directories are not created here)
