@@ -2,7 +2,8 @@
 
 Requests and their images, each engine run (served, shadow, A/A), shadow jobs (recorded as
 pending before they run, so none is lost), the pairs of outputs with their agreement, gate
-states, the append-only audit log, and API tokens (hashed).
+states, the append-only audit log, API tokens (hashed, with their scopes), admin users, their
+sessions (hashed) and the sign-in limiter's counters.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -93,6 +95,8 @@ class Request(Base):
     gate: Mapped[str] = mapped_column(String(64))
     unit: Mapped[str] = mapped_column(String(200))
     category: Mapped[str] = mapped_column(String(64), index=True)
+    #: the API token's name (the client) that sent it; None when it did not come through the API
+    client: Mapped[str | None] = mapped_column(String(100), index=True)
     image_sha256: Mapped[str] = mapped_column(ForeignKey("images.sha256"))
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
@@ -205,12 +209,26 @@ class AuditEntry(Base):
 
 
 class ApiToken(Base):
+    """A client's API token. The name is unique among active tokens only, so a revoked client's
+    name can be given a new token."""
+
     __tablename__ = "api_tokens"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    name: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[str] = mapped_column(String(64), default="ocr")  # space-separated, e.g. "ocr read"
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index(
+            "uq_api_tokens_active_name",
+            "name",
+            unique=True,
+            sqlite_where=text("revoked_at IS NULL"),
+            postgresql_where=text("revoked_at IS NULL"),
+        ),
+    )
 
 
 class User(Base):
@@ -224,3 +242,27 @@ class User(Base):
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AdminSession(Base):
+    """A signed-in admin session. The cookie carries a random secret and this table only its
+    SHA-256, so the server can end a session (sign-out, a disabled user, a new password or role)."""
+
+    __tablename__ = "admin_sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # the absolute lifetime
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LoginAttempts(Base):
+    """The sign-in limiter's counter per key (a client address or a username): attempts since the
+    window started. Shared by every process and kept across restarts."""
+
+    __tablename__ = "login_attempts"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    window_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer)
