@@ -70,7 +70,8 @@ def evaluate(engine_names: list[str], set_refs: list[str], out_dir: Path, *, con
             "kind": "eval", "at": results["run"]["started"], "run_id": results["run"]["id"],
             "git_commit": results["run"]["git_commit"], "sets": results["run"]["sets"],
             "engines": results["run"]["engines"], "headline": labnotebook.headline(summary),
-            "verdicts": [{k: v[k] for k in ("candidate", "control", "category", "delta", "verdict")}
+            "verdicts": [{k: v[k] for k in ("candidate", "control", "category", "metric", "n", "delta", "delta_ci95",
+                                            "p_value", "p_adjusted", "verdict")}
                          for v in results["paired"]],
             "out": str(out_dir.resolve())})
     return results

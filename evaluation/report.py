@@ -60,9 +60,11 @@ def _verdict_table(verdicts: list[dict[str, Any]]) -> str:
                     f'<td class="l">{escape(v["category"])}</td><td class="l">{v["metric"]}</td><td>{v["n"]}</td>'
                     f'<td>{_pct(v["control_error"])}</td><td>{_pct(v["candidate_error"])}</td>'
                     f'<td>{100 * v["delta"]:+.2f} pt <span class="ci">[{100 * low:+.2f}, {100 * high:+.2f}]</span></td>'
-                    f'<td>{v["p_value"]:.4f}</td><td class="l"><b>{escape(v["verdict"])}</b></td></tr>')
+                    f'<td>{v["p_value"]:.4f}</td><td>{v.get("p_adjusted", v["p_value"]):.4f}</td>'
+                    f'<td class="l"><b>{escape(v["verdict"])}</b></td></tr>')
     return ('<table><tr><th class="l">comparison</th><th class="l">category</th><th class="l">metric</th><th>n</th>'
-            '<th>control</th><th>candidate</th><th>Δ (95% CI)</th><th>p</th><th class="l">candidate is</th></tr>'
+            '<th>control</th><th>candidate</th><th>Δ (95% BCa CI)</th><th>p</th><th>p (Holm)</th>'
+            '<th class="l">candidate is</th></tr>'
             + "".join(rows) + "</table>")
 
 

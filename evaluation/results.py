@@ -20,7 +20,7 @@ from evaluation.metrics import CHAR_CLASSES, DETECTION_IOU, f1_score
 from evaluation.normalize import uppercase_categories
 from evaluation.runner import EngineRun
 from evaluation.scoring import PageScore, WordScore, score_page, score_word
-from evaluation.stats import bootstrap_mean, bootstrap_ratio, paired_comparison
+from evaluation.stats import bootstrap_mean, bootstrap_ratio, holm_adjusted, paired_comparison, verdict_of
 
 ALL = "all"
 
@@ -101,7 +101,9 @@ def _error_parts(item: Scored) -> tuple[float, float]:
 
 
 def paired_verdicts(scored: list[Scored], control: str, candidates: list[str]) -> list[dict[str, Any]]:
-    """For each candidate and category: the candidate's error minus the control's on the same pages."""
+    """For each candidate and category: the candidate's error minus the control's on the same pages.
+    Categories are one family per candidate: their p-values are Holm-adjusted (`p_adjusted`) and the
+    verdict uses the adjusted value; the pooled `all` row is its own test."""
     by_key = {(s.run.engine, s.run.set_name, s.run.record.id): s for s in scored}
     verdicts = []
     for candidate in candidates:
@@ -111,13 +113,21 @@ def paired_verdicts(scored: list[Scored], control: str, candidates: list[str]) -
         for a, b in pairs:
             groups[a.run.record.category].append((a, b))
             groups[ALL].append((a, b))
+        rows = []
         for category, group in sorted(groups.items()):
             metric = "word_error" if isinstance(group[0][0].score, WordScore) else "aligned_cer"
             a_parts = np.array([_error_parts(a) for a, _ in group])
             b_parts = np.array([_error_parts(b) for _, b in group])
             comparison = paired_comparison(a_parts[:, 0], a_parts[:, 1], b_parts[:, 0], b_parts[:, 1])
-            verdicts.append({"control": control, "candidate": candidate, "category": category,
-                             "metric": metric, **comparison.as_dict()})
+            rows.append({"control": control, "candidate": candidate, "category": category,
+                         "metric": metric, **comparison.as_dict()})
+        family = [row for row in rows if row["category"] != ALL]
+        for row, adjusted in zip(family, holm_adjusted([row["p_value"] for row in family]), strict=True):
+            row["p_adjusted"] = adjusted
+            row["verdict"] = verdict_of(*row["delta_ci95"], adjusted)
+        for row in rows:
+            row.setdefault("p_adjusted", row["p_value"])
+        verdicts += rows
     return verdicts
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from evaluation.stats import bootstrap_mean, bootstrap_ratio, paired_comparison
+from evaluation.stats import bootstrap_mean, bootstrap_ratio, holm_adjusted, paired_comparison
 
 
 def test_bootstrap_ratio_is_the_micro_average_with_an_interval_around_it():
@@ -55,3 +55,33 @@ def test_paired_comparison_of_identical_engines():
     errors, lengths = np.array([3, 5, 0, 2]), np.array([100, 80, 50, 60])
     result = paired_comparison(errors, lengths, errors, lengths)
     assert result.delta == 0 and result.verdict == "not distinguishable" and result.p_value == 1.0
+
+
+@pytest.mark.parametrize("n, expected_p, verdict", [(5, 2 / 32, "not distinguishable"), (12, 2 / 4096, "worse")])
+def test_a_candidate_worse_on_every_page_is_called_worse_only_when_a_test_can_tell(n, expected_p, verdict):
+    """The guard once approved a ramp at n = 5 because a bootstrap interval excluded zero."""
+    rng = np.random.default_rng(7)
+    lengths = rng.integers(200, 400, n).astype(float)
+    control = np.round(lengths * 0.02)
+    candidate = control + rng.integers(5, 15, n)
+    result = paired_comparison(control, lengths, candidate, lengths)
+    assert result.p_value == pytest.approx(expected_p)
+    assert result.verdict == verdict
+
+
+def test_the_bca_interval_covers_a_skewed_truth_near_nominally_at_small_n():
+    """Coverage over 300 simulated comparisons at n = 8 of a known delta: BCa stays near 95%."""
+    rng = np.random.default_rng(11)
+    truth, covered = 0.03, 0
+    for trial in range(300):
+        lengths = np.full(8, 300.0)
+        control = rng.binomial(300, 0.05, 8).astype(float)
+        candidate = rng.binomial(300, 0.05 + truth, 8).astype(float)
+        result = paired_comparison(control, lengths, candidate, lengths, samples=1000, seed=trial)
+        covered += result.delta_low <= truth <= result.delta_high
+    assert covered / 300 >= 0.88
+
+
+def test_holm_adjusts_a_family_of_p_values():
+    assert holm_adjusted([0.01, 0.04, 0.03, 0.5]) == pytest.approx([0.04, 0.09, 0.09, 0.5])
+    assert holm_adjusted([]) == []
