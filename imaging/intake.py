@@ -11,35 +11,52 @@ from __future__ import annotations
 import io
 import os
 import stat
+import struct
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Union
+from typing import BinaryIO
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from kernel.errors import OcrInputError
-from kernel.settings import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_IMAGE_PIXELS, load_settings
+from kernel.settings import (
+    DEFAULT_MAX_IMAGE_BYTES,
+    DEFAULT_MAX_IMAGE_FRAMES,
+    DEFAULT_MAX_IMAGE_PIXELS,
+    DEFAULT_MAX_TOTAL_PIXELS,
+    load_settings,
+)
 
 SUPPORTED_FORMATS = frozenset({"PNG", "JPEG", "MPO", "TIFF", "WEBP", "BMP"})
+#: formats whose frames each have a header of their own, read by seeking (no pixel decoded); the
+#: frames of an animated PNG or WebP share one canvas, and seeking them decodes the frames before
+FRAMES_WITH_HEADERS = frozenset({"TIFF", "MPO"})
+#: what Pillow raises on malformed bytes besides its own errors (its `open` treats the same set
+#: as "not this format"); all of it is bad input
+_DECODER_ERRORS = (OSError, ValueError, SyntaxError, EOFError, IndexError, TypeError, KeyError, struct.error)
 
 
 @dataclass(frozen=True)
 class ImageLimits:
-    """Bounds on what we agree to decode (all enforced before decoding pixels)."""
+    """Bounds on what we agree to decode (all enforced on headers, before decoding pixels)."""
 
     max_bytes: int = DEFAULT_MAX_IMAGE_BYTES
     max_pixels: int = DEFAULT_MAX_IMAGE_PIXELS  # per frame: ~ an A3 page at 600 dpi
     max_side: int = 30_000
-    max_frames: int = 500
+    max_frames: int = DEFAULT_MAX_IMAGE_FRAMES
+    max_total_pixels: int = DEFAULT_MAX_TOTAL_PIXELS  # summed over the frames decoded from one input
     min_side: int = 1
 
     @classmethod
-    def from_env(cls) -> "ImageLimits":
-        """Limits overridden by OCRGATE_MAX_IMAGE_PIXELS / OCRGATE_MAX_IMAGE_BYTES (see kernel.settings)."""
+    def from_env(cls) -> ImageLimits:
+        """Limits from OCRGATE_MAX_IMAGE_BYTES, _PIXELS, _FRAMES and OCRGATE_MAX_TOTAL_PIXELS (see kernel.settings)."""
         settings = load_settings()
-        return cls(max_bytes=settings.max_image_bytes, max_pixels=settings.max_image_pixels)
+        return cls(max_bytes=settings.max_image_bytes, max_pixels=settings.max_image_pixels,
+                   max_frames=settings.max_image_frames, max_total_pixels=settings.max_total_pixels)
 
 
 @dataclass
@@ -69,23 +86,25 @@ class PageImage:
         return np.clip(self.pixels.astype(np.float32) @ weights + 0.5, 0, 255).astype(np.uint8)
 
 
-ImageSource = Union[str, os.PathLike, bytes, bytearray, BinaryIO, np.ndarray, Image.Image, PageImage,
-                    list[PageImage]]
+ImageSource = (str | os.PathLike | bytes | bytearray | BinaryIO | np.ndarray | Image.Image | PageImage
+               | list[PageImage])
 
 _EXIF_ORIENTATION_TO_DEGREES = {3: 180, 6: 90, 8: 270}
 
 
 def load_first_page(source: ImageSource, limits: ImageLimits | None = None) -> PageImage:
-    """Decode only the first frame of `source` (see `load_pages`)."""
+    """Decode only the first frame of `source` (see `load_pages`); later frames are neither decoded
+    nor counted against the pixel budget."""
     return load_pages(source, limits, max_frames=1)[0]
 
 
 def load_pages(source: ImageSource, limits: ImageLimits | None = None,
                max_frames: int | None = None) -> list[PageImage]:
-    """Decode every frame of `source` into `PageImage`s.
+    """Decode every frame of `source` (at most `max_frames`) into `PageImage`s.
 
-    Raises `OcrInputError` with a one-line reason for empty, truncated,
-    unsupported, oversized or bomb-like input.
+    Raises `OcrInputError` with a one-line reason for empty, truncated, unsupported, oversized or
+    bomb-like input; sizes, frame counts and the total pixel budget are checked on the headers of
+    every frame to decode before the first pixel is.
     """
     limits = limits or ImageLimits.from_env()
     if isinstance(source, PageImage):
@@ -161,42 +180,80 @@ def _check_geometry(size: tuple[int, int], limits: ImageLimits, name: str) -> No
             f"{limits.max_pixels} pixels (possible decompression bomb); refused before decoding")
 
 
-def _decode(data: bytes, name: str, limits: ImageLimits, max_frames: int) -> list[PageImage]:
-    # Our own limit is checked on the header; Pillow's global bomb check stays as a backstop.
+@contextmanager
+def _decoding(name: str, what: str) -> Iterator[None]:
+    """Pillow's failures on untrusted bytes as one-line `OcrInputError`s; its bomb warning is an error."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-    except UnidentifiedImageError as exc:
-        raise OcrInputError(f"{name}: not an image in a supported format (PNG, JPEG, TIFF, WebP, BMP)") from exc
+            yield
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise OcrInputError(f"{name}: refused as a possible decompression bomb ({exc})") from exc
-    except (OSError, ValueError, SyntaxError) as exc:
-        raise OcrInputError(f"{name}: unreadable image header ({exc})") from exc
+    except UnidentifiedImageError as exc:
+        raise OcrInputError(f"{name}: not an image in a supported format (PNG, JPEG, TIFF, WebP, BMP)") from exc
+    except _DECODER_ERRORS as exc:
+        raise OcrInputError(f"{name}: {what} ({_first_line(exc)})") from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _decode(data: bytes, name: str, limits: ImageLimits, max_frames: int) -> list[PageImage]:
+    # Our own limits are checked on the headers; Pillow's global bomb check stays as a backstop.
+    with _decoding(name, "unreadable image header"):
+        image = Image.open(io.BytesIO(data))
     with image:
         if image.format not in SUPPORTED_FORMATS:
             raise OcrInputError(f"{name}: format {image.format} is not supported")
-        frame_count = getattr(image, "n_frames", 1)
-        if frame_count > limits.max_frames:
-            raise OcrInputError(f"{name}: {frame_count} frames, over the limit of {limits.max_frames}")
+        with _decoding(name, "unreadable frame header"):
+            sizes = _frame_sizes(image, limits, name)[:max_frames]
+        _check_budget(sizes, limits, name)
         pages = []
-        for index in range(min(frame_count, max_frames)):
-            try:
+        for index in range(len(sizes)):
+            with _decoding(name, f"frame {index} is missing or corrupt"):
                 image.seek(index)
-            except EOFError as exc:
-                raise OcrInputError(f"{name}: frame {index} is missing (truncated file)") from exc
             _check_geometry(image.size, limits, name)
             pages.append(_page_from_pil(image, name, index, limits))
     return pages
 
 
+def _frame_sizes(image: Image.Image, limits: ImageLimits, name: str) -> list[tuple[int, int]]:
+    """Every frame's (width, height), from headers only; more than `limits.max_frames` is refused."""
+    if image.format not in FRAMES_WITH_HEADERS:
+        count = getattr(image, "n_frames", 1)  # from the header (APNG acTL, WebP): one canvas
+        if count > limits.max_frames:
+            raise OcrInputError(f"{name}: {count} frames, over the limit of {limits.max_frames} frames")
+        return [image.size] * count
+    # frame by frame: Pillow's n_frames would walk a TIFF's whole chain of directories (quadratic)
+    sizes = [image.size]
+    while True:
+        try:
+            image.seek(len(sizes))
+        except EOFError:
+            break
+        sizes.append(image.size)
+        if len(sizes) > limits.max_frames:
+            raise OcrInputError(f"{name}: more than {limits.max_frames} frames, over the limit of "
+                                f"{limits.max_frames} frames")
+    image.seek(0)
+    return sizes
+
+
+def _check_budget(sizes: list[tuple[int, int]], limits: ImageLimits, name: str) -> None:
+    """Each frame within the per-frame limits, and all of them within the input's pixel budget."""
+    for size in sizes:
+        _check_geometry(size, limits, name)
+    total = sum(width * height for width, height in sizes)
+    if total > limits.max_total_pixels:
+        raise OcrInputError(
+            f"{name}: {len(sizes)} frames hold a total of {total} pixels, over the limit of "
+            f"{limits.max_total_pixels} pixels per image (OCRGATE_MAX_TOTAL_PIXELS); refused before decoding")
+
+
 def _page_from_pil(image: Image.Image, name: str, index: int, limits: ImageLimits) -> PageImage:
-    try:
+    with _decoding(name, "image data is truncated or corrupt"):
         image.load()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise OcrInputError(f"{name}: refused as a possible decompression bomb ({exc})") from exc
-    except (OSError, ValueError, SyntaxError, EOFError) as exc:
-        raise OcrInputError(f"{name}: image data is truncated or corrupt ({exc})") from exc
     dpi = _dpi_of(image)
     orientation = image.getexif().get(0x0112, 1) if hasattr(image, "getexif") else 1
     upright = ImageOps.exif_transpose(image) if orientation != 1 else image

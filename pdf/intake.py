@@ -1,7 +1,8 @@
 """Open untrusted input PDFs, refusing what we cannot or should not process.
 
 The one place that decides whether a PDF is acceptable: it must be a PDF that qpdf reads
-without having to repair it, not encrypted, and within `PdfLimits` (bytes, pages, page size). Every refusal is a
+without having to repair it, not encrypted, and within `PdfLimits` (bytes, pages, page size, and
+the pixels its pages render to, each page and all of them together). Every refusal is a
 `PdfInputError` (exit code 2) with a one-line reason.
 """
 
@@ -12,8 +13,10 @@ from pathlib import Path
 
 import pikepdf
 
+from imaging import ImageLimits
 from kernel.errors import PdfInputError
-from kernel.settings import DEFAULT_MAX_PDF_BYTES, DEFAULT_MAX_PDF_PAGES, load_settings
+from kernel.settings import DEFAULT_MAX_PDF_BYTES, DEFAULT_MAX_PDF_PAGES, DEFAULT_MAX_PDF_PIXELS, load_settings
+from pdf.rasterize import check_raster_size, raster_size
 
 PDF_MAGIC = b"%PDF-"
 #: the PDF header may follow a little junk; readers look this far for it
@@ -32,12 +35,15 @@ class PdfLimits:
     max_bytes: int = DEFAULT_MAX_PDF_BYTES
     max_pages: int = DEFAULT_MAX_PDF_PAGES
     max_page_side_points: float = MAX_PAGE_SIDE_POINTS
+    #: pixels rendered over all pages of one PDF (one page at a time: this bounds work, not memory)
+    max_total_pixels: int = DEFAULT_MAX_PDF_PIXELS
 
     @classmethod
-    def from_env(cls) -> "PdfLimits":
-        """Limits overridden by OCRGATE_MAX_PDF_BYTES / OCRGATE_MAX_PDF_PAGES (see kernel.settings)."""
+    def from_env(cls) -> PdfLimits:
+        """Limits from OCRGATE_MAX_PDF_BYTES, _PAGES and _PIXELS (see kernel.settings)."""
         settings = load_settings()
-        return cls(max_bytes=settings.max_pdf_bytes, max_pages=settings.max_pdf_pages)
+        return cls(max_bytes=settings.max_pdf_bytes, max_pages=settings.max_pdf_pages,
+                   max_total_pixels=settings.max_pdf_pixels)
 
 
 def is_pdf(path: Path) -> bool:
@@ -98,6 +104,21 @@ def _check(pdf: pikepdf.Pdf, path: Path, limits: PdfLimits) -> None:
         if max(width, height) > limits.max_page_side_points:
             raise PdfInputError(f"{path}: page {number} is {width:g}×{height:g} pt, over the limit of "
                                 f"{limits.max_page_side_points:g} pt per side")
+
+
+def check_render_budget(pdf: pikepdf.Pdf, path: Path, dpi: int, image_limits: ImageLimits,
+                        limits: PdfLimits) -> None:
+    """Refuse, before any page is rendered, a PDF whose pages would render at `dpi` past the image
+    limits one by one or past `limits.max_total_pixels` together."""
+    total = 0
+    for number, page in enumerate(pdf.pages, start=1):
+        x0, y0, x1, y1 = crop_box(page)
+        check_raster_size(x1 - x0, y1 - y0, dpi, image_limits, f"{path}: page {number}")
+        width, height = raster_size(x1 - x0, y1 - y0, dpi)
+        total += width * height
+    if total > limits.max_total_pixels:
+        raise PdfInputError(f"{path}: {len(pdf.pages)} pages would render to {total} pixels at {dpi} dpi, over the "
+                            f"limit of {limits.max_total_pixels} (OCRGATE_MAX_PDF_PIXELS); use a lower --dpi")
 
 
 def crop_box(page: pikepdf.Page) -> tuple[float, float, float, float]:

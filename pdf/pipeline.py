@@ -25,8 +25,8 @@ from kernel.errors import OcrInputError
 from kernel.observe import observe
 from pdf.fonts import GlyphlessFont
 from pdf.images import add_image_page, embed_jpeg, embed_pixels
-from pdf.intake import PdfLimits, crop_box, is_pdf, open_pdf, page_has_text
-from pdf.rasterize import RASTER_DPI, check_raster_size, render_page
+from pdf.intake import PdfLimits, check_render_budget, crop_box, is_pdf, open_pdf, page_has_text
+from pdf.rasterize import RASTER_DPI, render_page
 from pdf.textlayer import attach_text_layer
 
 PRODUCER = "ocrgate"
@@ -98,9 +98,7 @@ def _searchable_pdf(source: Path, output: Path, engine: OcrEngine, options: Reco
                     dpi: int, image_limits: ImageLimits, pdf_limits: PdfLimits) -> PdfReport:
     report = PdfReport()
     with open_pdf(source, pdf_limits) as pdf:
-        for number, page in enumerate(pdf.pages, start=1):
-            x0, y0, x1, y1 = crop_box(page)
-            check_raster_size(x1 - x0, y1 - y0, dpi, image_limits, f"{source}: page {number}")
+        check_render_budget(pdf, source, dpi, image_limits, pdf_limits)
         font = GlyphlessFont(pdf)
         for number, page in enumerate(pdf.pages, start=1):
             report.pages += 1
