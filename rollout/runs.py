@@ -80,6 +80,8 @@ def store_pair(
         control_engine=control.engine,
         candidate_engine=candidate.engine,
         cer_between=score.cer_between,
+        aligned_errors=score.aligned.errors if score.aligned else None,
+        aligned_length=score.aligned.reference_length if score.aligned else None,
         exact_match=score.exact_match,
         confidence_delta=score.confidence_delta,
     )

@@ -2,7 +2,9 @@
 
 The A/A lane runs the control twice on a small share of requests; its disagreement is the
 noise floor (nondeterminism, timeouts). A candidate's disagreement with the control only means
-something once it is compared with that floor.
+something once it is compared with that floor: both are the position-aligned disagreement
+(`rollout.agreement`), pooled over the category's pairs (edits / control characters) with a
+bootstrap interval over pairs, and `beyond_floor` is the interval of their difference.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any, cast
 
 from sqlalchemy.orm import Session
 
+from evaluation.stats import bootstrap_ratio, bootstrap_ratio_difference
 from rollout.pairs import paired_runs
 from rollout.store.models import EngineRun, Pair, utcnow
 
@@ -30,6 +33,29 @@ def _percentile(values: list[float], q: float) -> float | None:
 
 def _error_rate(runs: list[EngineRun]) -> float | None:
     return sum(r.error is not None for r in runs) / len(runs) if runs else None
+
+
+def _aligned(pairs: list[Pair]) -> tuple[list[int], list[int]]:
+    scored = [p for p in pairs if p.aligned_errors is not None and p.aligned_length is not None]
+    return [cast(int, p.aligned_errors) for p in scored], [cast(int, p.aligned_length) for p in scored]
+
+
+def _interval(value: tuple[float, float, float], n: int) -> dict[str, Any] | None:
+    return {"value": value[0], "low": value[1], "high": value[2], "pairs": n} if n else None
+
+
+def aligned_evidence(candidate: list[Pair], aa: list[Pair]) -> dict[str, Any]:
+    """The category's aligned disagreement, its A/A floor, and the difference, each with a 95% interval."""
+    errors, lengths = _aligned(candidate)
+    aa_errors, aa_lengths = _aligned(aa)
+    both = bool(errors) and bool(aa_errors)
+    return {
+        "aligned_disagreement": _interval(bootstrap_ratio(errors, lengths), len(errors)),
+        "aa_floor": _interval(bootstrap_ratio(aa_errors, aa_lengths), len(aa_errors)),
+        "beyond_floor": _interval(bootstrap_ratio_difference(errors, lengths, aa_errors, aa_lengths), len(errors))
+        if both
+        else None,
+    }
 
 
 def pair_rows(session: Session, gate: str, since: datetime) -> list[tuple[Pair, EngineRun, EngineRun]]:
@@ -66,6 +92,7 @@ def traffic_summary(session: Session, gate: str, hours: float = 24.0) -> dict[st
             "exact_share": sum(p.exact_match for p, _, _ in candidate) / len(candidate) if candidate else None,
             "aa_mean_cer": mean(aa_cers) if aa_cers else None,
             "mean_confidence_delta": mean(deltas) if deltas else None,
+            **aligned_evidence([p for p, _, _ in candidate], [p for p, _, _ in aa]),
             "control_error_rate": _error_rate(control_runs),
             "candidate_error_rate": _error_rate(candidate_runs),
             "control_latency_ms": {

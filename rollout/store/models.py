@@ -160,7 +160,10 @@ class Pair(Base):
     served_side: Mapped[Side] = mapped_column(_closed_set(Side))
     control_engine: Mapped[str] = mapped_column(String(64))
     candidate_engine: Mapped[str] = mapped_column(String(64))
-    cer_between: Mapped[float | None] = mapped_column(Float)  # None when either run failed
+    cer_between: Mapped[float | None] = mapped_column(Float)  # text order; None when either run failed
+    # position-aligned disagreement (rollout.agreement): edits / control characters; None when either failed
+    aligned_errors: Mapped[int | None] = mapped_column(Integer)
+    aligned_length: Mapped[int | None] = mapped_column(Integer)
     exact_match: Mapped[bool] = mapped_column(Boolean, default=False)
     confidence_delta: Mapped[float | None] = mapped_column(Float)  # candidate − control
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

@@ -53,3 +53,27 @@ def test_misread_missing_and_invented_words_disagree(candidate, errors):
 def test_a_failed_run_has_no_agreement():
     score = agreement(by_columns(), None)
     assert (score.aligned, score.cer_between, score.exact_match) == (None, None, False)
+
+
+def test_traffic_shows_aligned_disagreement_beside_the_aa_floor(sqlite_store, test_engines):
+    from rollout.gate_store import GateChange, change_gate, create_gate
+    from rollout.router import Router
+    from rollout.shadow import ShadowRunner
+    from rollout.snapshot import GateSnapshot
+    from rollout.traffic import traffic_summary
+    from tests.rollout_fixtures import png_bytes
+
+    create_gate(sqlite_store, "ocr-engine", "alpha", "beta", actor="test")  # "hello" vs "hallo"
+    change_gate(sqlite_store, "ocr-engine", GateChange(stage="shadow", aa_percent=50), actor="test")
+    shadows = ShadowRunner(sqlite_store, workers=2, timeout=5.0, sweep_seconds=0.2).start()
+    router = Router(sqlite_store, GateSnapshot(sqlite_store), shadows)
+    for n in range(30):
+        router.serve(png_bytes(), unit=f"u{n}", category="receipts")
+    assert shadows.drain(30)
+    shadows.stop()
+    with sqlite_store.session() as session:
+        row = traffic_summary(session, "ocr-engine")["receipts"]
+    assert row["aligned_disagreement"]["pairs"] == 30
+    assert row["aligned_disagreement"]["value"] == pytest.approx(1 / 5)  # one character of five
+    assert row["aa_floor"]["value"] == 0 and row["aa_floor"]["pairs"] == row["aa_pairs"] > 0
+    assert row["beyond_floor"]["low"] > 0
