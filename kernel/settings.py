@@ -38,6 +38,10 @@ admin forms, environment): whole numbers are ASCII digits only (`str.isdigit()` 
 | `OCRGATE_PORT` | `port` | 8080 |
 | `OCRGATE_CLIENT_TIMEOUT` | `client_timeout` | 30 s a connection may send nothing (1–3,600) |
 | `OCRGATE_RETENTION_DAYS` | `retention_days` | 30 days (1–36,500) |
+| `OCRGATE_GUARD_MIN_PAGES` | `guard_min_pages` | 40 benchmark pages per category (docs/rollout.md: power) |
+| `OCRGATE_GUARD_MIN_PAIRS` | `guard_min_pairs` | 200 traffic pairs per category before a ramp or a step |
+| `OCRGATE_GUARD_MAX_ERROR_GAP` | `guard_max_error_gap` | 0.02: allowed excess of candidate failures |
+| `OCRGATE_GUARD_MAX_LATENCY_RATIO` | `guard_max_latency_ratio` | 1.5: candidate p95 latency / control p95 latency |
 | `OCRGATE_TOKEN` | `token` | none (for `ocrgate replay`) |
 
 Only the test suite reads `OCRGATE_TEST_POSTGRES`, `OCRGATE_SHARED` and `OCRGATE_UPDATE_SCREENSHOTS`.
@@ -76,6 +80,10 @@ DEFAULT_PORT = 8080
 DEFAULT_CLIENT_TIMEOUT = 30
 #: days the service keeps requests, their images, runs and pairs (`ocrgate purge`)
 DEFAULT_RETENTION_DAYS = 30
+
+#: evidence the ramp guard needs per category; docs/rollout.md derives both from a power calculation
+DEFAULT_GUARD_MIN_PAGES = 40
+DEFAULT_GUARD_MIN_PAIRS = 200
 
 MAX_SECONDS = 24 * 3600.0
 _NAME_CHARACTERS = frozenset("-_.")
@@ -184,8 +192,12 @@ def _whole(low: int, high: int) -> Callable[[str, str], int]:
     return lambda raw, name: whole_number(raw.strip(), name, low, high, SettingsError)
 
 
-def _seconds(low: float, high: float = MAX_SECONDS) -> Callable[[str, str], float]:
+def _finite(low: float, high: float) -> Callable[[str, str], float]:
     return lambda raw, name: finite_number(raw.strip(), name, low, high, SettingsError)
+
+
+def _seconds(low: float, high: float = MAX_SECONDS) -> Callable[[str, str], float]:
+    return _finite(low, high)
 
 
 def _flag(raw: str, name: str) -> bool:
@@ -220,6 +232,10 @@ _PARSERS: dict[str, Callable[[str, str], Any]] = {
     "port": _whole(1, 65_535),
     "client_timeout": _whole(1, 3_600),
     "retention_days": _whole(1, 36_500),
+    "guard_min_pages": _whole(1, 1_000_000),
+    "guard_min_pairs": _whole(1, 10_000_000),
+    "guard_max_error_gap": _finite(0.0, 1.0),
+    "guard_max_latency_ratio": _finite(1.0, 100.0),
     "token": _text,
 }
 
@@ -254,6 +270,10 @@ class Settings:
     port: int = DEFAULT_PORT
     client_timeout: int = DEFAULT_CLIENT_TIMEOUT
     retention_days: int = DEFAULT_RETENTION_DAYS
+    guard_min_pages: int = DEFAULT_GUARD_MIN_PAGES
+    guard_min_pairs: int = DEFAULT_GUARD_MIN_PAIRS
+    guard_max_error_gap: float = 0.02
+    guard_max_latency_ratio: float = 1.5
     token: str | None = None
 
     # the paths with their defaults filled in (the directories are not created here)
