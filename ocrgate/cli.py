@@ -1,4 +1,9 @@
-"""The `ocrgate` command: one sub-command module per area, errors turned into exit codes."""
+"""The `ocrgate` command: one sub-command module per area, errors turned into exit codes.
+
+Whatever goes wrong ends in one line on standard error: our errors with their exit codes, a file
+the system refuses (OSError) with exit 2, anything else as an internal error with exit 1
+(`ocrgate --traceback ...` shows its traceback instead).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from importlib import import_module
 
 from kernel import __version__
 from kernel.errors import ExitCode, OcrgateError
+from ocrgate.commands.common import one_line
 
 #: the exit status of a command whose output reader went away, as for tools killed by SIGPIPE
 EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
@@ -32,8 +38,23 @@ COMMAND_MODULES = (
 )
 
 
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """Every option's help ends with its default, unless there is none to show or the help says it;
+    descriptions keep their line breaks."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        empty = action.default is None or action.default is False or action.default == []
+        if empty or "default" in (action.help or ""):
+            return action.help
+        return super()._get_help_string(action)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse exits 2 on usage errors already; keep its message to one line."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
@@ -44,22 +65,41 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="ocrgate", description="OCR with pluggable engines, gated rollout and evaluation.")
     parser.add_argument("--version", action="version", version=f"ocrgate {__version__}")
+    parser.add_argument("--traceback", action="store_true",
+                        help="on an unexpected error, show Python's traceback instead of one line")
     subparsers = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name in COMMAND_MODULES:
         import_module(name).register(subparsers)
     return parser
 
 
+def _fail(message: str, code: int) -> int:
+    sys.stderr.write(f"ocrgate: error: {one_line(message)}\n")
+    return code
+
+
 def _run(argv: Sequence[str] | None) -> int:
+    args = None
     try:
         args = build_parser().parse_args(argv)
         return int(args.func(args))
     except OcrgateError as exc:
-        sys.stderr.write(f"ocrgate: error: {exc}\n")
-        return int(exc.exit_code)
+        return _fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
         sys.stderr.write("ocrgate: interrupted\n")
         return 130
+    except BrokenPipeError:
+        raise
+    except OSError as exc:  # a file or folder the command was given that the system refuses
+        if args is not None and args.traceback:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        return _fail(f"{where}{exc.strerror or exc}", ExitCode.BAD_INPUT)
+    except Exception as exc:  # a bug: still one line, unless asked for the traceback
+        if args is not None and args.traceback:
+            raise
+        return _fail(f"internal error, {type(exc).__name__}: {exc} (rerun with --traceback for details)",
+                     ExitCode.FAILURE)
 
 
 def _stdout_to_devnull() -> None:

@@ -14,6 +14,11 @@ from typing import TypeVar
 from kernel.settings import finite_number, whole_number
 
 
+def one_line(message: str) -> str:
+    """`message` on one line: its lines joined with '; ' (an engine's stderr, a list of problems)."""
+    return "; ".join(line.strip() for line in str(message).splitlines() if line.strip())
+
+
 def add_db_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", metavar="URL", default=None,
                         help="database URL (default: $OCRGATE_DATABASE_URL, else a SQLite file in the user data dir)")

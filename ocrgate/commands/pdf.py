@@ -1,62 +1,193 @@
-"""`ocrgate pdf IN --engine NAME -o OUT.pdf`: a searchable PDF from an image or image-only PDF."""
+"""`ocrgate pdf IN... -o OUT`: searchable PDFs (a hidden text layer) from images, multi-page TIFFs
+or image-only PDFs.
+
+With one input, OUT is the PDF to write, or an existing folder to write OUT/NAME.pdf into. With
+several inputs, OUT is a folder (made if missing) and each input becomes OUT/NAME.pdf, NAME being
+its file name without the extension (`stdin` for -). `-` reads standard input, up to the image
+byte limit. A batch goes on past a bad input; the exit code is the worst one seen.
+JavaScript, launch actions and embedded files are removed from PDF input (one line on standard
+error says what) unless --keep-active-content.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from engines.base import OcrEngine
 from engines.options import RecognizeOptions
 from engines.registry import get_engine
-from kernel.settings import DEFAULT_ENGINE
-from ocrgate.commands.ocr import _engine_args
+from kernel.errors import ExitCode, OcrgateError, OcrInputError
+from ocrgate.commands.common import whole
+from ocrgate.commands.reading import (
+    STDIN,
+    STDIN_NAME,
+    add_batch_options,
+    add_engine_options,
+    check_inputs,
+    display_name,
+    error_line,
+    in_order,
+    output_folder,
+    output_stem,
+    progress_bar,
+    read_stdin,
+    recognize_options,
+    say,
+)
 from ocrgate.commands.search import DEFAULT_HELP as DEFAULT_INDEX_HELP
 from ocrgate.commands.search import index_target
 from pdf.rasterize import RASTER_DPI
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
+
+    from pdf.pipeline import PdfReport, Reading
 
 #: the resolutions a PDF page may be rendered at for OCR
 MIN_DPI, MAX_DPI = 72, 600
 #: `--index` without a value: the default index (resolved when the command runs)
 DEFAULT_INDEX = "<default>"
-
-
-def _dpi(value: str) -> int:
-    dpi = int(value)
-    if not MIN_DPI <= dpi <= MAX_DPI:
-        raise argparse.ArgumentTypeError(f"--dpi must be in {MIN_DPI}..{MAX_DPI}, got {dpi}")
-    return dpi
+PDF_SUFFIX = ".pdf"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "pdf", help="make a searchable PDF (hidden text layer) from an image, TIFF or image-only PDF")
-    parser.add_argument("input", type=Path, metavar="IN", help="image (PNG, JPEG, TIFF, ...) or PDF")
-    parser.add_argument("-o", "--output", type=Path, required=True, metavar="OUT.pdf")
-    parser.add_argument("--engine", default=DEFAULT_ENGINE, help="engine name (see `ocrgate engines`)")
-    parser.add_argument("--lang", default="eng", help="languages, e.g. eng or eng+deu")
-    parser.add_argument("--timeout", type=float, default=120.0, help="seconds per page")
-    parser.add_argument("--dpi", type=_dpi, default=RASTER_DPI,
-                        help=f"resolution PDF pages are rendered at for OCR (default {RASTER_DPI})")
-    parser.add_argument("--engine-arg", action="append", default=[], metavar="KEY=VALUE",
-                        help="engine-specific setting, e.g. psm=6 for tesseract (repeatable)")
+        "pdf", help="make searchable PDFs (hidden text layer) from images, TIFFs or image-only PDFs",
+        description=__doc__)
+    parser.add_argument("inputs", nargs="+", metavar="IN",
+                        help="image (PNG, JPEG, TIFF, ...) or PDF; - reads standard input")
+    parser.add_argument("-o", "--output", type=Path, required=True, metavar="OUT",
+                        help="the PDF to write (one input), or a folder for NAME.pdf files")
+    add_engine_options(parser, per="page")
+    parser.add_argument("--dpi", type=whole(MIN_DPI, MAX_DPI), default=RASTER_DPI,
+                        help="resolution PDF pages are rendered at for OCR")
     parser.add_argument("--index", nargs="?", const=DEFAULT_INDEX, metavar="DB",
                         help="also add the text to the search index, a database URL or a SQLite file "
                              f"(default: {DEFAULT_INDEX_HELP}); see `ocrgate search`")
+    parser.add_argument("--keep-active-content", action="store_true",
+                        help="keep a PDF's JavaScript, launch actions and embedded files (removed by default)")
+    add_batch_options(parser, "pages")
     parser.set_defaults(func=run)
 
 
+def plan_outputs(inputs: list[str], output: Path) -> list[tuple[str, Path]]:
+    """(input, the PDF it becomes) for each input: `output` itself for one input, unless it is a
+    folder; else `output`/NAME.pdf."""
+    if len(inputs) == 1 and not output.is_dir():
+        return [(inputs[0], output)]
+    if not output.is_dir() and output.suffix.lower() == PDF_SUFFIX:
+        raise OcrInputError(f"{output}: with several inputs, -o names a folder (each input becomes NAME.pdf in it)")
+    output_folder(output)
+    plan = [(raw, output / (Path(output_stem(raw)).stem + PDF_SUFFIX)) for raw in inputs]
+    first_input: dict[Path, str] = {}
+    for raw, target in plan:
+        if target in first_input:
+            raise OcrInputError(f"{first_input[target]} and {raw} would both be written to {target}")
+        first_input[target] = raw
+    return plan
+
+
+class _PageBar:
+    """The run's progress bar over pages: its total grows as each input is opened."""
+
+    def __init__(self, bar: tqdm):
+        self.bar, self.lock = bar, threading.Lock()
+
+    def planned(self, pages: int) -> None:
+        with self.lock:
+            self.bar.total = (self.bar.total or 0) + pages
+            self.bar.refresh()
+
+    def read(self) -> None:
+        with self.lock:
+            self.bar.update(1)
+
+
+@contextmanager
+def _stdin_file(data: bytes) -> Iterator[Path]:
+    """Standard input as a file (the PDF reader and renderer need one); messages call it <stdin>."""
+    with tempfile.TemporaryDirectory(prefix="ocrgate-stdin-") as folder:
+        path = Path(folder) / "stdin"
+        path.write_bytes(data)
+        try:
+            yield path
+        except OcrgateError as exc:
+            exc.args = (str(exc).replace(str(path), STDIN_NAME),)
+            raise
+
+
 def run(args: argparse.Namespace) -> int:
-    from pdf.pipeline import make_searchable  # pikepdf loads only when the command runs
+    from pdf.pipeline import Reading  # pikepdf loads only when the command runs
 
-    options = RecognizeOptions(languages=args.lang, timeout_seconds=args.timeout,
-                               engine_args=_engine_args(args.engine_arg))
+    check_inputs(args.inputs)
+    options = recognize_options(args)
     engine = get_engine(args.engine)
-    report = make_searchable(args.input, args.output, engine, options, dpi=args.dpi)
-    if args.index:
-        from search import SearchIndex
+    plan = plan_outputs(args.inputs, args.output)
+    stdin = read_stdin(engine.limits.max_bytes) if STDIN in args.inputs else b""
+    worst, failures = ExitCode.OK, 0
+    pages = ThreadPoolExecutor(max_workers=args.jobs) if args.jobs > 1 else None
+    try:
+        with progress_bar(args, None, "page") as bar:
+            reading = Reading(executor=pages, progress=_PageBar(bar))
 
-        index = index_target(None if args.index == DEFAULT_INDEX else args.index)
-        SearchIndex(index).add_pages(str(args.output.resolve()), engine.name, engine.version, report.read)
+            def convert(job: tuple[str, Path]) -> PdfReport | OcrgateError:
+                raw, target = job
+                try:
+                    return _convert(raw, target, stdin, engine, options, args, reading)
+                except OcrgateError as exc:
+                    return exc
+
+            for (raw, target), outcome in zip(plan, in_order(args.jobs, convert, plan), strict=True):
+                if isinstance(outcome, OcrgateError):
+                    failures += 1
+                    worst = max(worst, outcome.exit_code)
+                    bar.write(f"ocrgate: error: {error_line(display_name(raw), outcome)}", file=sys.stderr)
+                    continue
+                _index(args, engine, target, outcome)
+                _summarise(args, target, outcome)
+    finally:
+        if pages is not None:
+            pages.shutdown(cancel_futures=True)
+    if failures and len(plan) > 1:
+        sys.stderr.write(f"ocrgate: {failures} of {len(plan)} inputs failed\n")
+    return int(worst)
+
+
+def _convert(raw: str, target: Path, stdin: bytes, engine: OcrEngine, options: RecognizeOptions,
+             args: argparse.Namespace, reading: Reading) -> PdfReport:
+    from pdf.pipeline import make_searchable
+
+    def make(source: Path) -> PdfReport:
+        return make_searchable(source, target, engine, options, dpi=args.dpi, reading=reading,
+                               keep_active_content=args.keep_active_content)
+
+    if raw != STDIN:
+        return make(Path(raw))
+    with _stdin_file(stdin) as source:
+        return make(source)
+
+
+def _index(args: argparse.Namespace, engine: OcrEngine, target: Path, report: PdfReport) -> None:
+    if not args.index:
+        return
+    from search import SearchIndex
+
+    index = index_target(None if args.index == DEFAULT_INDEX else args.index)
+    SearchIndex(index).add_pages(str(target.resolve()), engine.name, engine.version, report.read)
+
+
+def _summarise(args: argparse.Namespace, target: Path, report: PdfReport) -> None:
+    from pdf.sanitize import describe
+
     skipped = f", {len(report.skipped_pages)} already had text" if report.skipped_pages else ""
-    sys.stderr.write(f"ocrgate: {args.output}: {report.pages} page(s), {report.words} words{skipped}\n")
-    return 0
+    say(args, f"{target}: {report.pages} page(s), {report.words} words{skipped}")
+    if report.removed:
+        say(args, f"{target}: removed active content: {describe(report.removed)} (--keep-active-content keeps it)")

@@ -11,7 +11,7 @@ import getpass
 import sys
 
 from accounts.roles import ROLES
-from ocrgate.commands.common import add_db_option, open_store
+from ocrgate.commands.common import add_db_option, add_json_option, open_store, print_records
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -23,6 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_db_option(create)
     create.set_defaults(func=run_create)
     listing = actions.add_parser("list", help="users and roles")
+    add_json_option(listing)
     add_db_option(listing)
     listing.set_defaults(func=run_list)
     change = actions.add_parser("set", help="change a user's role, state or password")
@@ -55,8 +56,9 @@ def run_create(args: argparse.Namespace) -> int:
 
 def run_list(args: argparse.Namespace) -> int:
     from accounts.users import list_users
-    for user in list_users(open_store(args)):
-        print(f"{user.username:<24} {user.role:<9} {'disabled' if user.disabled else 'active'}")
+    users = [{"name": u.username, "role": u.role, "disabled": u.disabled} for u in list_users(open_store(args))]
+    print_records(args, users, lambda rows: (
+        f"{row['name']:<24} {row['role']:<9} {'disabled' if row['disabled'] else 'active'}" for row in rows))
     return 0
 
 
