@@ -59,6 +59,20 @@ def bootstrap_ratio_difference(num_a, den_a, num_b, den_b, samples: int = BOOTST
     return (ratio(a_num, a_den) - ratio(b_num, b_den), *_interval(differences))
 
 
+def bootstrap_quantile_ratio(numerator, denominator, q: float, samples: int = BOOTSTRAP_SAMPLES, seed: int = SEED
+                             ) -> tuple[float, float, float]:
+    """(value, low, high) of quantile_q(numerator) / quantile_q(denominator) over paired items (e.g. the
+    candidate's and the control's latency on the same requests), resampling the pairs."""
+    a, b = np.asarray(numerator, float), np.asarray(denominator, float)
+    if a.size == 0:
+        return float("nan"), float("nan"), float("nan")
+    idx = np.random.default_rng(seed).integers(0, a.size, (samples, a.size))
+    top, bottom = np.quantile(a[idx], q, axis=1), np.quantile(b[idx], q, axis=1)
+    ratios = np.divide(top, bottom, out=np.full_like(top, np.inf), where=bottom > 0)
+    observed = np.quantile(b, q)
+    return (float(np.quantile(a, q) / observed) if observed > 0 else float("inf"), *_interval(ratios))
+
+
 def bootstrap_mean(values, samples: int = BOOTSTRAP_SAMPLES, seed: int = SEED) -> tuple[float, float, float]:
     v = np.asarray(values, float)
     return bootstrap_ratio(v, np.ones_like(v), samples, seed)

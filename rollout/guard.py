@@ -1,30 +1,96 @@
-"""The ramp guard: raising a candidate's share needs evidence that it is not worse.
+"""The ramp guard: raising a candidate's share needs evidence, per category, that it is not worse.
 
-Two sources, each giving findings with their numbers:
-- **benchmarks**: the newest lab-notebook evaluation of each benchmark-set combination that scored
-  both engines *at their current versions*; any category where the paired verdict says the
-  candidate is `worse` refuses. No such evaluation at all refuses too (no evidence, no ramp).
-- **traffic**: on the gate's recent paired traffic, the candidate's error rate (failures and
-  timeouts) may not exceed the control's by more than `MAX_ERROR_GAP` once a category has
-  `MIN_PAIRS` pairs.
-An operator can override a refusal with a written reason; the findings and the reason go to the
-audit log.
+Every finding is one row of a table: source, check, category, n, the estimate with its interval, a
+p-value where a test applies, and a verdict: `pass`, `fail`, `insufficient evidence` (both refuse
+unless an operator overrides with a written reason) or `info` (shown, never refuses).
+
+- **benchmark** (`accuracy`): the newest lab-notebook evaluation of each benchmark-set combination
+  that scored both engines *at their current versions*. Each category needs `min_pages` pages;
+  it fails when the paired verdict (exact sign-flip p, Holm-adjusted across categories, and a BCa
+  interval that excludes zero: `evaluation.stats`) says the candidate is `worse`.
+- **traffic** over the window: each category needs `min_pairs` candidate pairs (`evidence`);
+  then the guardrails: the candidate's failure rate may exceed the control's by `max_error_gap`
+  only where a paired test cannot tell (`error_rate`, Holm-adjusted across categories), and its
+  p95 latency fails `latency_p95` when the whole bootstrap interval of the ratio to the control's
+  lies above `max_latency_ratio`. The aligned
+  disagreement against the A/A floor is shown as `info`: it says the engines read differently
+  beyond noise, not which one is right.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from engines.registry import get_engine
 from evaluation import labnotebook
+from evaluation.stats import ALPHA, holm_adjusted
 from kernel.errors import OcrgateError
+from kernel.settings import load_settings
 from rollout.gates import GateConfig
 from rollout.store import Store
-from rollout.traffic import MIN_PAIRS, traffic_summary
+from rollout.traffic import traffic_summary
 
-MAX_ERROR_GAP = 0.02
 TRAFFIC_HOURS = 24.0
+PASS, FAIL, INSUFFICIENT, INFO = "pass", "fail", "insufficient evidence", "info"
+
+
+@dataclass(frozen=True)
+class EvidenceRules:
+    """How much evidence a ramp needs and the guardrails it must hold (`OCRGATE_GUARD_*`)."""
+
+    min_pages: int
+    min_pairs: int
+    max_error_gap: float
+    max_latency_ratio: float
+
+    @classmethod
+    def from_settings(cls) -> EvidenceRules:
+        settings = load_settings()
+        return cls(
+            settings.guard_min_pages,
+            settings.guard_min_pairs,
+            settings.guard_max_error_gap,
+            settings.guard_max_latency_ratio,
+        )
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and math.isfinite(value) else None
+
+
+def finding(
+    source: str,
+    check: str,
+    category: str,
+    verdict: str,
+    message: str,
+    *,
+    n: int | None = None,
+    estimate: Any = None,
+    low: Any = None,
+    high: Any = None,
+    p: Any = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One row of the guard's table; `ok` is False for `fail` and `insufficient evidence`."""
+    return {
+        "source": source,
+        "check": check,
+        "category": category,
+        "verdict": verdict,
+        "ok": verdict in (PASS, INFO),
+        "n": n,
+        "estimate": _number(estimate),
+        "low": _number(low),
+        "high": _number(high),
+        "p": _number(p),
+        "message": message,
+        **(extra or {}),
+    }
 
 
 def _version(name: str) -> str | None:
@@ -34,8 +100,9 @@ def _version(name: str) -> str | None:
         return None
 
 
-def benchmark_findings(control: str, candidate: str, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    versions = {control: _version(control), candidate: _version(candidate)}
+def _newest_evaluations(
+    control: str, candidate: str, entries: list[dict[str, Any]], versions: dict[str, str | None]
+) -> list[dict[str, Any]]:
     newest: dict[tuple, dict[str, Any]] = {}
     for entry in entries:
         if entry.get("kind") != "eval":
@@ -47,70 +114,162 @@ def benchmark_findings(control: str, candidate: str, entries: list[dict[str, Any
         if verdicts:
             key = tuple(sorted(s["content_hash"] for s in entry.get("sets", [])))
             newest[key] = {**entry, "verdicts": verdicts}  # entries are in order: the last one wins
-    if not newest:
+    return list(newest.values())
+
+
+def benchmark_findings(
+    control: str, candidate: str, entries: list[dict[str, Any]], rules: EvidenceRules
+) -> list[dict[str, Any]]:
+    versions = {control: _version(control), candidate: _version(candidate)}
+    evaluations = _newest_evaluations(control, candidate, entries, versions)
+    if not evaluations:
         return [
-            {
-                "source": "benchmark",
-                "ok": False,
-                "category": "all",
-                "numbers": {"versions": versions},
-                "message": f"no lab-notebook evaluation compares {candidate} {versions[candidate]} with "
-                f"{control} {versions[control]}; run `ocrgate eval --engine {control} "
-                f"--engine {candidate} --set …` first",
-            }
+            finding(
+                "benchmark",
+                "accuracy",
+                "all",
+                INSUFFICIENT,
+                f"no lab-notebook evaluation compares {candidate} {versions[candidate]} with {control} "
+                f"{versions[control]}; run `ocrgate eval --engine {control} --engine {candidate} --set …` first",
+                extra={"versions": versions},
+            )
         ]
     findings = []
-    for entry in newest.values():
+    for entry in evaluations:
         sets = "+".join(s["name"] for s in entry.get("sets", []))
         for verdict in entry["verdicts"]:
+            category, n = verdict["category"], verdict.get("n")
+            low, high = verdict.get("delta_ci95") or (None, None)
+            where = f"{sets} #{entry['id']} {category}"
+            common = {
+                "n": n,
+                "estimate": verdict["delta"],
+                "low": low,
+                "high": high,
+                "p": verdict.get("p_adjusted", verdict.get("p_value")),
+                "extra": {"experiment": entry["id"], "sets": sets},
+            }
+            if n is None or n < rules.min_pages:
+                message = (
+                    f"{where}: {n if n is not None else 'an unknown number of'} pages, fewer than the "
+                    f"{rules.min_pages} the guard needs per category"
+                )
+                findings.append(finding("benchmark", "accuracy", category, INSUFFICIENT, message, **common))
+                continue
             worse = verdict["verdict"] == "worse"
-            findings.append(
-                {
-                    "source": "benchmark",
-                    "ok": not worse,
-                    "category": verdict["category"],
-                    "numbers": {
-                        "experiment": entry["id"],
-                        "sets": sets,
-                        "delta": verdict["delta"],
-                        "verdict": verdict["verdict"],
-                    },
-                    "message": f"{sets} #{entry['id']} {verdict['category']}: candidate {verdict['verdict']} "
-                    f"(Δ error {verdict['delta']:+.4f})",
-                }
-            )
+            message = f"{where}: candidate {verdict['verdict']} (Δ aligned error {100 * verdict['delta']:+.2f} pt)"
+            findings.append(finding("benchmark", "accuracy", category, FAIL if worse else PASS, message, **common))
     return findings
 
 
-def traffic_findings(summary: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def _traffic_category(category: str, row: dict[str, Any], rules: EvidenceRules, error_p: float) -> list[dict]:
+    pairs = row["pairs"]
     findings = []
-    for category, row in summary.items():
-        if row["pairs"] < MIN_PAIRS:
-            continue
-        gap = (row["candidate_error_rate"] or 0) - (row["control_error_rate"] or 0)
+    gap = row["error_gap"]
+    too_many = gap["delta"] > rules.max_error_gap and error_p < ALPHA
+    findings.append(
+        finding(
+            "traffic",
+            "error_rate",
+            category,
+            FAIL if too_many else PASS,
+            f"traffic {category}: candidate failures {row['candidate_error_rate']:.1%} vs control "
+            f"{row['control_error_rate']:.1%} over {pairs} pairs (allowed excess {rules.max_error_gap:.1%})",
+            n=pairs,
+            estimate=gap["delta"],
+            low=gap["delta_ci95"][0],
+            high=gap["delta_ci95"][1],
+            p=error_p,
+        )
+    )
+    latency = row["latency_p95_ratio"]
+    slow = latency["low"] > rules.max_latency_ratio  # the whole interval over the limit: not noise
+    findings.append(
+        finding(
+            "traffic",
+            "latency_p95",
+            category,
+            FAIL if slow else PASS,
+            f"traffic {category}: candidate p95 latency {latency['value']:.2f}× the control's "
+            f"[{latency['low']:.2f}, {latency['high']:.2f}] (limit {rules.max_latency_ratio:g}×)",
+            n=pairs,
+            estimate=latency["value"],
+            low=latency["low"],
+            high=latency["high"],
+        )
+    )
+    aligned, floor, beyond = row["aligned_disagreement"], row["aa_floor"], row["beyond_floor"]
+    if aligned:
+        floor_text = f"A/A floor {floor['value']:.2%} over {floor['pairs']} pairs" if floor else "no A/A pairs yet"
         findings.append(
-            {
-                "source": "traffic",
-                "ok": gap <= MAX_ERROR_GAP,
-                "category": category,
-                "numbers": {
-                    k: row[k]
-                    for k in ("pairs", "candidate_error_rate", "control_error_rate", "mean_cer_between", "aa_mean_cer")
-                },
-                "message": f"traffic {category}: candidate errors {row['candidate_error_rate']:.1%} vs control "
-                f"{row['control_error_rate']:.1%} over {row['pairs']} pairs",
-            }
+            finding(
+                "traffic",
+                "disagreement",
+                category,
+                INFO,
+                f"traffic {category}: aligned disagreement {aligned['value']:.2%} "
+                f"[{aligned['low']:.2%}, {aligned['high']:.2%}], {floor_text}",
+                n=aligned["pairs"],
+                estimate=beyond["value"] if beyond else aligned["value"],
+                low=beyond["low"] if beyond else aligned["low"],
+                high=beyond["high"] if beyond else aligned["high"],
+            )
         )
     return findings
 
 
+def traffic_findings(
+    summary: dict[str, dict[str, Any]], rules: EvidenceRules, categories: frozenset[str] = frozenset()
+) -> list[dict[str, Any]]:
+    """Evidence and guardrail findings for each category on traffic (only `categories` if given)."""
+    rows = {c: r for c, r in summary.items() if c != "all" and (not categories or c in categories)}
+    findings = []
+    enough = {c: r for c, r in rows.items() if r["pairs"] >= rules.min_pairs}
+    for category, row in rows.items():
+        if category not in enough:
+            findings.append(
+                finding(
+                    "traffic",
+                    "evidence",
+                    category,
+                    INSUFFICIENT,
+                    f"traffic {category}: {row['pairs']} pairs, fewer than the {rules.min_pairs} the guard needs",
+                    n=row["pairs"],
+                )
+            )
+    if not rows:
+        findings.append(
+            finding(
+                "traffic",
+                "evidence",
+                "all",
+                INSUFFICIENT,
+                f"no paired traffic yet; shadow the candidate until each category has {rules.min_pairs} pairs",
+            )
+        )
+    adjusted = holm_adjusted([r["error_gap"]["p_value"] for r in enough.values()])
+    for (category, row), error_p in zip(enough.items(), adjusted, strict=True):
+        findings += _traffic_category(category, row, rules, error_p)
+    return findings
+
+
 class RampGuard:
-    def __init__(self, store: Store, notebook: Callable[[], list[dict]] = labnotebook.entries):
+    """The guard `change_gate` calls when a change raises the candidate's exposure."""
+
+    def __init__(
+        self,
+        store: Store,
+        notebook: Callable[[], list[dict]] = labnotebook.entries,
+        rules: EvidenceRules | None = None,
+        since: datetime | None = None,
+    ):
         self.store = store
         self.notebook = notebook
+        self.rules = rules or EvidenceRules.from_settings()
+        self.since = since  # None: the last TRAFFIC_HOURS
 
     def __call__(self, old: GateConfig, new: GateConfig) -> list[dict[str, Any]]:
-        findings = benchmark_findings(new.control, new.candidate, self.notebook())
+        findings = benchmark_findings(new.control, new.candidate, self.notebook(), self.rules)
         with self.store.session() as session:
-            findings += traffic_findings(traffic_summary(session, new.name, TRAFFIC_HOURS))
-        return findings
+            summary = traffic_summary(session, new.name, TRAFFIC_HOURS, since=self.since)
+        return findings + traffic_findings(summary, self.rules, new.categories)

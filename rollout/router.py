@@ -20,6 +20,7 @@ from engines.result import OcrResult
 from imaging import ImageLimits, load_pages
 from kernel.errors import OcrInputError
 from kernel.settings import DEFAULT_ENGINE
+from rollout import labels
 from rollout.gate_store import DEFAULT_GATE
 from rollout.gates import Decision
 from rollout.runs import EngineLookup, describe_error, observe_engine, run_row, store_pair
@@ -27,9 +28,6 @@ from rollout.shadow import ShadowRunner
 from rollout.snapshot import GateSnapshot
 from rollout.store import Store
 from rollout.store.models import ImageBlob, Request, RunRole, ShadowJob, ShadowRole, Side
-
-MAX_UNIT = 200
-MAX_CATEGORY = 64
 
 
 @dataclass
@@ -39,13 +37,6 @@ class Served:
     result: OcrResult
     decision: Decision
     fell_back: bool
-
-
-def _check_label(value: str, what: str, limit: int) -> str:
-    value = (value or "").strip()
-    if not value or len(value) > limit or any(ord(c) < 32 for c in value):
-        raise OcrInputError(f"{what} must be 1-{limit} printable characters")
-    return value
 
 
 class Router:
@@ -76,17 +67,18 @@ class Router:
         *,
         gate: str = DEFAULT_GATE,
         options: RecognizeOptions | None = None,
+        client: str | None = None,
     ) -> Served:
-        """OCR `image` for `unit`; raises OcrInputError before storing anything if the input is bad,
-        or the served engine's error (recorded) when even the control fails."""
-        unit = _check_label(unit, "unit", MAX_UNIT)
-        category = _check_label(category, "category", MAX_CATEGORY)
+        """OCR `image` for `unit` (sent by API client `client`); raises OcrInputError before storing
+        anything if the input is bad, or the served engine's error (recorded) when even the control fails."""
+        unit, category, gate = labels.unit(unit), labels.category(category), labels.gate_name(gate)
         options = options or RecognizeOptions()
         pages = load_pages(image, self.limits)  # bad input stops here: nothing stored
         request_id = uuid.uuid4().hex
         decision = self.snapshot.decide(gate, unit, category, request_id, self.default_engine)
         gate_config = self.snapshot.gate(gate)
         control = gate_config.control if gate_config else self.default_engine
+        self._check_languages(control, options)
         served_side = Side.CANDIDATE if decision.candidate_serves else Side.CONTROL
         digest = hashlib.sha256(image).hexdigest()
         started = time.perf_counter()
@@ -100,6 +92,7 @@ class Router:
                     gate=gate,
                     unit=unit,
                     category=category,
+                    client=client,
                     image_sha256=digest,
                     width=pages[0].width,
                     height=pages[0].height,
@@ -149,3 +142,14 @@ class Router:
         for job in jobs:
             self.shadows.submit(job.id)
         return Served(request_id, observation.engine, observation.value(), decision, fell_back)
+
+    def _check_languages(self, control: str, options: RecognizeOptions) -> None:
+        """A language that the gate's control cannot read here is the caller's mistake (a 400), found
+        before anything is stored: every request falls back to the control, so it decides."""
+        try:
+            engine = self.engines(control)
+        except Exception:  # an engine that cannot load is that run's recorded failure, not the caller's
+            return
+        problem = engine.unreadable_languages(options)
+        if problem:
+            raise OcrInputError(problem)

@@ -16,12 +16,19 @@ from typing import Any, cast
 
 from sqlalchemy.orm import Session
 
-from evaluation.stats import bootstrap_ratio, bootstrap_ratio_difference
+from evaluation.stats import (
+    bootstrap_quantile_ratio,
+    bootstrap_ratio,
+    bootstrap_ratio_difference,
+    paired_comparison,
+)
 from rollout.pairs import paired_runs
 from rollout.store.models import EngineRun, Pair, utcnow
 
 #: pairs a category needs before its traffic numbers count (for the ramp guard and the auto-rollback)
 MIN_PAIRS = 20
+#: the served-latency guardrail compares this quantile of the two engines' latencies
+LATENCY_QUANTILE = 0.95
 
 
 def _percentile(values: list[float], q: float) -> float | None:
@@ -58,6 +65,23 @@ def aligned_evidence(candidate: list[Pair], aa: list[Pair]) -> dict[str, Any]:
     }
 
 
+def guardrail_evidence(control_runs: list[EngineRun], candidate_runs: list[EngineRun]) -> dict[str, Any]:
+    """On the same requests: the candidate's failure rate minus the control's (paired test and
+    interval) and the ratio of their p95 latencies (with a bootstrap interval)."""
+    if not control_runs:
+        return {"error_gap": None, "latency_p95_ratio": None}
+    control_failed = [float(r.error is not None) for r in control_runs]
+    candidate_failed = [float(r.error is not None) for r in candidate_runs]
+    ones = [1.0] * len(control_runs)
+    ratio = bootstrap_quantile_ratio(
+        [r.latency_ms for r in candidate_runs], [r.latency_ms for r in control_runs], LATENCY_QUANTILE
+    )
+    return {
+        "error_gap": paired_comparison(control_failed, ones, candidate_failed, ones).as_dict(),
+        "latency_p95_ratio": _interval(ratio, len(control_runs)),
+    }
+
+
 def pair_rows(session: Session, gate: str, since: datetime) -> list[tuple[Pair, EngineRun, EngineRun]]:
     """(pair, control run, candidate run) of `gate` since `since`, oldest first."""
     query = paired_runs().where(Pair.gate == gate, Pair.created_at >= since).order_by(None).order_by(Pair.created_at)
@@ -67,9 +91,12 @@ def pair_rows(session: Session, gate: str, since: datetime) -> list[tuple[Pair, 
     ]
 
 
-def traffic_summary(session: Session, gate: str, hours: float = 24.0) -> dict[str, dict[str, Any]]:
-    """Per category (and `all`): pair counts, agreement, A/A noise, error rates, latencies."""
-    since = utcnow() - timedelta(hours=hours)
+def traffic_summary(
+    session: Session, gate: str, hours: float = 24.0, since: datetime | None = None
+) -> dict[str, dict[str, Any]]:
+    """Per category (and `all`): pair counts, agreement, A/A noise, error rates, latencies, over the
+    last `hours` or from `since` (e.g. the start of a rollout step)."""
+    since = since or utcnow() - timedelta(hours=hours)
     groups: dict[str, list] = defaultdict(list)
     for row in pair_rows(session, gate, since):
         groups[row[0].category].append(row)
@@ -93,6 +120,7 @@ def traffic_summary(session: Session, gate: str, hours: float = 24.0) -> dict[st
             "aa_mean_cer": mean(aa_cers) if aa_cers else None,
             "mean_confidence_delta": mean(deltas) if deltas else None,
             **aligned_evidence([p for p, _, _ in candidate], [p for p, _, _ in aa]),
+            **guardrail_evidence(control_runs, candidate_runs),
             "control_error_rate": _error_rate(control_runs),
             "candidate_error_rate": _error_rate(candidate_runs),
             "control_latency_ms": {

@@ -9,9 +9,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
 
-from kernel.errors import GateConflictError, OcrInputError, RampRefusedError, UnknownGateError
+from kernel.errors import GateConflictError, OcrInputError, UnknownGateError
 from rollout.gate_store import GateChange, change_gate, create_gate, get_gate, kill_gate
-from rollout.guard import RampGuard
 from rollout.store import Store
 from rollout.store.models import AuditEntry, Base
 
@@ -92,40 +91,3 @@ def test_unknown_gate(store):
         kill_gate(store, "missing", actor="ops")
 
 
-def _notebook(verdict: str):
-    return lambda: [{"id": 7, "kind": "eval", "sets": [{"name": "dev", "content_hash": "abc"}],
-                     "engines": [{"name": "alpha", "version": "1.0"}, {"name": "beta", "version": "1.0"}],
-                     "verdicts": [{"control": "alpha", "candidate": "beta", "category": "receipts",
-                                   "delta": 0.05 if verdict == "worse" else -0.02, "verdict": verdict},
-                                  {"control": "alpha", "candidate": "beta", "category": "all",
-                                   "delta": 0.0, "verdict": "not distinguishable"}]}]
-
-
-def test_guard_refuses_a_worse_candidate_with_numbers(store, test_engines):
-    create_gate(store, "g", "alpha", "beta", actor="ops")
-    change_gate(store, "g", GateChange(stage="shadow"), actor="ops")
-    guard = RampGuard(store, notebook=_notebook("worse"))
-    with pytest.raises(RampRefusedError, match="receipts: candidate worse") as refused:
-        change_gate(store, "g", GateChange(stage="rollout", percent=10), actor="ops", guard=guard)
-    assert any(f["numbers"].get("delta") == 0.05 for f in refused.value.findings)
-    assert get_gate(store, "g").stage.value == "shadow"
-    with pytest.raises(OcrInputError, match="written reason"):
-        change_gate(store, "g", GateChange(stage="rollout", percent=10), actor="ops", guard=guard,
-                    override_reason="ok")
-    change_gate(store, "g", GateChange(stage="rollout", percent=10), actor="ops", guard=guard,
-                override_reason="receipts are 1% of traffic; approved by the OCR lead")
-    last = _audit(store)[-1]
-    assert last.action == "override" and "approved by the OCR lead" in last.reason
-    assert any(not f["ok"] for f in last.after["guard_findings"])
-
-
-def test_guard_allows_a_candidate_that_is_not_worse_and_needs_evidence(store, test_engines):
-    create_gate(store, "g", "alpha", "beta", actor="ops")
-    change_gate(store, "g", GateChange(stage="rollout", percent=5), actor="ops",
-                guard=RampGuard(store, notebook=_notebook("better")))
-    assert get_gate(store, "g").percent == 5
-    with pytest.raises(RampRefusedError, match="no lab-notebook evaluation"):
-        change_gate(store, "g", GateChange(percent=50), actor="ops", guard=RampGuard(store, notebook=lambda: []))
-    # lowering exposure or killing is never guarded
-    change_gate(store, "g", GateChange(percent=1), actor="ops", guard=RampGuard(store, notebook=lambda: []))
-    assert get_gate(store, "g").percent == 1
