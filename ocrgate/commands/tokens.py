@@ -13,7 +13,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     for name, helptext, func in (("create", "make a token; it is printed once", run_create),
                                  ("revoke", "revoke a token", run_revoke)):
         action = actions.add_parser(name, help=helptext)
-        action.add_argument("name")
+        action.add_argument("name", help="the token's name (who uses it)")
         add_db_option(action)
         action.set_defaults(func=func)
     listing = actions.add_parser("list", help="token names and states (never the tokens)")
