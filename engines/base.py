@@ -53,6 +53,23 @@ class OcrEngine(ABC):
             source=pages[0].source if pages else "<empty>",
         )
 
+    def languages(self) -> frozenset[str] | None:
+        """The language codes this engine can read here; None when it takes any code (reading what it can)."""
+        return None
+
+    def unreadable_languages(self, options: RecognizeOptions) -> str | None:
+        """Why this engine cannot read `options.languages` here, naming what it can; None when it can."""
+        known = self.languages()
+        if known is None:
+            return None
+        missing = [code for code in options.languages.split("+") if code not in known]
+        if not missing:
+            return None
+        return (
+            f"{self.name} has no language data for {', '.join(missing)} "
+            f"(installed: {', '.join(sorted(known)) or 'none'})"
+        )
+
     def describe(self) -> dict[str, str]:
         """Name, version and class, for `ocrgate engines` and health checks."""
         return {"name": self.name, "version": self.version, "class": f"{type(self).__module__}.{type(self).__name__}"}

@@ -54,13 +54,13 @@ class TesseractEngine(OcrEngine):
     def version(self) -> str:
         return tesseract_version()
 
+    def languages(self) -> frozenset[str]:
+        return installed_languages()
+
     def _read_page(self, page: PageImage, options: RecognizeOptions) -> Page:
-        missing = [lang for lang in options.languages.split("+") if lang not in installed_languages()]
-        if missing:
-            raise EngineUnavailableError(
-                f"tesseract has no language data for {', '.join(missing)} "
-                f"(installed: {', '.join(sorted(installed_languages()))}; apt-get install tesseract-ocr-LANG)"
-            )
+        problem = self.unreadable_languages(options)
+        if problem:
+            raise EngineUnavailableError(f"{problem}; apt-get install tesseract-ocr-LANG")
         data = self._run(page, options)
         return Page(width=page.width, height=page.height, blocks=_blocks_from_tsv(data), dpi=page.dpi)
 

@@ -8,7 +8,7 @@ overwritten), and appends an audit entry with who, when, before, after and why.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, cast
 
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from engines.registry import engine_names
 from kernel.errors import GateConflictError, OcrInputError, RampRefusedError, UnknownGateError
+from rollout import labels
 from rollout.bucketing import BUCKETS, percent_to_bp
 from rollout.gates import DEFAULT_AA_BP, DEFAULT_SHADOW_BP, STAGES, GateConfig, Stage
 from rollout.store import Store
@@ -96,19 +97,6 @@ def _check_engine(name: str, role: str) -> str:
     return name
 
 
-def _check_name(name: str) -> str:
-    if not name or len(name) > 64 or not all(c.isalnum() or c in "-_." for c in name):
-        raise OcrInputError(f"gate name {name!r} must be 1-64 letters, digits, '-', '_' or '.'")
-    return name
-
-
-def _clean_list(values: Iterable[str], what: str) -> list[str]:
-    cleaned = sorted({v.strip() for v in values if v and v.strip()})
-    if any(len(v) > 200 for v in cleaned):
-        raise OcrInputError(f"{what} entries must be at most 200 characters")
-    return cleaned
-
-
 def _bp(value: float, what: str) -> int:
     try:
         return percent_to_bp(float(value))
@@ -116,7 +104,7 @@ def _bp(value: float, what: str) -> int:
         raise OcrInputError(f"{what}: {exc}") from None
 
 
-def _audit(
+def record_audit(
     session: Session, actor: str, action: str, gate: str, before: dict | None, after: dict | None, reason: str | None
 ) -> None:
     session.add(AuditEntry(actor=actor, action=action, gate=gate, before=before, after=after, reason=reason))
@@ -125,7 +113,7 @@ def _audit(
 def create_gate(
     store: Store, name: str, control: str, candidate: str, actor: str, reason: str | None = None
 ) -> GateConfig:
-    _check_name(name)
+    labels.gate_name(name)
     _check_engine(control, "control")
     _check_engine(candidate, "candidate")
     with store.session() as session:
@@ -151,11 +139,11 @@ def create_gate(
         session.add(row)
         session.flush()
         config = to_config(row)
-        _audit(session, actor, "create", name, None, describe(config), reason)
+        record_audit(session, actor, "create", name, None, describe(config), reason)
     return config
 
 
-def _exposure(config: GateConfig) -> int:
+def exposure_bp(config: GateConfig) -> int:
     """How much traffic the candidate serves, in basis points (for deciding what the guard checks)."""
     if config.killed or config.stage in (Stage.OFF, Stage.SHADOW):
         return 0
@@ -179,10 +167,10 @@ def _apply(config: GateConfig, change: GateChange) -> GateConfig:
         updates["shadow_bp"] = _bp(change.shadow_percent, "shadow percent")
     if change.aa_percent is not None:
         updates["aa_bp"] = _bp(change.aa_percent, "A/A percent")
-    for key in ("allow_units", "deny_units", "categories"):
+    for key, check in (("allow_units", labels.units), ("deny_units", labels.units), ("categories", labels.categories)):
         values = getattr(change, key)
         if values is not None:
-            updates[key] = frozenset(_clean_list(values, key.replace("_", " ")))
+            updates[key] = frozenset(check(values))
     new = GateConfig(**{**asdict(config), **updates})
     if new.control == new.candidate and new.stage is not Stage.OFF:
         raise OcrInputError("control and candidate are the same engine; the A/A lane already measures that")
@@ -197,7 +185,7 @@ def preview_change(
     """What `change_gate` would do, without writing: (old, new, guard findings)."""
     old = get_gate(store, name)
     new = _apply(old, change)
-    findings = guard(old, new) if guard is not None and _exposure(new) > _exposure(old) else []
+    findings = guard(old, new) if guard is not None and exposure_bp(new) > exposure_bp(old) else []
     return old, new, findings
 
 
@@ -228,7 +216,7 @@ def change_gate(
         new = _apply(old, change)
         findings: list[dict] = []
         override = (override_reason or "").strip()
-        if guard is not None and _exposure(new) > _exposure(old):
+        if guard is not None and exposure_bp(new) > exposure_bp(old):
             findings = guard(old, new)
             failed = [f for f in findings if not f["ok"]]
             if failed and not override_reason:
@@ -265,7 +253,7 @@ def change_gate(
         full_reason = reason
         if overridden:
             full_reason = f"{reason or ''} [guard overridden: {override}]".strip()
-        _audit(
+        record_audit(
             session,
             actor,
             "override" if overridden else "change",
@@ -277,8 +265,11 @@ def change_gate(
     return GateConfig(**{**asdict(new), "version": old.version + 1})
 
 
-def kill_gate(store: Store, name: str, actor: str, reason: str | None = None) -> GateConfig:
-    """The kill switch: control serves everything at once; nothing shadows. Never guarded."""
+def kill_gate(
+    store: Store, name: str, actor: str, reason: str | None = None, findings: list[dict] | None = None
+) -> GateConfig:
+    """The kill switch: control serves everything at once; nothing shadows. Never guarded; `findings`
+    (an automatic kill's evidence) go into the audit entry."""
     with store.session() as session:
         row = session.get(GateState, name)
         if row is None:
@@ -290,5 +281,6 @@ def kill_gate(store: Store, name: str, actor: str, reason: str | None = None) ->
         row.updated_by = actor
         session.flush()
         config = to_config(row)
-        _audit(session, actor, "kill", name, before, describe(config), reason)
+        after = {**describe(config), **({"guard_findings": findings} if findings else {})}
+        record_audit(session, actor, "kill", name, before, after, reason)
     return config
