@@ -5,7 +5,9 @@ from __future__ import annotations
 from sqlalchemy import Select, select
 from sqlalchemy.orm import aliased
 
-from rollout.store.models import EngineRun, Pair, Request, Side
+from kernel.errors import OcrInputError
+from kernel.settings import shown
+from rollout.store.models import EngineRun, Pair, PairKind, Request, Side
 
 ControlRun = aliased(EngineRun, name="control_run")
 CandidateRun = aliased(EngineRun, name="candidate_run")
@@ -21,6 +23,29 @@ def paired_runs() -> Select:
         .join(Request, Pair.request_id == Request.id)
         .order_by(Pair.id.desc())
     )
+
+
+def filter_pairs(
+    query: Select,
+    *,
+    category: str | None = None,
+    gate: str | None = None,
+    kind: str | None = None,
+    client: str | None = None,
+) -> Select:
+    """`query` (from `paired_runs`) narrowed to a category, a gate, a kind and the requests of one API
+    client; None or "" leaves a filter off. A kind outside the closed set is an OcrInputError."""
+    if kind:
+        if kind not in set(PairKind):
+            raise OcrInputError(f"kind must be one of {', '.join(PairKind)}, got {shown(kind)}")
+        query = query.where(Pair.kind == PairKind(kind))
+    if category:
+        query = query.where(Pair.category == category)
+    if gate:
+        query = query.where(Pair.gate == gate)
+    if client is not None:
+        query = query.where(Request.client == client)
+    return query
 
 
 def served_and_shadow(pair: Pair, control: EngineRun, candidate: EngineRun) -> tuple[EngineRun, EngineRun]:

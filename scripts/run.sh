@@ -19,7 +19,7 @@ if $ocrgate engines --json | .venv/bin/python -c 'import json,sys; sys.exit(0 if
 fi
 $ocrgate gate set ocr-engine --control tesseract --candidate "$candidate" --stage shadow \
   --reason "README main command: shadow the candidate on live traffic" >/dev/null
-token="$($ocrgate tokens create "demo-$(date +%s)-$$")"
+token="$($ocrgate tokens create "demo-$(date +%s)-$$" --scope ocr --scope read)"
 
 $ocrgate serve --host 127.0.0.1 --port "$port" &
 server=$!

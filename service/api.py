@@ -1,22 +1,26 @@
-"""The HTTP API, `/v1`, authenticated by `Authorization: Bearer TOKEN`."""
+"""The HTTP API, `/v1`, authenticated by `Authorization: Bearer TOKEN` with scopes (accounts.tokens).
+
+A 401 says how to authenticate (`WWW-Authenticate: Bearer realm="ocrgate"`, with
+`error="invalid_token"` when a token was sent); a valid token without the scope an endpoint needs
+gets a 403 with `error="insufficient_scope"` (RFC 6750)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import asdict
 from functools import wraps
-from typing import Callable
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 
+from accounts.tokens import verify_token
 from engines.options import RecognizeOptions
 from kernel.errors import AuthError, OcrInputError
 from kernel.settings import whole_number
 from rollout.gate_store import DEFAULT_GATE, describe
-from rollout.pairs import paired_runs, served_and_shadow
-from rollout.store.models import EngineRun, Pair
+from rollout.pairs import filter_pairs, paired_runs, served_and_shadow
+from rollout.store.models import EngineRun
 from rollout.traffic import traffic_summary
-from accounts.tokens import verify_token
 
 api = Blueprint("api", __name__, url_prefix="/v1")
 log = logging.getLogger(__name__)
@@ -27,28 +31,47 @@ def ocr_service():
     return current_app.extensions["ocrgate"]
 
 
-def require_token(view: Callable) -> Callable:
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise AuthError("send Authorization: Bearer TOKEN (create one with `ocrgate tokens create NAME`)")
-        g.client = verify_token(ocr_service().store, token.strip())
-        return view(*args, **kwargs)
-    return wrapper
+def _refused(status: int, message: str, challenge: str) -> Response:
+    response = jsonify({"error": message, "type": "AuthError" if status == 401 else "Forbidden"})
+    response.status_code = status
+    response.headers["WWW-Authenticate"] = f'Bearer realm="ocrgate"{challenge}'
+    return response
+
+
+def require_token(*scopes: str) -> Callable[[Callable], Callable]:
+    """View decorator: a valid bearer token holding every one of `scopes`; its grant goes to `g.grant`."""
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                return _refused(401, "send Authorization: Bearer TOKEN (create one with `ocrgate tokens create NAME`)",
+                                "")
+            try:
+                g.grant = verify_token(ocr_service().store, token.strip())
+            except AuthError as exc:
+                return _refused(401, str(exc), ', error="invalid_token"')
+            missing = [scope for scope in scopes if scope not in g.grant.scopes]
+            if missing:
+                return _refused(403, f"this needs a token with the {' and '.join(missing)} scope "
+                                     f"(this one has: {', '.join(sorted(g.grant.scopes))})",
+                                f', error="insufficient_scope", scope="{" ".join(scopes)}"')
+            return view(*args, **kwargs)
+        return wrapper
+    return decorator
 
 
 @api.post("/ocr")
-@require_token
+@require_token("ocr")
 def ocr():
     upload = request.files.get("image")
     if upload is None:
         raise OcrInputError("send the image as multipart field 'image'")
     options = RecognizeOptions(mode=request.form.get("mode", "page"), languages=request.form.get("lang", "eng"))
-    served = ocr_service().router.serve(upload.read(), unit=request.form.get("unit", g.client),
+    served = ocr_service().router.serve(upload.read(), unit=request.form.get("unit", g.grant.name),
                                         category=request.form.get("category", "unknown"),
-                                        gate=request.form.get("gate", DEFAULT_GATE), options=options)
+                                        gate=request.form.get("gate", DEFAULT_GATE), options=options,
+                                        client=g.grant.name)
     try:
         ocr_service().search.add(f"request:{served.request_id}", served.result)
     except Exception:  # the index is a convenience: it never costs a user the answer
@@ -59,7 +82,7 @@ def ocr():
 
 
 @api.get("/gates")
-@require_token
+@require_token("read")
 def gates():
     service = ocr_service()
     public = [{k: v for k, v in describe(config).items() if k != "salt"}  # the salt would reveal every assignment
@@ -73,16 +96,13 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
 
 
 @api.get("/pairs")
-@require_token
+@require_token("read")
 def pairs():
+    """Recent pairs: of the token's own client's requests, or of every client's with the admin scope."""
     limit = _int_arg("limit", 50, 1, MAX_PAIRS)
-    query = paired_runs().limit(limit)
-    if request.args.get("category"):
-        query = query.where(Pair.category == request.args["category"])
-    if request.args.get("gate"):
-        query = query.where(Pair.gate == request.args["gate"])
-    if request.args.get("kind"):
-        query = query.where(Pair.kind == request.args["kind"])
+    client = None if "admin" in g.grant.scopes else g.grant.name
+    query = filter_pairs(paired_runs(), category=request.args.get("category"), gate=request.args.get("gate"),
+                         kind=request.args.get("kind"), client=client).limit(limit)
     rows = []
     with ocr_service().store.session() as session:
         for pair, control_run, candidate_run, req in session.execute(query):
@@ -106,9 +126,10 @@ def _run_json(run: EngineRun) -> dict:
 
 
 @api.get("/search")
-@require_token
+@require_token("read", "admin")
 def search():
-    """Documents, pages and word boxes whose OCR text matches every word of `q`."""
+    """Documents, pages and word boxes whose OCR text matches every word of `q` (every client's
+    documents: the index does not know clients, so this needs the admin scope)."""
     query = request.args.get("q", "")
     if not query.strip():
         raise OcrInputError("give a query: /v1/search?q=WORDS")
@@ -117,7 +138,7 @@ def search():
 
 
 @api.get("/traffic")
-@require_token
+@require_token("read")
 def traffic():
     gate = request.args.get("gate", DEFAULT_GATE)
     hours = _int_arg("hours", 24, 1, 24 * 90)

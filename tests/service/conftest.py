@@ -28,7 +28,7 @@ def served_app(tmp_path, test_engines):
     change_gate(service.store, "ocr-engine", GateChange(stage="shadow", aa_percent=0), actor="test")
     service.snapshot.refresh()
     base = f"http://127.0.0.1:{server.server_port}"
-    yield app, base, create_token(service.store, "tests")
+    yield app, base, create_token(service.store, "tests", ["ocr", "read", "admin"])
     server.shutdown()
     service.close()
 
