@@ -12,7 +12,7 @@ unless an operator overrides with a written reason) or `info` (shown, never refu
   then the guardrails: the candidate's failure rate may exceed the control's by `max_error_gap`
   only where a paired test cannot tell (`error_rate`, Holm-adjusted across categories), and its
   p95 latency fails `latency_p95` when the whole bootstrap interval of the ratio to the control's
-  lies above `max_latency_ratio`. The aligned
+  lies above `max_latency_ratio` and the excess is over `LATENCY_SLACK_MS`. The aligned
   disagreement against the A/A floor is shown as `info`: it says the engines read differently
   beyond noise, not which one is right.
 """
@@ -35,7 +35,11 @@ from rollout.store import Store
 from rollout.traffic import traffic_summary
 
 TRAFFIC_HOURS = 24.0
+#: a p95 latency excess below this is not a regression, whatever the ratio (sub-millisecond engines)
+LATENCY_SLACK_MS = 50.0
 PASS, FAIL, INSUFFICIENT, INFO = "pass", "fail", "insufficient evidence", "info"
+#: the checks whose failure on traffic a candidate already serves rolls the gate back
+GUARDRAILS = frozenset({"error_rate", "latency_p95"})
 
 
 @dataclass(frozen=True)
@@ -183,7 +187,9 @@ def _traffic_category(category: str, row: dict[str, Any], rules: EvidenceRules, 
         )
     )
     latency = row["latency_p95_ratio"]
-    slow = latency["low"] > rules.max_latency_ratio  # the whole interval over the limit: not noise
+    excess_ms = (row["candidate_latency_ms"]["p95"] or 0) - (row["control_latency_ms"]["p95"] or 0)
+    # the whole interval over the limit (not noise), by enough milliseconds for anyone to notice
+    slow = latency["low"] > rules.max_latency_ratio and excess_ms > LATENCY_SLACK_MS
     findings.append(
         finding(
             "traffic",

@@ -25,8 +25,6 @@ from evaluation.stats import (
 from rollout.pairs import paired_runs
 from rollout.store.models import EngineRun, Pair, utcnow
 
-#: pairs a category needs before its traffic numbers count (for the ramp guard and the auto-rollback)
-MIN_PAIRS = 20
 #: the served-latency guardrail compares this quantile of the two engines' latencies
 LATENCY_QUANTILE = 0.95
 

@@ -8,6 +8,7 @@ import threading
 
 from rollout.autorollback import check_and_roll_back
 from rollout.router import Router
+from rollout.schedule import Pilot
 from rollout.shadow import ShadowRunner
 from rollout.snapshot import GateSnapshot
 from rollout.store import Store
@@ -16,6 +17,8 @@ from service.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 MONITOR_SECONDS = 30.0
+#: what a schedule's tick did that changes how requests are routed
+MOVED = frozenset({"advanced", "rolled back"})
 
 
 class OcrService:
@@ -33,17 +36,20 @@ class OcrService:
         if settings.start_workers:
             self.snapshot.start()
             self.shadows.start()  # its first sweep re-runs jobs a previous process left pending
-            if settings.auto_rollback:
-                threading.Thread(target=self._monitor, name="auto-rollback", daemon=True).start()
+            threading.Thread(target=self._monitor, name="gate-monitor", daemon=True).start()
 
     def _monitor(self) -> None:
+        """Each round, per gate: the auto-rollback check (unless turned off), then one step of its
+        schedule, if it has one."""
+        pilot = Pilot(self.store)
         while not self._stop.wait(MONITOR_SECONDS):
             for name in self.snapshot.gates():
                 try:
-                    if check_and_roll_back(self.store, name):
+                    rolled_back = self.settings.auto_rollback and check_and_roll_back(self.store, name)
+                    if rolled_back or pilot.tick(name) in MOVED:
                         self.snapshot.refresh()
                 except Exception:
-                    log.exception("auto-rollback check of gate %s failed", name)
+                    log.exception("monitoring gate %s failed", name)
 
     def close(self) -> None:
         self._stop.set()

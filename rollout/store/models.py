@@ -65,6 +65,14 @@ class RunRole(enum.StrEnum):
     AA = "aa"  # the control run a second time (the A/A lane)
 
 
+class ScheduleStatus(enum.StrEnum):
+    RUNNING = "running"  # dwelling at a step, or about to take the first
+    WAITING = "waiting"  # the next step's evidence is short: see the note
+    DONE = "done"  # the last step was reached and held for its dwell
+    STOPPED = "stopped"  # an operator stopped it, or the gate was killed
+    ROLLED_BACK = "rolled-back"  # a guardrail failed on a step's traffic: the gate was killed
+
+
 class PairKind(enum.StrEnum):
     CANDIDATE = "candidate"  # control vs candidate
     AA = "aa"  # control vs itself: the noise floor
@@ -204,6 +212,23 @@ class GateState(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_by: Mapped[str] = mapped_column(String(100))
+
+
+class GateSchedule(Base):
+    """A gate's progressive rollout: its steps and where it stands (rollout.schedule)."""
+
+    __tablename__ = "gate_schedules"
+    gate: Mapped[str] = mapped_column(ForeignKey("gates.name"), primary_key=True)
+    steps_bp: Mapped[list[int]] = mapped_column(JSON)  # rollout shares in basis points, increasing
+    dwell_minutes: Mapped[int] = mapped_column(Integer)  # least time at a step before the next
+    min_pairs: Mapped[int] = mapped_column(Integer)  # least pairs per category on a step's traffic
+    step: Mapped[int] = mapped_column(Integer, default=-1)  # index into steps_bp; -1: not started
+    step_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[ScheduleStatus] = mapped_column(_closed_set(ScheduleStatus))
+    note: Mapped[str | None] = mapped_column(Text)  # why it waits or stopped, with the numbers
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (check_in("status", ScheduleStatus),)
 
 
 class AuditEntry(Base):

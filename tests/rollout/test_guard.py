@@ -124,7 +124,7 @@ def test_a_candidate_that_fails_more_often_trips_the_error_rate_guardrail(store,
 
 
 def test_a_slower_candidate_trips_the_latency_guardrail(store, test_engines, engine_named):
-    engine_named("slow-beta", lambda: WordEngine("slow-beta", "hello", delay=0.05))
+    engine_named("slow-beta", lambda: WordEngine("slow-beta", "hello", delay=0.2))
     create_gate(store, "g", "alpha", "slow-beta", actor="ops")
     _shadow_traffic(store, 20)
     notebook = _notebook(_verdict("receipts", "not distinguishable", candidate="slow-beta"))
