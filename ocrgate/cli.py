@@ -50,15 +50,14 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefa
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse exits 2 on usage errors already; keep its message to one line."""
+    """argparse exits 2 on usage errors already; its message is one line that points to --help."""
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("formatter_class", _HelpFormatter)
         super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        sys.stderr.write(f"ocrgate: error: {message}\n")
+        sys.stderr.write(f"ocrgate: error: {one_line(message)} (see `{self.prog} --help`)\n")
         raise SystemExit(ExitCode.BAD_INPUT)
 
 
@@ -90,16 +89,23 @@ def _run(argv: Sequence[str] | None) -> int:
         return 130
     except BrokenPipeError:
         raise
-    except OSError as exc:  # a file or folder the command was given that the system refuses
+    except Exception as exc:
         if args is not None and args.traceback:
             raise
-        where = f"{exc.filename}: " if exc.filename else ""
-        return _fail(f"{where}{exc.strerror or exc}", ExitCode.BAD_INPUT)
-    except Exception as exc:  # a bug: still one line, unless asked for the traceback
-        if args is not None and args.traceback:
-            raise
-        return _fail(f"internal error, {type(exc).__name__}: {exc} (rerun with --traceback for details)",
-                     ExitCode.FAILURE)
+        return _fail(*_explain(exc))
+
+
+def _explain(exc: Exception) -> tuple[str, int]:
+    """A message and exit code for what escaped the command: a file or folder the system refuses,
+    a database that cannot be used (--db, --index, OCRGATE_DATABASE_URL), else a bug."""
+    if isinstance(exc, OSError):
+        return f"{exc.filename}: {exc.strerror or exc}" if exc.filename else str(exc), ExitCode.BAD_INPUT
+    database_errors = sys.modules.get("sqlalchemy.exc")  # loaded only by the commands that use a database
+    if database_errors is not None and isinstance(exc, database_errors.SQLAlchemyError):
+        reason = getattr(exc, "orig", None) or exc
+        return (f"the database cannot be used: {reason} (check --db, --index or OCRGATE_DATABASE_URL)",
+                ExitCode.BAD_INPUT)
+    return f"internal error, {type(exc).__name__}: {exc} (rerun with --traceback for details)", ExitCode.FAILURE
 
 
 def _stdout_to_devnull() -> None:

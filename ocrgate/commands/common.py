@@ -15,8 +15,13 @@ from kernel.settings import finite_number, whole_number
 
 
 def one_line(message: str) -> str:
-    """`message` on one line: its lines joined with '; ' (an engine's stderr, a list of problems)."""
-    return "; ".join(line.strip() for line in str(message).splitlines() if line.strip())
+    """`message` on one line: its lines joined with '; ', or a space after a colon (an engine's
+    stderr, a list of problems)."""
+    text = ""
+    for line in (line.strip() for line in str(message).splitlines()):
+        if line:
+            text += (" " if not text or text.endswith(":") else "; ") + line
+    return text.strip()
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import asdict
 
 from kernel.settings import load_settings
+from ocrgate.commands.common import add_json_option, print_records, whole
 
 #: where the index is when neither `--index` nor `OCRGATE_SEARCH_INDEX` says
 DEFAULT_HELP = ("$OCRGATE_SEARCH_INDEX, else the store's database "
@@ -32,8 +32,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("query", help="words that must all occur (case and accents ignored); word* = prefix")
     parser.add_argument("--index", default=None, metavar="DB",
                         help=f"the index: a database URL or a SQLite file (default: {DEFAULT_HELP})")
-    parser.add_argument("--limit", type=int, default=None, help="at most this many pages (default 20)")
-    parser.add_argument("--json", action="store_true", help="hits with word boxes as JSON")
+    parser.add_argument("--limit", type=whole(1, 10**9), default=None,
+                        help="at most this many pages (default 20)")
+    add_json_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -42,12 +43,9 @@ def run(args: argparse.Namespace) -> int:
 
     limit = {} if args.limit is None else {"limit": args.limit}
     hits = SearchIndex(index_target(args.index)).search(args.query, **limit)
-    if args.json:
-        json.dump([asdict(hit) for hit in hits], sys.stdout, ensure_ascii=False, indent=1)
-        sys.stdout.write("\n")
-    else:
-        for hit in hits:
-            print(f"{hit.document}  page {hit.page}  ({len(hit.words)} words)  {' '.join(hit.snippet.split())}")
+    print_records(args, [asdict(hit) for hit in hits], lambda rows: (
+        f"{hit['document']}  page {hit['page']}  ({len(hit['words'])} words)  {' '.join(hit['snippet'].split())}"
+        for hit in rows))
     if not hits:
         sys.stderr.write(f"ocrgate: no page holds all of: {args.query}\n")
     return 0

@@ -10,7 +10,7 @@ from ocrgate.commands.common import add_db_option, whole
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("serve", help="run the OCR service (HTTP API and admin)")
-    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--host", default="127.0.0.1", help="the address to listen on")
     parser.add_argument("--port", type=whole(1, 65_535), default=None, help="default: $OCRGATE_PORT, else 8080")
     parser.add_argument("--threads", type=whole(1, 1024), default=8, help="request threads")
     add_db_option(parser)

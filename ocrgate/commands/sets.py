@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from evaluation import sets
-from evaluation.dataset import load_set
+from evaluation.dataset import BenchmarkSetError, load_set
+from kernel.errors import OcrInputError
+from ocrgate.commands.common import add_json_option, print_records
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("sets", help="register and validate benchmark sets")
     actions = parser.add_subparsers(dest="sets_command", required=True)
     add = actions.add_parser("add", help="validate a set folder and register it under a name")
-    add.add_argument("name")
-    add.add_argument("folder", type=Path)
+    add.add_argument("name", help="the name `--set NAME` will use")
+    add.add_argument("folder", type=Path, help="the set's folder (manifest.jsonl and its images)")
     add.set_defaults(func=run_add)
-    check = actions.add_parser("check", help="validate a set folder and summarise it")
-    check.add_argument("folder", type=Path)
+    check = actions.add_parser("check", help="validate a set folder and summarise it, or list its problems")
+    check.add_argument("folder", type=Path, help="the set's folder (manifest.jsonl and its images)")
+    add_json_option(check)
     check.set_defaults(func=run_check)
     listing = actions.add_parser("list", help="registered sets")
+    add_json_option(listing)
     listing.set_defaults(func=run_list)
 
 
@@ -29,15 +35,30 @@ def run_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_lines(summary: dict[str, Any]) -> Iterator[str]:
+    if not summary["valid"]:
+        yield from summary["problems"]
+        return
+    counts = ", ".join(f"{category}: {n}" for category, n in summary["categories"].items())
+    yield (f"{summary['folder']}: valid {summary['level']} set, {summary['records']} records ({counts}), "
+           f"sha256 {summary['sha256']}")
+
+
 def run_check(args: argparse.Namespace) -> int:
-    bench = load_set(args.folder)
-    counts = {c: sum(1 for r in bench.records if r.category == c) for c in bench.categories}
-    print(f"{args.folder}: valid {bench.level} set, {len(bench.records)} records "
-          f"({', '.join(f'{c}: {n}' for c, n in counts.items())}), sha256 {bench.content_hash}")
+    """The summary of a valid set; for an invalid one, its problems, then a one-line error (exit 2)."""
+    try:
+        bench = load_set(args.folder)
+    except BenchmarkSetError as exc:
+        print_records(args, {"folder": str(args.folder), "valid": False, "problems": exc.problems}, _check_lines)
+        raise OcrInputError(f"{args.folder}: not a valid benchmark set ({len(exc.problems)} problem(s))") from None
+    summary = {"folder": str(args.folder), "valid": True, "level": bench.level, "records": len(bench.records),
+               "categories": {c: sum(1 for r in bench.records if r.category == c) for c in bench.categories},
+               "sha256": bench.content_hash}
+    print_records(args, summary, _check_lines)
     return 0
 
 
 def run_list(args: argparse.Namespace) -> int:
-    for name, folder in sorted(sets.registered().items()):
-        print(f"{name:<20} {folder}")
+    print_records(args, dict(sorted(sets.registered().items())),
+                  lambda registered: (f"{name:<20} {folder}" for name, folder in registered.items()))
     return 0
