@@ -7,6 +7,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
 from accounts.roles import ROLES, role_at_least
+from accounts.sessions import end_sessions_of
 from kernel.errors import AuthError, OcrInputError
 from rollout.store import Store
 from rollout.store.models import User, utcnow
@@ -73,13 +74,18 @@ def list_users(store: Store) -> list[User]:
 
 def update_user(store: Store, username: str, *, role: str | None = None, disabled: bool | None = None,
                 password: str | None = None) -> None:
+    """Change a user; a new role, a new password or disabling ends every session they have."""
     with store.session() as session:
         user = session.scalars(select(User).where(User.username == username)).first()
         if user is None:
             raise OcrInputError(f"no user {username!r}")
+        access_changed = password is not None or (role is not None and role != user.role) or (
+            disabled is True and not user.disabled)
         if role is not None:
             user.role = _check_role(role)
         if disabled is not None:
             user.disabled = disabled
         if password is not None:
             user.password_hash = _hasher.hash(_check_password(password))
+        if access_changed:
+            end_sessions_of(session, user.id)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import secrets
-from datetime import timedelta
 
 from flask import Flask, render_template, request
 
-from dashboards.security import ABSOLUTE_HOURS, LoginLimiter, check_csrf, csrf_token, load_user
+from accounts.sessions import Lifetimes
+from dashboards.security import check_csrf, csrf_token, load_user
 from dashboards.views_admin import admin
 from dashboards.views_analysis import analysis
 from dashboards.views_users import users
@@ -35,8 +35,7 @@ def register_dashboards(app: Flask, configured_secret: str | None, secure_cookie
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
                       SESSION_COOKIE_NAME="ocrgate_admin",
                       SESSION_COOKIE_SECURE=secure_cookies,
-                      PERMANENT_SESSION_LIFETIME=timedelta(hours=ABSOLUTE_HOURS))
-    app.extensions["ocrgate_login_limiter"] = LoginLimiter()
+                      PERMANENT_SESSION_LIFETIME=Lifetimes.from_settings().absolute)
     for blueprint in (admin, analysis, users):
         app.register_blueprint(blueprint)
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
+from accounts.login_limits import LOGIN_WINDOW, LoginLimiter, login_keys
 from accounts.users import authenticate, role_at_least
 from dashboards.queries import audit_actions, audit_entries, gate_counts
-from dashboards.security import LOGIN_WINDOW_SECONDS, requires, start_session
+from dashboards.redirects import same_site_path
+from dashboards.security import requires, sign_in, sign_out
 from kernel.errors import AuthError, GateConflictError, OcrInputError, RampRefusedError
 from kernel.settings import finite_number, whole_number
 from rollout.gate_store import GateChange, change_gate, get_gate, kill_gate, load_gates, preview_change
@@ -27,32 +29,28 @@ def refresh_snapshot() -> None:
 
 @admin.route("/login", methods=["GET", "POST"])
 def login():
-    next_url = request.values.get("next") or url_for("admin.index")
-    if not next_url.startswith("/") or next_url.startswith("//"):
-        next_url = url_for("admin.index")  # never redirect off-site
+    next_url = same_site_path(request.values.get("next"), url_for("admin.index"))
     if request.method == "POST":
         username = request.form.get("username", "")
-        keys = (f"ip:{request.remote_addr}", f"user:{username.strip().lower()}")
-        limiter = current_app.extensions["ocrgate_login_limiter"]
-        if limiter.blocked(*keys):
-            flash(f"too many failed sign-ins; try again in {LOGIN_WINDOW_SECONDS // 60} minutes", "error")
+        keys = login_keys(request.remote_addr, username)
+        limiter = LoginLimiter(store())
+        if not limiter.admit(*keys):  # counted before the password is checked
+            flash(f"too many sign-ins; try again in {LOGIN_WINDOW.seconds // 60} minutes", "error")
             return render_template("login.html", next=next_url), 429
         try:
             user = authenticate(store(), username, request.form.get("password", ""))
         except AuthError as exc:
-            limiter.failed(*keys)
             flash(str(exc), "error")
             return render_template("login.html", next=next_url), 401
-        limiter.succeeded(*keys)
-        start_session(user.id)
+        limiter.clear(*keys)
+        sign_in(user.id)
         return redirect(next_url)
     return render_template("login.html", next=next_url)
 
 
 @admin.post("/logout")
 def logout():
-    from flask import session
-    session.clear()
+    sign_out()
     return redirect(url_for("admin.login"))
 
 

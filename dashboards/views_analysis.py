@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
@@ -15,9 +13,10 @@ from dashboards.security import requires
 from evaluation import labnotebook
 from evaluation.diff import aligned_html
 from evaluation.plots import metric_bars
+from kernel.csv_export import csv_text
 from kernel.settings import finite_number, whole_number
 from rollout.gate_store import DEFAULT_GATE, load_gates
-from rollout.pairs import CandidateRun, ControlRun, paired_runs, served_and_shadow
+from rollout.pairs import CandidateRun, ControlRun, filter_pairs, paired_runs, served_and_shadow
 from rollout.store.models import EngineRun, ImageBlob, Pair, Request, utcnow
 from rollout.traffic import traffic_summary
 
@@ -61,14 +60,8 @@ def traffic():
 
 
 def _pair_query():
-    query = paired_runs()
     args = request.args
-    if args.get("category"):
-        query = query.where(Pair.category == args["category"])
-    if args.get("gate"):
-        query = query.where(Pair.gate == args["gate"])
-    if args.get("kind"):
-        query = query.where(Pair.kind == args["kind"])
+    query = filter_pairs(paired_runs(), category=args.get("category"), gate=args.get("gate"), kind=args.get("kind"))
     if args.get("min_cer"):
         query = query.where(Pair.cer_between >= finite_number(args["min_cer"], "min_cer", 0, 1000))
     if args.get("errors") == "1":
@@ -98,11 +91,7 @@ def pairs():
         return Response(json.dumps(rows, indent=1), mimetype="application/json",
                         headers={"Content-Disposition": "attachment; filename=pairs.json"})
     if export == "csv":
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else ["pair_id"])
-        writer.writeheader()
-        writer.writerows(rows)
-        return Response(buffer.getvalue(), mimetype="text/csv",
+        return Response(csv_text(rows, list(rows[0]) if rows else ["pair_id"]), mimetype="text/csv",
                         headers={"Content-Disposition": "attachment; filename=pairs.csv"})
     return render_template("pairs.html", rows=rows, categories=categories)
 
