@@ -40,6 +40,7 @@ admin forms, environment): whole numbers are ASCII digits only (`str.isdigit()` 
 | `OCRGATE_RETENTION_DAYS` | `retention_days` | 30 days (1–36,500) |
 | `OCRGATE_GUARD_MIN_PAGES` | `guard_min_pages` | 40 benchmark pages per category (docs/rollout.md: power) |
 | `OCRGATE_GUARD_MIN_PAIRS` | `guard_min_pairs` | 200 traffic pairs per category before a ramp or a step |
+| `OCRGATE_GUARD_MIN_LABELS` | `guard_min_labels` | 100 labelled words per category before labels can refuse |
 | `OCRGATE_GUARD_MAX_ERROR_GAP` | `guard_max_error_gap` | 0.02: allowed excess of candidate failures |
 | `OCRGATE_GUARD_MAX_LATENCY_RATIO` | `guard_max_latency_ratio` | 1.5: candidate p95 latency / control p95 latency |
 | `OCRGATE_TOKEN` | `token` | none (for `ocrgate replay`) |
@@ -84,6 +85,7 @@ DEFAULT_RETENTION_DAYS = 30
 #: evidence the ramp guard needs per category; docs/rollout.md derives both from a power calculation
 DEFAULT_GUARD_MIN_PAGES = 40
 DEFAULT_GUARD_MIN_PAIRS = 200
+DEFAULT_GUARD_MIN_LABELS = 100
 
 MAX_SECONDS = 24 * 3600.0
 _NAME_CHARACTERS = frozenset("-_.")
@@ -234,6 +236,7 @@ _PARSERS: dict[str, Callable[[str, str], Any]] = {
     "retention_days": _whole(1, 36_500),
     "guard_min_pages": _whole(1, 1_000_000),
     "guard_min_pairs": _whole(1, 10_000_000),
+    "guard_min_labels": _whole(1, 10_000_000),
     "guard_max_error_gap": _finite(0.0, 1.0),
     "guard_max_latency_ratio": _finite(1.0, 100.0),
     "token": _text,
@@ -272,6 +275,7 @@ class Settings:
     retention_days: int = DEFAULT_RETENTION_DAYS
     guard_min_pages: int = DEFAULT_GUARD_MIN_PAGES
     guard_min_pairs: int = DEFAULT_GUARD_MIN_PAIRS
+    guard_min_labels: int = DEFAULT_GUARD_MIN_LABELS
     guard_max_error_gap: float = 0.02
     guard_max_latency_ratio: float = 1.5
     token: str | None = None

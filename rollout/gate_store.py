@@ -105,7 +105,13 @@ def _bp(value: float, what: str) -> int:
 
 
 def record_audit(
-    session: Session, actor: str, action: str, gate: str, before: dict | None, after: dict | None, reason: str | None
+    session: Session,
+    actor: str,
+    action: str,
+    gate: str | None,
+    before: dict | None,
+    after: dict | None,
+    reason: str | None,
 ) -> None:
     session.add(AuditEntry(actor=actor, action=action, gate=gate, before=before, after=after, reason=reason))
 

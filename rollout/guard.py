@@ -15,6 +15,8 @@ unless an operator overrides with a written reason) or `info` (shown, never refu
   lies above `max_latency_ratio` and the excess is over `LATENCY_SLACK_MS`. The aligned
   disagreement against the A/A floor is shown as `info`: it says the engines read differently
   beyond noise, not which one is right.
+- **labels** (`labelled_accuracy`): people's readings of sampled word crops say which one is: see
+  `label_findings`.
 """
 
 from __future__ import annotations
@@ -27,12 +29,13 @@ from typing import Any
 
 from engines.registry import get_engine
 from evaluation import labnotebook
-from evaluation.stats import ALPHA, holm_adjusted
+from evaluation.stats import ALPHA, holm_adjusted, verdict_of
 from kernel.errors import OcrgateError
 from kernel.settings import load_settings
 from rollout.gates import GateConfig
 from rollout.store import Store
 from rollout.traffic import traffic_summary
+from rollout.truth import LabelledWord, labelled_accuracy, labelled_words
 
 TRAFFIC_HOURS = 24.0
 #: a p95 latency excess below this is not a regression, whatever the ratio (sub-millisecond engines)
@@ -50,6 +53,7 @@ class EvidenceRules:
     min_pairs: int
     max_error_gap: float
     max_latency_ratio: float
+    min_labels: int = 100
 
     @classmethod
     def from_settings(cls) -> EvidenceRules:
@@ -59,6 +63,7 @@ class EvidenceRules:
             settings.guard_min_pairs,
             settings.guard_max_error_gap,
             settings.guard_max_latency_ratio,
+            settings.guard_min_labels,
         )
 
 
@@ -259,6 +264,44 @@ def traffic_findings(
     return findings
 
 
+def label_findings(
+    words: dict[str, list[LabelledWord]], rules: EvidenceRules, categories: frozenset[str] = frozenset()
+) -> list[dict[str, Any]]:
+    """Labelled truth from traffic (rollout.truth): with `min_labels` words a category fails when
+    the candidate's weighted word error is worse (paired test, Holm across categories); below that
+    the numbers are shown but never refuse (labelling is an extra source, not a precondition)."""
+    rows = {c: labelled_accuracy(w) for c, w in sorted(words.items()) if not categories or c in categories}
+    enough = [c for c, row in rows.items() if row["words"] >= rules.min_labels]
+    adjusted = dict(zip(enough, holm_adjusted([rows[c]["comparison"]["p_value"] for c in enough]), strict=True))
+    findings = []
+    for category, row in rows.items():
+        comparison = row["comparison"]
+        low, high = comparison["delta_ci95"]
+        p = adjusted.get(category, comparison["p_value"])
+        worse = category in adjusted and verdict_of(low, high, p) == "worse"
+        verdict = FAIL if worse else PASS if category in adjusted else INFO
+        message = (
+            f"labels {category}: word accuracy {row['candidate']['value']:.1%} (candidate) vs "
+            f"{row['control']['value']:.1%} (control) on {row['words']} labelled words"
+            + ("" if category in adjusted else f", fewer than the {rules.min_labels} that can refuse")
+        )
+        findings.append(
+            finding(
+                "labels",
+                "labelled_accuracy",
+                category,
+                verdict,
+                message,
+                n=row["words"],
+                estimate=comparison["delta"],
+                low=low,
+                high=high,
+                p=p,
+            )
+        )
+    return findings
+
+
 class RampGuard:
     """The guard `change_gate` calls when a change raises the candidate's exposure."""
 
@@ -278,4 +321,9 @@ class RampGuard:
         findings = benchmark_findings(new.control, new.candidate, self.notebook(), self.rules)
         with self.store.session() as session:
             summary = traffic_summary(session, new.name, TRAFFIC_HOURS, since=self.since)
-        return findings + traffic_findings(summary, self.rules, new.categories)
+            words = labelled_words(session, new.name, self.since)
+        return (
+            findings
+            + traffic_findings(summary, self.rules, new.categories)
+            + label_findings(words, self.rules, new.categories)
+        )

@@ -18,6 +18,7 @@ from kernel.errors import OcrgateError
 from kernel.observe import Observation, as_ocrgate_error, observe
 from rollout.agreement import agreement
 from rollout.store.models import EngineRun, Pair, PairKind, Request, RunRole, ShadowJob, ShadowRole, Side, utcnow
+from rollout.truth import sample_tasks
 
 EngineLookup = Callable[[str], OcrEngine]
 
@@ -86,6 +87,8 @@ def store_pair(
         confidence_delta=score.confidence_delta,
     )
     session.add(pair)
+    session.flush()
+    sample_tasks(session, pair, request, control_result, candidate_result)
     job.status = "done"
     job.finished_at = utcnow()
     return pair

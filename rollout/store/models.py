@@ -25,6 +25,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -71,6 +72,16 @@ class ScheduleStatus(enum.StrEnum):
     DONE = "done"  # the last step was reached and held for its dwell
     STOPPED = "stopped"  # an operator stopped it, or the gate was killed
     ROLLED_BACK = "rolled-back"  # a guardrail failed on a step's traffic: the gate was killed
+
+
+class TruthStratum(enum.StrEnum):
+    DISAGREE = "disagree"  # the engines read the word differently
+    AGREE = "agree"  # they read it the same (sampled too, so accuracy estimates stay unbiased)
+
+
+class ConsentKind(enum.StrEnum):
+    UNIT = "unit"
+    CATEGORY = "category"
 
 
 class PairKind(enum.StrEnum):
@@ -229,6 +240,53 @@ class GateSchedule(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (check_in("status", ScheduleStatus),)
+
+
+class TruthTask(Base):
+    """A word crop from a paired request, to be read by people (rollout.truth): where the engines
+    disagree, or a sample of where they agree, each with the weight that undoes its sampling."""
+
+    __tablename__ = "truth_tasks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id"), index=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), index=True)
+    gate: Mapped[str] = mapped_column(String(64), index=True)
+    category: Mapped[str] = mapped_column(String(64), index=True)
+    page: Mapped[int] = mapped_column(Integer, default=0)
+    bbox: Mapped[list[int]] = mapped_column(JSON)  # the word's box on the stored page, [x0, y0, x1, y1]
+    control_text: Mapped[str] = mapped_column(String(200))
+    candidate_text: Mapped[str] = mapped_column(String(200))
+    stratum: Mapped[TruthStratum] = mapped_column(_closed_set(TruthStratum))
+    weight: Mapped[float] = mapped_column(Float)  # 1 / the probability this word was sampled
+    truth: Mapped[str | None] = mapped_column(String(200))  # set once two labellers agree
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+    __table_args__ = (check_in("stratum", TruthStratum),)
+
+
+class TruthLabel(Base):
+    """One labeller's reading of a task's crop; a task's truth is a reading two labellers share."""
+
+    __tablename__ = "truth_labels"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("truth_tasks.id"), index=True)
+    labeller: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (UniqueConstraint("task_id", "labeller", name="uq_truth_labels_task_labeller"),)
+
+
+class LabellingConsent(Base):
+    """A unit or a category whose traffic may be shown to labellers, word crop by word crop."""
+
+    __tablename__ = "labelling_consent"
+    kind: Mapped[ConsentKind] = mapped_column(_closed_set(ConsentKind), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200), primary_key=True)
+    granted_by: Mapped[str] = mapped_column(String(100))
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (check_in("kind", ConsentKind),)
 
 
 class AuditEntry(Base):
