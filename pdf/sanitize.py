@@ -107,8 +107,11 @@ def _clean_action_slot(node: pikepdf.Object, key: str, removed: Counter[str]) ->
 
 def _drop_attachments(node: pikepdf.Object, removed: Counter[str]) -> None:
     annotations = list(node.Annots)
-    kept = [a for a in annotations
-            if not (isinstance(a, pikepdf.Dictionary) and a.get("/Subtype") == pikepdf.Name.FileAttachment)]
+    kept = [
+        a
+        for a in annotations
+        if not (isinstance(a, pikepdf.Dictionary) and a.get("/Subtype") == pikepdf.Name.FileAttachment)
+    ]
     if len(kept) != len(annotations):
         removed[ATTACHMENT] += len(annotations) - len(kept)
         node.Annots = pikepdf.Array(kept)

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
     from tqdm import tqdm
 
     from pdf.pipeline import PdfReport, Reading
+    from search import SearchIndex
 
 #: the resolutions a PDF page may be rendered at for OCR
 MIN_DPI, MAX_DPI = 72, 600
@@ -131,57 +133,66 @@ def run(args: argparse.Namespace) -> int:
     options = recognize_options(args)
     engine = get_engine(args.engine)
     plan = plan_outputs(args.inputs, args.output)
+    index = _open_index(args)
     stdin = read_stdin(engine.limits.max_bytes) if STDIN in args.inputs else b""
     worst, failures = ExitCode.OK, 0
-    pages = ThreadPoolExecutor(max_workers=args.jobs) if args.jobs > 1 else None
-    try:
-        with progress_bar(args, None, "page") as bar:
-            reading = Reading(executor=pages, progress=_PageBar(bar))
-
-            def convert(job: tuple[str, Path]) -> PdfReport | OcrgateError:
-                raw, target = job
-                try:
-                    return _convert(raw, target, stdin, engine, options, args, reading)
-                except OcrgateError as exc:
-                    return exc
-
-            for (raw, target), outcome in zip(plan, in_order(args.jobs, convert, plan), strict=True):
-                if isinstance(outcome, OcrgateError):
-                    failures += 1
-                    worst = max(worst, outcome.exit_code)
-                    bar.write(f"ocrgate: error: {error_line(display_name(raw), outcome)}", file=sys.stderr)
-                    continue
-                _index(args, engine, target, outcome)
-                _summarise(args, target, outcome)
-    finally:
-        if pages is not None:
-            pages.shutdown(cancel_futures=True)
+    with _page_pool(args.jobs) as pages, progress_bar(args, None, "page") as bar:
+        reading = Reading(executor=pages, progress=_PageBar(bar))
+        convert = partial(_convert, stdin=stdin, engine=engine, options=options, args=args, reading=reading)
+        for (raw, target), outcome in zip(plan, in_order(args.jobs, convert, plan), strict=True):
+            if isinstance(outcome, OcrgateError):
+                failures += 1
+                worst = max(worst, outcome.exit_code)
+                bar.write(f"ocrgate: error: {error_line(display_name(raw), outcome)}", file=sys.stderr)
+                continue
+            if index is not None:
+                index.add_pages(str(target.resolve()), engine.name, engine.version, outcome.read)
+            _summarise(args, target, outcome)
     if failures and len(plan) > 1:
         sys.stderr.write(f"ocrgate: {failures} of {len(plan)} inputs failed\n")
     return int(worst)
 
 
-def _convert(raw: str, target: Path, stdin: bytes, engine: OcrEngine, options: RecognizeOptions,
-             args: argparse.Namespace, reading: Reading) -> PdfReport:
+@contextmanager
+def _page_pool(jobs: int) -> Iterator[ThreadPoolExecutor | None]:
+    """Threads for the pages of every input (None: each input reads its pages one by one)."""
+    if jobs == 1:
+        yield None
+        return
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    try:
+        yield pool
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
+def _convert(job: tuple[str, Path], *, stdin: bytes, engine: OcrEngine, options: RecognizeOptions,
+             args: argparse.Namespace, reading: Reading) -> PdfReport | OcrgateError:
+    """One input's searchable PDF, or the error that stopped it (the batch goes on)."""
     from pdf.pipeline import make_searchable
+
+    raw, target = job
 
     def make(source: Path) -> PdfReport:
         return make_searchable(source, target, engine, options, dpi=args.dpi, reading=reading,
                                keep_active_content=args.keep_active_content)
 
-    if raw != STDIN:
-        return make(Path(raw))
-    with _stdin_file(stdin) as source:
-        return make(source)
+    try:
+        if raw != STDIN:
+            return make(Path(raw))
+        with _stdin_file(stdin) as source:
+            return make(source)
+    except OcrgateError as exc:
+        return exc
 
 
-def _index(args: argparse.Namespace, engine: OcrEngine, target: Path, report: PdfReport) -> None:
+def _open_index(args: argparse.Namespace) -> SearchIndex | None:
+    """The search index `--index` names, opened before any page is read (a bad one costs no OCR)."""
     if not args.index:
-        return
+        return None
     from search import SearchIndex
 
-    index = index_target(None if args.index == DEFAULT_INDEX else args.index)
-    SearchIndex(index).add_pages(str(target.resolve()), engine.name, engine.version, report.read)
+    return SearchIndex(index_target(None if args.index == DEFAULT_INDEX else args.index))
 
 
 def _summarise(args: argparse.Namespace, target: Path, report: PdfReport) -> None:

@@ -33,25 +33,41 @@ def add_engine_options(parser: argparse.ArgumentParser, per: str) -> None:
     parser.add_argument("--engine", default=DEFAULT_ENGINE, help="engine name (see `ocrgate engines`)")
     parser.add_argument("--lang", default="eng", help="languages, e.g. eng or eng+deu")
     parser.add_argument("--timeout", type=seconds, default=120.0, help=f"seconds per {per}")
-    parser.add_argument("--engine-arg", action="append", default=[], metavar="KEY=VALUE",
-                        help="engine-specific setting, e.g. psm=6 for tesseract (repeatable)")
+    parser.add_argument(
+        "--engine-arg",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="engine-specific setting, e.g. psm=6 for tesseract (repeatable)",
+    )
 
 
 def add_batch_options(parser: argparse.ArgumentParser, what: str) -> None:
     """-j/--jobs (`what` read at once) and --quiet."""
-    parser.add_argument("-j", "--jobs", type=whole(1, MAX_JOBS), default=1, metavar="N",
-                        help=f"{what} read at once (output keeps the input order)")
+    parser.add_argument(
+        "-j",
+        "--jobs",
+        type=whole(1, MAX_JOBS),
+        default=1,
+        metavar="N",
+        help=f"{what} read at once (output keeps the input order)",
+    )
     add_quiet_option(parser)
 
 
 def add_quiet_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-q", "--quiet", action="store_true",
-                        help="no progress bar and no summary on standard error (errors are still shown)")
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no progress bar and no summary on standard error (errors are still shown)",
+    )
 
 
 def recognize_options(args: argparse.Namespace, mode: str = "page") -> RecognizeOptions:
-    return RecognizeOptions(mode=mode, languages=args.lang, timeout_seconds=args.timeout,
-                            engine_args=_engine_args(args.engine_arg))
+    return RecognizeOptions(
+        mode=mode, languages=args.lang, timeout_seconds=args.timeout, engine_args=_engine_args(args.engine_arg)
+    )
 
 
 def _engine_args(pairs: list[str]) -> dict[str, str]:
@@ -122,8 +138,9 @@ def shows_progress(args: argparse.Namespace) -> bool:
 
 
 def progress_bar(args: argparse.Namespace, total: int | None, unit: str, enabled: bool = True) -> tqdm:
-    return tqdm(total=total, unit=unit, file=sys.stderr, disable=not (enabled and shows_progress(args)),
-                dynamic_ncols=True)
+    return tqdm(
+        total=total, unit=unit, file=sys.stderr, disable=not (enabled and shows_progress(args)), dynamic_ncols=True
+    )
 
 
 def say(args: argparse.Namespace, message: str) -> None:

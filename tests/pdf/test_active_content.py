@@ -24,6 +24,7 @@ def hostile_pdf(path: Path) -> Path:
     """An image-only page with every kind of active content in every place it can hide."""
     render_text(["Quarterly invoice", "Total due 12.90"]).save(path, resolution=150)
     with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+
         def script(code: str) -> pikepdf.Object:
             return pdf.make_indirect(Dictionary(Type=Name.Action, S=Name.JavaScript, JS=String(code)))
 
@@ -44,13 +45,19 @@ def hostile_pdf(path: Path) -> Path:
         pdf.Root.AcroForm = Dictionary(Fields=Array([field]))
         page = pdf.pages[0]
         page.obj.AA = Dictionary(O=script("app.alert('page open')"))
-        page.obj.Annots = pdf.make_indirect(Array([
-            annotation(Name.Link, A=Dictionary(S=Name.Launch, F=String("calc.exe"))),
-            annotation(Name.Link, A=script("app.alert('clicked')")),
-            annotation(Name.Link, A=Dictionary(S=Name.URI, URI=String("https://example.com/"), Next=script("chained"))),
-            annotation(Name.FileAttachment, FS=attached("invoice.exe"), Contents=String("invoice")),
-            field,
-        ]))
+        page.obj.Annots = pdf.make_indirect(
+            Array(
+                [
+                    annotation(Name.Link, A=Dictionary(S=Name.Launch, F=String("calc.exe"))),
+                    annotation(Name.Link, A=script("app.alert('clicked')")),
+                    annotation(
+                        Name.Link, A=Dictionary(S=Name.URI, URI=String("https://example.com/"), Next=script("chained"))
+                    ),
+                    annotation(Name.FileAttachment, FS=attached("invoice.exe"), Contents=String("invoice")),
+                    field,
+                ]
+            )
+        )
         with pdf.open_outline() as outline:
             outline.root.append(OutlineItem("Start", action=script("app.alert('bookmark')")))
         pdf.save(path)
