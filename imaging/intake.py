@@ -265,12 +265,14 @@ def _page_from_pil(image: Image.Image, name: str, index: int, limits: ImageLimit
 
 
 def _dpi_of(image: Image.Image) -> float | None:
+    """The horizontal resolution in whole dots per inch (what engines use), or None. Whole numbers
+    survive PNG's pixels-per-metre (`imaging.normalise`) exactly; 300 dpi there reads 299.9994."""
     dpi = image.info.get("dpi")
     if not dpi:
         return None
     try:
-        value = float(dpi[0])
-    except (TypeError, ValueError, IndexError):
+        value = float(round(float(dpi[0])))
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     return value if value > 0 else None
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from engines.options import RecognizeOptions
 from engines.registry import get_engine
 from engines.result import OcrResult
-from imaging import ImageLimits, load_pages
+from imaging import ImageLimits, load_first_page, page_png
 from kernel.errors import OcrInputError
 from kernel.settings import DEFAULT_ENGINE
 from rollout import labels
@@ -73,18 +73,21 @@ class Router:
         anything if the input is bad, or the served engine's error (recorded) when even the control fails."""
         unit, category, gate = labels.unit(unit), labels.category(category), labels.gate_name(gate)
         options = options or RecognizeOptions()
-        pages = load_pages(image, self.limits)  # bad input stops here: nothing stored
+        page = load_first_page(image, self.limits)  # bad input stops here: nothing stored
+        # what is kept is the page read, as a PNG of its pixels (nothing else of the upload): the
+        # same page shadow runs re-read
+        stored = page_png(page)
         request_id = uuid.uuid4().hex
         decision = self.snapshot.decide(gate, unit, category, request_id, self.default_engine)
         gate_config = self.snapshot.gate(gate)
         control = gate_config.control if gate_config else self.default_engine
         self._check_languages(control, options)
         served_side = Side.CANDIDATE if decision.candidate_serves else Side.CONTROL
-        digest = hashlib.sha256(image).hexdigest()
+        digest = hashlib.sha256(stored).hexdigest()
         started = time.perf_counter()
         with self.store.session() as session:
             if session.get(ImageBlob, digest) is None:
-                session.add(ImageBlob(sha256=digest, data=image, byte_size=len(image)))
+                session.add(ImageBlob(sha256=digest, data=stored, byte_size=len(stored)))
                 session.flush()
             session.add(
                 Request(
@@ -94,8 +97,8 @@ class Router:
                     category=category,
                     client=client,
                     image_sha256=digest,
-                    width=pages[0].width,
-                    height=pages[0].height,
+                    width=page.width,
+                    height=page.height,
                     byte_size=len(image),
                     decision=decision.reason,
                     options=options.output_settings(),
@@ -105,12 +108,12 @@ class Router:
             session.flush()
             jobs = [ShadowJob(request_id=request_id, engine=run.engine, role=run.role) for run in decision.background]
             session.add_all(jobs)
-        observation = observe_engine(self.engines, decision.serve, pages, options, self.serve_timeout)
+        observation = observe_engine(self.engines, decision.serve, page, options, self.serve_timeout)
         runs = [run_row(request_id, observation, RunRole.SERVED, served_side if gate_config else None)]
         fell_back = False
         if not observation.ok and decision.candidate_serves:
             runs[0].role = RunRole.FAILED_OVER
-            observation = observe_engine(self.engines, control, pages, options, self.serve_timeout)
+            observation = observe_engine(self.engines, control, page, options, self.serve_timeout)
             runs.append(run_row(request_id, observation, RunRole.SERVED, Side.CONTROL))
             fell_back = True
         with self.store.session() as session:

@@ -21,9 +21,8 @@ def run(args: argparse.Namespace) -> int:
     from kernel.settings import load_settings
 
     environment = load_settings()  # every OCRGATE_* value is checked before anything starts
-    import waitress
-
     from service.app import create_app
+    from service.http_server import serve_http
     from service.settings import ServiceSettings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -33,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     app = create_app(settings)
     print(f"ocrgate serving on http://{args.host}:{port} (database {settings.database_url})", flush=True)
     try:
-        waitress.serve(app, host=args.host, port=port, threads=args.threads, ident="ocrgate")
+        serve_http(app, host=args.host, port=port, threads=args.threads)
     finally:
         app.extensions["ocrgate"].close()
     return 0
