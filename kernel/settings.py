@@ -38,7 +38,8 @@ admin forms, environment): whole numbers are ASCII digits only (`str.isdigit()` 
 | `OCRGATE_PORT` | `port` | 8080 |
 | `OCRGATE_CLIENT_TIMEOUT` | `client_timeout` | 30 s a connection may send nothing (1–3,600) |
 | `OCRGATE_RETENTION_DAYS` | `retention_days` | 30 days (1–36,500) |
-| `OCRGATE_GUARD_MIN_PAGES` | `guard_min_pages` | 40 benchmark pages per category (docs/rollout.md: power) |
+| `OCRGATE_GUARD_MARGIN` | `guard_margin` | 0.02: the aligned-CER regression a ramp must rule out per category |
+| `OCRGATE_GUARD_MIN_PAGES` | `guard_min_pages` | 20 benchmark pages per category at least (docs/rollout.md) |
 | `OCRGATE_GUARD_MIN_PAIRS` | `guard_min_pairs` | 200 traffic pairs per category before a ramp or a step |
 | `OCRGATE_GUARD_MIN_LABELS` | `guard_min_labels` | 100 labelled words per category before labels can refuse |
 | `OCRGATE_GUARD_MAX_ERROR_GAP` | `guard_max_error_gap` | 0.02: allowed excess of candidate failures |
@@ -82,8 +83,9 @@ DEFAULT_CLIENT_TIMEOUT = 30
 #: days the service keeps requests, their images, runs and pairs (`ocrgate purge`)
 DEFAULT_RETENTION_DAYS = 30
 
-#: evidence the ramp guard needs per category; docs/rollout.md derives both from a power calculation
-DEFAULT_GUARD_MIN_PAGES = 40
+#: evidence the ramp guard needs per category; docs/rollout.md derives them from power calculations
+DEFAULT_GUARD_MARGIN = 0.02
+DEFAULT_GUARD_MIN_PAGES = 20
 DEFAULT_GUARD_MIN_PAIRS = 200
 DEFAULT_GUARD_MIN_LABELS = 100
 
@@ -234,6 +236,7 @@ _PARSERS: dict[str, Callable[[str, str], Any]] = {
     "port": _whole(1, 65_535),
     "client_timeout": _whole(1, 3_600),
     "retention_days": _whole(1, 36_500),
+    "guard_margin": _finite(0.001, 1.0),
     "guard_min_pages": _whole(1, 1_000_000),
     "guard_min_pairs": _whole(1, 10_000_000),
     "guard_min_labels": _whole(1, 10_000_000),
@@ -273,6 +276,7 @@ class Settings:
     port: int = DEFAULT_PORT
     client_timeout: int = DEFAULT_CLIENT_TIMEOUT
     retention_days: int = DEFAULT_RETENTION_DAYS
+    guard_margin: float = DEFAULT_GUARD_MARGIN
     guard_min_pages: int = DEFAULT_GUARD_MIN_PAGES
     guard_min_pairs: int = DEFAULT_GUARD_MIN_PAIRS
     guard_min_labels: int = DEFAULT_GUARD_MIN_LABELS

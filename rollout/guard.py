@@ -5,9 +5,13 @@ p-value where a test applies, and a verdict: `pass`, `fail`, `insufficient evide
 unless an operator overrides with a written reason) or `info` (shown, never refuses).
 
 - **benchmark** (`accuracy`): the newest lab-notebook evaluation of each benchmark-set combination
-  that scored both engines *at their current versions*. Each category needs `min_pages` pages;
-  it fails when the paired verdict (exact sign-flip p, Holm-adjusted across categories, and a BCa
-  interval that excludes zero: `evaluation.stats`) says the candidate is `worse`.
+  that scored both engines *at their current versions*. A non-inferiority rule per category: at
+  least `min_pages` pages; `fail` when the paired verdict (exact sign-flip p, Holm-adjusted across
+  categories, and a BCa interval that excludes zero: `evaluation.stats`) says the candidate is
+  `worse`; `pass` only when the upper end of the 95% interval of Δ aligned CER (candidate −
+  control) is below `margin`, i.e. a regression of `margin` or more is ruled out; otherwise
+  `insufficient evidence` (more pages narrow the interval). A candidate truly worse by `margin`
+  therefore passes a category at most ~2.5% of the time, at any number of pages.
 - **traffic** over the window: each category needs `min_pairs` candidate pairs (`evidence`);
   then the guardrails: the candidate's failure rate may exceed the control's by `max_error_gap`
   only where a paired test cannot tell (`error_rate`, Holm-adjusted across categories), and its
@@ -54,6 +58,7 @@ class EvidenceRules:
     max_error_gap: float
     max_latency_ratio: float
     min_labels: int = 100
+    margin: float = 0.02
 
     @classmethod
     def from_settings(cls) -> EvidenceRules:
@@ -64,6 +69,7 @@ class EvidenceRules:
             settings.guard_max_error_gap,
             settings.guard_max_latency_ratio,
             settings.guard_min_labels,
+            settings.guard_margin,
         )
 
 
@@ -165,9 +171,21 @@ def benchmark_findings(
                 )
                 findings.append(finding("benchmark", "accuracy", category, INSUFFICIENT, message, **common))
                 continue
-            worse = verdict["verdict"] == "worse"
-            message = f"{where}: candidate {verdict['verdict']} (Δ aligned error {100 * verdict['delta']:+.2f} pt)"
-            findings.append(finding("benchmark", "accuracy", category, FAIL if worse else PASS, message, **common))
+            if verdict["verdict"] == "worse":
+                outcome, why = FAIL, "candidate worse"
+            elif high is None or high >= rules.margin:
+                reach = "unknown" if high is None else f"{100 * high:+.2f} pt"
+                outcome, why = (
+                    INSUFFICIENT,
+                    (
+                        f"cannot rule out a regression of {100 * rules.margin:g} pt "
+                        f"(the interval reaches {reach}; more pages narrow it)"
+                    ),
+                )
+            else:
+                outcome, why = PASS, f"candidate {verdict['verdict']}, at most {100 * high:+.2f} pt worse"
+            message = f"{where}: {why} (Δ aligned error {100 * verdict['delta']:+.2f} pt, n = {n})"
+            findings.append(finding("benchmark", "accuracy", category, outcome, message, **common))
     return findings
 
 

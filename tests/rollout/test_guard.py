@@ -20,8 +20,9 @@ from tests.rollout_fixtures import CrashingEngine, WordEngine, png_bytes
 RULES = EvidenceRules(min_pages=30, min_pairs=20, max_error_gap=0.02, max_latency_ratio=1.5)
 
 
-def _verdict(category: str, verdict: str, n: int = 50, delta: float = -0.01, candidate: str = "beta") -> dict:
-    low, high = (delta - 0.01, delta + 0.01) if verdict != "not distinguishable" else (-0.02, 0.02)
+def _verdict(category: str, verdict: str, n: int = 50, delta: float = -0.01, candidate: str = "beta",
+             half_width: float = 0.01) -> dict:
+    low, high = delta - half_width, delta + half_width
     return {"control": "alpha", "candidate": candidate, "category": category, "n": n, "delta": delta,
             "delta_ci95": [low, high], "p_value": 0.001, "p_adjusted": 0.003, "verdict": verdict}
 
@@ -82,6 +83,17 @@ def test_five_pages_are_insufficient_evidence_even_when_every_row_is_green(gate)
     old_entry = {k: v for k, v in _verdict("receipts", "better").items() if k not in ("n", "delta_ci95")}
     with pytest.raises(RampRefusedError, match="unknown number of pages"):
         _ramp(gate, RampGuard(gate, notebook=_notebook(old_entry), rules=RULES))
+
+
+def test_an_interval_that_reaches_the_margin_is_insufficient_evidence(gate):
+    """Not distinguishable is not the same as not worse: a wide interval cannot rule out a regression."""
+    _shadow_traffic(gate, 20)
+    wide = _verdict("receipts", "not distinguishable", delta=0.0, half_width=0.03)
+    with pytest.raises(RampRefusedError, match=r"cannot rule out a regression of 2 pt \(the interval reaches \+3.00 pt"):
+        _ramp(gate, RampGuard(gate, notebook=_notebook(wide), rules=RULES))
+    narrow = _verdict("receipts", "not distinguishable", delta=0.0, half_width=0.015)
+    _ramp(gate, RampGuard(gate, notebook=_notebook(narrow), rules=RULES))
+    assert get_gate(gate, "g").percent == 10
 
 
 def test_traffic_below_the_minimum_is_insufficient_evidence_then_passes(gate):

@@ -41,7 +41,7 @@ def test_every_variable_is_read():
                "OCRGATE_SESSION_MAX_HOURS": "2", "OCRGATE_MAX_IMAGE_FRAMES": "7", "OCRGATE_MAX_TOTAL_PIXELS": "5000",
                "OCRGATE_MAX_PDF_PIXELS": "6000", "OCRGATE_CLIENT_TIMEOUT": "9", "OCRGATE_RETENTION_DAYS": "3",
                "OCRGATE_GUARD_MIN_PAGES": "12", "OCRGATE_GUARD_MIN_PAIRS": "34",
-               "OCRGATE_GUARD_MIN_LABELS": "56", "OCRGATE_GUARD_MAX_ERROR_GAP": "0.05",
+               "OCRGATE_GUARD_MIN_LABELS": "56", "OCRGATE_GUARD_MARGIN": "0.01", "OCRGATE_GUARD_MAX_ERROR_GAP": "0.05",
                "OCRGATE_GUARD_MAX_LATENCY_RATIO": "2.5"}
     assert set(environ) == {Settings.variable(f.name) for f in fields(Settings)}
     settings = load_settings(environ)
@@ -58,7 +58,7 @@ def test_every_variable_is_read():
     assert (settings.max_image_frames, settings.max_total_pixels, settings.max_pdf_pixels) == (7, 5000, 6000)
     assert (settings.client_timeout, settings.retention_days) == (9, 3)
     assert (settings.guard_min_pages, settings.guard_min_pairs, settings.guard_min_labels) == (12, 34, 56)
-    assert (settings.guard_max_error_gap, settings.guard_max_latency_ratio) == (0.05, 2.5)
+    assert (settings.guard_max_error_gap, settings.guard_max_latency_ratio, settings.guard_margin) == (0.05, 2.5, 0.01)
 
 
 def test_an_empty_variable_counts_as_unset():
