@@ -89,7 +89,8 @@ def test_an_interval_that_reaches_the_margin_is_insufficient_evidence(gate):
     """Not distinguishable is not the same as not worse: a wide interval cannot rule out a regression."""
     _shadow_traffic(gate, 20)
     wide = _verdict("receipts", "not distinguishable", delta=0.0, half_width=0.03)
-    with pytest.raises(RampRefusedError, match=r"cannot rule out a regression of 2 pt \(the interval reaches \+3.00 pt"):
+    refusal = r"cannot rule out a regression of 2 pt \(the interval reaches \+3.00 pt"
+    with pytest.raises(RampRefusedError, match=refusal):
         _ramp(gate, RampGuard(gate, notebook=_notebook(wide), rules=RULES))
     narrow = _verdict("receipts", "not distinguishable", delta=0.0, half_width=0.015)
     _ramp(gate, RampGuard(gate, notebook=_notebook(narrow), rules=RULES))
