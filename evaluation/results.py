@@ -100,34 +100,43 @@ def _error_parts(item: Scored) -> tuple[float, float]:
     return float(item.score.aligned.errors), float(item.score.aligned.reference_length)
 
 
+def compare_categories(parts: dict[str, tuple[np.ndarray, np.ndarray]], control: str, candidate: str, metric: str
+                       ) -> list[dict[str, Any]]:
+    """Verdict rows of `candidate` against `control` from per-page (errors, reference length) arrays
+    per category (`ALL` included). Categories are one family: their p-values are Holm-adjusted
+    (`p_adjusted`) and the verdict uses the adjusted value; the pooled `all` row is its own test."""
+    rows = []
+    for category, (a_parts, b_parts) in sorted(parts.items()):
+        comparison = paired_comparison(a_parts[:, 0], a_parts[:, 1], b_parts[:, 0], b_parts[:, 1])
+        rows.append({"control": control, "candidate": candidate, "category": category, "metric": metric,
+                     **comparison.as_dict()})
+    family = [row for row in rows if row["category"] != ALL]
+    for row, adjusted in zip(family, holm_adjusted([row["p_value"] for row in family]), strict=True):
+        row["p_adjusted"] = adjusted
+        row["verdict"] = verdict_of(*row["delta_ci95"], adjusted)
+    for row in rows:
+        row.setdefault("p_adjusted", row["p_value"])
+    return rows
+
+
 def paired_verdicts(scored: list[Scored], control: str, candidates: list[str]) -> list[dict[str, Any]]:
-    """For each candidate and category: the candidate's error minus the control's on the same pages.
-    Categories are one family per candidate: their p-values are Holm-adjusted (`p_adjusted`) and the
-    verdict uses the adjusted value; the pooled `all` row is its own test."""
+    """For each candidate and category: the candidate's error minus the control's on the same pages."""
     by_key = {(s.run.engine, s.run.set_name, s.run.record.id): s for s in scored}
     verdicts = []
     for candidate in candidates:
         pairs = [(s, by_key[(candidate, s.run.set_name, s.run.record.id)]) for s in scored
                  if s.run.engine == control and (candidate, s.run.set_name, s.run.record.id) in by_key]
+        if not pairs:
+            continue
         groups: dict[str, list] = defaultdict(list)
         for a, b in pairs:
             groups[a.run.record.category].append((a, b))
             groups[ALL].append((a, b))
-        rows = []
-        for category, group in sorted(groups.items()):
-            metric = "word_error" if isinstance(group[0][0].score, WordScore) else "aligned_cer"
-            a_parts = np.array([_error_parts(a) for a, _ in group])
-            b_parts = np.array([_error_parts(b) for _, b in group])
-            comparison = paired_comparison(a_parts[:, 0], a_parts[:, 1], b_parts[:, 0], b_parts[:, 1])
-            rows.append({"control": control, "candidate": candidate, "category": category,
-                         "metric": metric, **comparison.as_dict()})
-        family = [row for row in rows if row["category"] != ALL]
-        for row, adjusted in zip(family, holm_adjusted([row["p_value"] for row in family]), strict=True):
-            row["p_adjusted"] = adjusted
-            row["verdict"] = verdict_of(*row["delta_ci95"], adjusted)
-        for row in rows:
-            row.setdefault("p_adjusted", row["p_value"])
-        verdicts += rows
+        metric = "word_error" if isinstance(pairs[0][0].score, WordScore) else "aligned_cer"
+        parts = {category: (np.array([_error_parts(a) for a, _ in group]),
+                            np.array([_error_parts(b) for _, b in group]))
+                 for category, group in groups.items()}
+        verdicts += compare_categories(parts, control, candidate, metric)
     return verdicts
 
 
