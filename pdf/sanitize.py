@@ -10,7 +10,8 @@ over every object reachable from the catalog (each indirect object once) removes
 - additional actions (`/AA`) of the catalog, pages, annotations and form fields, whatever they do:
   they fire on their own (page open, mouse over, keystroke, print);
 - the document's scripts and attachments (`/Names` `/JavaScript` and `/EmbeddedFiles`),
-  `FileAttachment` annotations, and the embedded file (`/EF`) of every file specification left.
+  `FileAttachment` annotations, and the embedded file (`/EF`) of every file specification left;
+- an XFA form (`/AcroForm` `/XFA`), whose XML carries scripts of its own; the form's fields stay.
 
 The saved file holds only what is reachable, so nothing removed survives in it.
 """
@@ -22,9 +23,9 @@ from collections import Counter
 import pikepdf
 
 JAVASCRIPT, LAUNCH, TRIGGERED = "JavaScript action", "launch action", "other additional action"
-EMBEDDED_FILE, ATTACHMENT = "embedded file", "file attachment annotation"
+EMBEDDED_FILE, ATTACHMENT, XFA = "embedded file", "file attachment annotation", "XFA form"
 #: the order kinds are reported in
-KINDS = (JAVASCRIPT, LAUNCH, TRIGGERED, EMBEDDED_FILE, ATTACHMENT)
+KINDS = (JAVASCRIPT, LAUNCH, TRIGGERED, EMBEDDED_FILE, ATTACHMENT, XFA)
 #: keys whose value is an action wherever they appear
 _ACTION_KEYS = ("/A", "/OpenAction")
 
@@ -38,6 +39,10 @@ def remove_active_content(pdf: pikepdf.Pdf) -> Counter[str]:
             if key in names:
                 removed[kind] += _name_count(names[key])
                 del names[key]
+    form = pdf.Root.get("/AcroForm")
+    if isinstance(form, pikepdf.Dictionary) and "/XFA" in form:
+        removed[XFA] += 1
+        del form["/XFA"]
     seen: set[tuple[int, int]] = set()
     pending: list[pikepdf.Object] = [pdf.Root]
     while pending:

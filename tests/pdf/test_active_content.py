@@ -17,7 +17,7 @@ from tests.conftest import render_text
 from tests.pdf.extractors import pdftotext, qpdf_check
 
 #: what marks active content in a PDF's objects, as qpdf's JSON writes names
-MARKERS = ("/JavaScript", "/JS", "/Launch", "/AA", "/EF", "/EmbeddedFile", "/EmbeddedFiles", "/FileAttachment")
+MARKERS = ("/JavaScript", "/JS", "/Launch", "/AA", "/EF", "/EmbeddedFile", "/EmbeddedFiles", "/FileAttachment", "/XFA")
 
 
 def hostile_pdf(path: Path) -> Path:
@@ -42,7 +42,8 @@ def hostile_pdf(path: Path) -> Path:
         files["payload.exe"] = pdf.make_indirect(attached("payload.exe"))
         pdf.Root.Names = Dictionary(JavaScript=scripts.obj, EmbeddedFiles=files.obj)
         field = annotation(Name.Widget, FT=Name.Tx, T=String("total"), AA=Dictionary(K=script("keystroke")))
-        pdf.Root.AcroForm = Dictionary(Fields=Array([field]))
+        xfa = pikepdf.Stream(pdf, b"<xdp:xdp><script>app.alert('xfa')</script></xdp:xdp>")
+        pdf.Root.AcroForm = Dictionary(Fields=Array([field]), XFA=xfa)
         page = pdf.pages[0]
         page.obj.AA = Dictionary(O=script("app.alert('page open')"))
         page.obj.Annots = pdf.make_indirect(
@@ -107,7 +108,7 @@ def test_active_content_is_removed_by_default(hostile, tmp_path):
     assert "Quarterly" in pdftotext(out)  # and the page got its text layer
     said = [line for line in done.stderr.splitlines() if "active content" in line]
     assert len(said) == 1, done.stderr
-    for kind in ("JavaScript", "launch", "embedded file", "file attachment", "--keep-active-content"):
+    for kind in ("JavaScript", "launch", "embedded file", "file attachment", "XFA", "--keep-active-content"):
         assert kind in said[0]
 
 
