@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, as_completed
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -91,7 +92,7 @@ def make_searchable(source: Path, output: Path, engine: OcrEngine, options: Reco
 def _searchable_image(source: Path, output: Path, engine: OcrEngine, options: RecognizeOptions,
                       limits: ImageLimits, reading: Reading) -> PdfReport:
     images = load_pages(source, limits)
-    ocr_pages = _read_pages(engine, [lambda image=image: image for image in images], options, reading)
+    ocr_pages = _read_pages(engine, [_ready(image) for image in images], options, reading)
     original = source.read_bytes() if len(images) == 1 else b""
     write_image_pdf(images, ocr_pages, output, original)
     return PdfReport(pages=len(images), words=sum(1 for page in ocr_pages for _ in page.words),
@@ -128,7 +129,7 @@ def _searchable_pdf(source: Path, output: Path, engine: OcrEngine, options: Reco
         report.pages = len(pdf.pages)
         report.skipped_pages = [number for number, page in enumerate(pdf.pages, start=1) if page_has_text(page)]
         numbers = [number for number in range(1, report.pages + 1) if number not in report.skipped_pages]
-        renders = [lambda number=number: render_page(source, number, dpi) for number in numbers]
+        renders = [partial(render_page, source, number, dpi) for number in numbers]
         font = GlyphlessFont(pdf)
         for number, ocr_page in zip(numbers, _read_pages(engine, renders, options, reading), strict=True):
             page = pdf.pages[number - 1]
@@ -140,6 +141,10 @@ def _searchable_pdf(source: Path, output: Path, engine: OcrEngine, options: Reco
             report.removed = remove_active_content(pdf)
         save_atomically(pdf, output)
     return report
+
+
+def _ready(image: PageImage) -> Callable[[], PageImage]:
+    return lambda: image
 
 
 def _read_pages(engine: OcrEngine, pages: Sequence[Callable[[], PageImage]], options: RecognizeOptions,

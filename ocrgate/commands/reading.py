@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from tqdm import tqdm
 
-from engines.options import RecognizeOptions
+from engines.options import Mode, RecognizeOptions
 from kernel.errors import OcrgateError, OcrInputError
 from kernel.settings import DEFAULT_ENGINE
 from ocrgate.commands.common import one_line, seconds, whole
@@ -64,7 +64,7 @@ def add_quiet_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def recognize_options(args: argparse.Namespace, mode: str = "page") -> RecognizeOptions:
+def recognize_options(args: argparse.Namespace, mode: Mode = "page") -> RecognizeOptions:
     return RecognizeOptions(
         mode=mode, languages=args.lang, timeout_seconds=args.timeout, engine_args=_engine_args(args.engine_arg)
     )
