@@ -76,7 +76,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              f"(default: {DEFAULT_INDEX_HELP}); see `ocrgate search`")
     parser.add_argument("--keep-active-content", action="store_true",
                         help="keep a PDF's JavaScript, launch actions and embedded files (removed by default)")
-    add_batch_options(parser, "pages")
+    add_batch_options(parser, "pages (and inputs)")
     parser.set_defaults(func=run)
 
 
