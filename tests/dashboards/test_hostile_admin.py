@@ -17,6 +17,7 @@ from werkzeug.serving import make_server
 
 from accounts.tokens import create_token
 from accounts.users import update_user
+from rollout.gate_store import get_gate
 from rollout.store.models import AdminSession, utcnow
 from service.app import create_app
 from service.client import ApiClient
@@ -226,3 +227,17 @@ def test_a_success_clears_the_count(live_admin):
     assert browser.sign_in("ops", PASSWORDS["ops"]).status == 302
     assert [AdminBrowser(base, source="127.0.0.7").sign_in("ops", "wrong").status for _ in range(6)] \
         == [401] * 5 + [429]
+
+
+# --- 9: the admin checks gate labels with the API's rule ----------------------------------------------
+
+@pytest.mark.parametrize("field, value", [("allow_units", "shop\u202e1"), ("deny_units", "a\x7fb"),
+                                          ("categories", "c" * 65), ("categories", "receipts\u200b")])
+def test_bad_gate_labels_from_the_admin_are_a_400_and_nothing_changes(live_admin, field, value):
+    app, base = live_admin
+    before = get_gate(store_of(app), "ocr-engine")
+    reply = signed_in(base, "ops").post("/admin/gates/ocr-engine/apply",
+                                        {"version": str(before.version), "stage": "shadow", field: value},
+                                        page="/admin/gates/ocr-engine")
+    assert reply.status == 400 and ("unit" in reply.text or "categor" in reply.text)
+    assert get_gate(store_of(app), "ocr-engine") == before
