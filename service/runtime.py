@@ -13,6 +13,7 @@ from rollout.shadow import ShadowRunner
 from rollout.snapshot import GateSnapshot
 from rollout.store import Store
 from search import SearchIndex
+from service.retention import start_purging
 from service.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ class OcrService:
             self.snapshot.start()
             self.shadows.start()  # its first sweep re-runs jobs a previous process left pending
             threading.Thread(target=self._monitor, name="gate-monitor", daemon=True).start()
+            start_purging(self.store, self.search, settings.retention_days, self._stop)
 
     def _monitor(self) -> None:
         """Each round, per gate: the auto-rollback check (unless turned off), then one step of its

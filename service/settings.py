@@ -26,4 +26,5 @@ class ServiceSettings:
     auto_rollback: bool = field(default_factory=_env("auto_rollback"))
     secret_key: str | None = field(default_factory=_env("secret_key"))
     secure_cookies: bool = field(default_factory=_env("secure_cookies"))
+    retention_days: int = field(default_factory=_env("retention_days"))
     start_workers: bool = True
