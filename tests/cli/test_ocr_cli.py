@@ -30,7 +30,7 @@ def test_all_four_formats_carry_the_same_words(page, tmp_path):
         done = ocrgate("ocr", str(page), "--engine", "tesseract", "--format", fmt, "--out", str(out))
         assert done.returncode == 0, done.stderr
     words = json.loads((out / "page.png.json").read_text())
-    json_words = [w["text"] for p in words["pages"] for b in p["blocks"] for l in b["lines"] for w in l["words"]]
+    json_words = [w["text"] for p in words["pages"] for b in p["blocks"] for line in b["lines"] for w in line["words"]]
     assert "Invoice" in json_words and "12.90" in json_words
     assert (out / "page.png.txt").read_text().split() == json_words
     hocr = etree.parse(str(out / "page.png.hocr"))
