@@ -35,6 +35,7 @@ COMMAND_MODULES = (
     "ocrgate.commands.replay",
     "ocrgate.commands.pdf",
     "ocrgate.commands.search",
+    "ocrgate.commands.labelling",
     "ocrgate.commands.purge",
 )
 

@@ -21,6 +21,9 @@ from rollout.bucketing import BUCKETS, bucket
 #: a new gate shadows every control-served request and runs 5% of them twice on the control (A/A)
 DEFAULT_SHADOW_BP = BUCKETS
 DEFAULT_AA_BP = 500
+#: a progressive rollout's default steps (percent of units) and least time at each (rollout.schedule)
+DEFAULT_STEPS = (1.0, 5.0, 25.0, 50.0, 100.0)
+DEFAULT_DWELL_MINUTES = 60
 
 
 class ShadowRole(StrEnum):

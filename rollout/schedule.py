@@ -26,14 +26,12 @@ from evaluation import labnotebook
 from kernel.errors import GateConflictError, OcrInputError
 from rollout.bucketing import BUCKETS, percent_to_bp
 from rollout.gate_store import GateChange, change_gate, exposure_bp, get_gate, kill_gate, record_audit
-from rollout.gates import GateConfig, Stage
+from rollout.gates import DEFAULT_DWELL_MINUTES, DEFAULT_STEPS, GateConfig, Stage
 from rollout.guard import FAIL, GUARDRAILS, EvidenceRules, RampGuard, traffic_findings
 from rollout.store import Store
 from rollout.store.models import GateSchedule, ScheduleStatus, utcnow
 from rollout.traffic import traffic_summary
 
-DEFAULT_STEPS = (1.0, 5.0, 25.0, 50.0, 100.0)
-DEFAULT_DWELL_MINUTES = 60
 ACTOR = "schedule"
 
 

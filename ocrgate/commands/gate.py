@@ -18,7 +18,7 @@ from ocrgate.commands.common import (
     print_records,
     whole,
 )
-from rollout.gates import STAGES
+from rollout.gates import DEFAULT_DWELL_MINUTES, DEFAULT_STEPS, STAGES
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -52,6 +52,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_json_option(change)
     add_db_option(change)
     change.set_defaults(func=run_set)
+    schedule = actions.add_parser("schedule", help="give a gate a progressive rollout, or stop it (--stop)")
+    schedule.add_argument("name", help="the gate's name")
+    schedule.add_argument("--steps", type=percent, nargs="+", default=list(DEFAULT_STEPS), metavar="PERCENT",
+                          help="increasing rollout shares, each taken on the evidence of the one before")
+    schedule.add_argument("--dwell", type=whole(1, 30 * 24 * 60), default=DEFAULT_DWELL_MINUTES, metavar="MINUTES",
+                          help="least time at each step")
+    schedule.add_argument("--min-pairs", type=whole(1, 10_000_000), metavar="N",
+                          help="least pairs per category on a step's traffic (default: $OCRGATE_GUARD_MIN_PAIRS)")
+    schedule.add_argument("--stop", action="store_true", help="stop the gate's schedule (the gate stays as it is)")
+    schedule.add_argument("--reason", help="why (recorded in the audit log)")
+    schedule.add_argument("--actor", default=default_actor(), help="who makes the change (recorded in the audit log)")
+    add_json_option(schedule)
+    add_db_option(schedule)
+    schedule.set_defaults(func=run_schedule)
     kill = actions.add_parser("kill", help="the kill switch: control serves everything at once")
     kill.add_argument("name", help="the gate's name")
     kill.add_argument("--reason", help="why (recorded in the audit log)")
@@ -103,8 +117,21 @@ def _traffic_lines(traffic: dict[str, dict[str, Any]]) -> Iterator[str]:
                f"{latency['control']:>16} {latency['candidate']:>16}")
 
 
+def _schedule_lines(schedule: dict[str, Any] | None) -> Iterator[str]:
+    if schedule is None:
+        yield "schedule: none (changes by hand)"
+        return
+    steps = " → ".join(f"{step:g}%" for step in schedule["steps"])
+    at = "not started" if schedule["step"] < 0 else f"at step {schedule['step'] + 1}"
+    yield (f"schedule: {schedule['status']}, {at} of {steps}; dwell {schedule['dwell_minutes']} min, "
+           f"{schedule['min_pairs']} pairs per category per step")
+    if schedule["note"]:
+        yield f"  {schedule['note']}"
+
+
 def _show_lines(data: dict[str, Any]) -> Iterator[str]:
     yield from _gate_lines(data["gate"])
+    yield from _schedule_lines(data["schedule"])
     yield from _traffic_lines(data["traffic_24h"])
     yield "audit log, latest first:"
     for entry in data["audit"]:
@@ -129,7 +156,10 @@ def run_show(args: argparse.Namespace) -> int:
     from rollout.store.models import AuditEntry
     from rollout.traffic import traffic_summary
     store = open_store(args)
+    from rollout.schedule import get_schedule
     data: dict[str, Any] = {"gate": _record(get_gate(store, args.name))}
+    schedule = get_schedule(store, args.name)
+    data["schedule"] = schedule.describe() if schedule else None
     with store.session() as session:
         data["traffic_24h"] = traffic_summary(session, args.name)
         entries = session.scalars(select(AuditEntry).where(AuditEntry.gate == args.name)
@@ -164,6 +194,18 @@ def run_set(args: argparse.Namespace) -> int:
                          expected_version=args.expect_version, override_reason=args.override,
                          guard=RampGuard(store))
     print_records(args, _record(config), _gate_lines)
+    return 0
+
+
+def run_schedule(args: argparse.Namespace) -> int:
+    from rollout.schedule import set_schedule, stop_schedule
+    store = open_store(args)
+    if args.stop:
+        schedule = stop_schedule(store, args.name, args.actor, args.reason)
+    else:
+        schedule = set_schedule(store, args.name, args.actor, steps=args.steps, dwell_minutes=args.dwell,
+                                min_pairs=args.min_pairs, reason=args.reason)
+    print_records(args, schedule.describe(), _schedule_lines)
     return 0
 
 

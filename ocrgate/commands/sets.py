@@ -10,7 +10,7 @@ from typing import Any
 from evaluation import sets
 from evaluation.dataset import BenchmarkSetError, load_set
 from kernel.errors import OcrInputError
-from ocrgate.commands.common import add_json_option, print_records
+from ocrgate.commands.common import add_db_option, add_json_option, open_store, print_records
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,6 +27,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     listing = actions.add_parser("list", help="registered sets")
     add_json_option(listing)
     listing.set_defaults(func=run_list)
+    export = actions.add_parser("export-labels", help="write labelled word crops from traffic as a word set")
+    export.add_argument("--out", type=Path, required=True,
+                        help="the set's folder (a new version replaces an earlier export)")
+    export.add_argument("--gate", help="only this gate's labels (default: every gate)")
+    add_json_option(export)
+    add_db_option(export)
+    export.set_defaults(func=run_export_labels)
 
 
 def run_add(args: argparse.Namespace) -> int:
@@ -61,4 +68,13 @@ def run_check(args: argparse.Namespace) -> int:
 def run_list(args: argparse.Namespace) -> int:
     print_records(args, dict(sorted(sets.registered().items())),
                   lambda registered: (f"{name:<20} {folder}" for name, folder in registered.items()))
+    return 0
+
+
+def run_export_labels(args: argparse.Namespace) -> int:
+    from rollout.truth_export import export_word_set
+    with open_store(args).session() as session:
+        info = export_word_set(session, args.out, args.gate)
+    print_records(args, info, lambda i: [f"wrote {i['name']} v{i['version']} to {args.out}: {i['words']} words, "
+                                         f"sha256 {i['sha256']} (`ocrgate eval --set {args.out}` reads it)"])
     return 0
