@@ -139,20 +139,30 @@ def _box(values: pikepdf.Array) -> tuple[float, float, float, float]:
 def page_has_text(page: pikepdf.Page) -> bool:
     """Whether the page already shows text (its own content or Form XObjects it draws)."""
     try:
-        return _shows_text(page.obj, 0)
+        return _shows_text(page.obj, 0, {})
     except (pikepdf.PdfError, RuntimeError) as exc:
         raise PdfInputError(f"malformed PDF: a content stream cannot be parsed ({_first_line(exc)})") from exc
 
 
-def _shows_text(holder: pikepdf.Object, depth: int) -> bool:
+def _shows_text(holder: pikepdf.Object, depth: int, reached: dict[tuple[int, int], int]) -> bool:
+    """`reached`: the shallowest depth each form was read at. A form is read again only from
+    nearer the page, so each is parsed at most MAX_FORM_DEPTH times: forms that draw each other
+    (or themselves) many times would otherwise be walked exponentially often."""
     for _, operator in pikepdf.parse_content_stream(holder):
         if str(operator) in _TEXT_OPERATORS:
             return True
     if depth >= MAX_FORM_DEPTH:
         return False
     xobjects = holder.get("/Resources", {}).get("/XObject", {})
-    return any(_shows_text(xobject, depth + 1) for xobject in xobjects.values()
-               if isinstance(xobject, pikepdf.Stream) and xobject.get("/Subtype") == pikepdf.Name.Form)
+    for xobject in xobjects.values():
+        if not (isinstance(xobject, pikepdf.Stream) and xobject.get("/Subtype") == pikepdf.Name.Form):
+            continue
+        if reached.get(xobject.objgen, MAX_FORM_DEPTH + 1) <= depth + 1:
+            continue
+        reached[xobject.objgen] = depth + 1
+        if _shows_text(xobject, depth + 1, reached):
+            return True
+    return False
 
 
 def _strip_path(message: str, path: Path) -> str:

@@ -157,3 +157,45 @@ def test_the_pdf_render_budget_is_a_setting(tmp_path, monkeypatch):
         make_searchable(source, out, WordEngine("w", "x"), dpi=100)
     monkeypatch.delenv("OCRGATE_MAX_PDF_PIXELS")
     assert make_searchable(source, out, WordEngine("w", "x"), dpi=100).pages == 2
+
+
+def forms_pdf(path, depth: int, copies: int, text_at: int | None = None):
+    """One page drawing a chain of `depth` Form XObjects, each drawing the next `copies` times; the
+    form at `text_at` (if any) shows text."""
+    with pikepdf.new() as pdf:
+        pdf.add_blank_page(page_size=(100, 100))
+        following = None
+        for level in reversed(range(depth)):
+            names = {f"/X{copy}": following for copy in range(copies)} if following is not None else {}
+            content = " ".join(f"{name} Do" for name in names) or "0 0 m 1 1 l S"
+            if level == text_at:
+                content += " BT (found) Tj ET"
+            form = pdf.make_stream(content.encode(), Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Form,
+                                   BBox=[0, 0, 10, 10], Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary(names)))
+            following = form
+        page = pdf.pages[0]
+        page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary({"/F": following}))
+        page.obj.Contents = pdf.make_stream(b"/F Do")
+        pdf.save(path)
+    return path
+
+
+def test_forms_that_draw_each_other_many_times_are_read_once_per_depth(tmp_path, monkeypatch):
+    """Found by benchmarks/fuzz_intake.py: 12 forms each drawing the next 12 times made
+    page_has_text parse 12^8 content streams (a hang). Each form is now parsed at most once per depth."""
+    from pdf import intake
+
+    parsed = []
+    original = pikepdf.parse_content_stream
+
+    def counting(holder):
+        parsed.append(1)
+        assert len(parsed) < 10_000, "content streams parsed over and over"
+        return original(holder)
+
+    monkeypatch.setattr(intake.pikepdf, "parse_content_stream", counting)
+    with intake.open_pdf(forms_pdf(tmp_path / "forms.pdf", 12, 12)) as pdf:
+        assert not intake.page_has_text(pdf.pages[0])
+    assert len(parsed) <= 1 + 12 * intake.MAX_FORM_DEPTH
+    with intake.open_pdf(forms_pdf(tmp_path / "text.pdf", 12, 12, text_at=5)) as pdf:
+        assert intake.page_has_text(pdf.pages[0])
