@@ -2,8 +2,8 @@
 
 Checked periodically by the service, for every gate whose candidate serves (rollout or on), over
 the last WINDOW_HOURS of pairs:
-- a **guardrail** of the ramp guard (`rollout.guard`: failure rate or p95 latency, per category,
-  with its evidence minimum and test) fails; or
+- a **guardrail** of the ramp guard (`rollout.guard`: failure rate, p95 latency or labelled word
+  accuracy, per category, with its evidence minimum and test) fails; or
 - the **emergency brake**: the candidate failed on more than MAX_CANDIDATE_ERROR_RATE of at least
   BRAKE_PAIRS pairs, all categories together (a broken engine should not wait for the guard's
   evidence minimum).
@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from rollout.gate_store import get_gate, kill_gate
 from rollout.gates import Stage
-from rollout.guard import FAIL, GUARDRAILS, EvidenceRules, traffic_findings
+from rollout.guard import EvidenceRules, guardrail_failures
 from rollout.store import Store
 from rollout.traffic import traffic_summary
 
@@ -33,14 +33,9 @@ def check_and_roll_back(
     config = get_gate(store, gate)
     if config.killed or config.stage in (Stage.OFF, Stage.SHADOW):
         return False
+    failed = guardrail_failures(store, config, rules(), hours=WINDOW_HOURS)
     with store.session() as session:
-        summary = traffic_summary(session, gate, WINDOW_HOURS)
-    failed = [
-        f
-        for f in traffic_findings(summary, rules(), config.categories)
-        if f["check"] in GUARDRAILS and f["verdict"] == FAIL
-    ]
-    overall = summary.get("all")
+        overall = traffic_summary(session, gate, WINDOW_HOURS).get("all")
     if failed:
         reason = "guardrail failed in the last {:g} h: {}".format(WINDOW_HOURS, "; ".join(f["message"] for f in failed))
     elif (

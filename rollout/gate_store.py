@@ -208,7 +208,28 @@ def change_gate(
 ) -> GateConfig:
     """Apply `change` to gate `name`. When the change raises the candidate's exposure, `guard`
     (old, new) returns findings; any finding with ok=False refuses the change unless
-    `override_reason` (≥ 10 characters) is given, which goes into the audit log."""
+    `override_reason` (≥ 10 characters) is given, which goes into the audit log. A refusal is
+    audited too (`ramp-refused`, with the findings), though the gate does not change."""
+    try:
+        return _change_gate(store, name, change, actor, reason, expected_version, override_reason, guard)
+    except RampRefusedError as refused:
+        with store.session() as session:
+            row = session.get(GateState, name)
+            before = describe(to_config(row)) if row else None
+            record_audit(session, actor, "ramp-refused", name, before, {"guard_findings": refused.findings}, reason)
+        raise
+
+
+def _change_gate(
+    store: Store,
+    name: str,
+    change: GateChange,
+    actor: str,
+    reason: str | None,
+    expected_version: int | None,
+    override_reason: str | None,
+    guard: Callable[[GateConfig, GateConfig], list[dict]] | None,
+) -> GateConfig:
     with store.session() as session:
         row = session.get(GateState, name)
         if row is None:

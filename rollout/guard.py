@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from engines.registry import get_engine
@@ -38,6 +38,7 @@ from kernel.errors import OcrgateError
 from kernel.settings import load_settings
 from rollout.gates import GateConfig
 from rollout.store import Store
+from rollout.store.models import utcnow
 from rollout.traffic import traffic_summary
 from rollout.truth import LabelledWord, labelled_accuracy, labelled_words
 
@@ -46,7 +47,7 @@ TRAFFIC_HOURS = 24.0
 LATENCY_SLACK_MS = 50.0
 PASS, FAIL, INSUFFICIENT, INFO = "pass", "fail", "insufficient evidence", "info"
 #: the checks whose failure on traffic a candidate already serves rolls the gate back
-GUARDRAILS = frozenset({"error_rate", "latency_p95"})
+GUARDRAILS = frozenset({"error_rate", "latency_p95", "labelled_accuracy"})
 
 
 @dataclass(frozen=True)
@@ -318,6 +319,18 @@ def label_findings(
             )
         )
     return findings
+
+
+def guardrail_failures(
+    store: Store, config: GateConfig, rules: EvidenceRules, since: datetime | None = None, hours: float = TRAFFIC_HOURS
+) -> list[dict[str, Any]]:
+    """The guardrail findings that fail on the gate's traffic and labels since `since` (else the last
+    `hours`): what rolls a serving candidate back."""
+    with store.session() as session:
+        summary = traffic_summary(session, config.name, hours, since=since)
+        words = labelled_words(session, config.name, since or utcnow() - timedelta(hours=hours))
+    findings = traffic_findings(summary, rules, config.categories) + label_findings(words, rules, config.categories)
+    return [f for f in findings if f["check"] in GUARDRAILS and f["verdict"] == FAIL]
 
 
 class RampGuard:

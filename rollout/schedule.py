@@ -27,10 +27,9 @@ from kernel.errors import GateConflictError, OcrInputError
 from rollout.bucketing import BUCKETS, percent_to_bp
 from rollout.gate_store import GateChange, change_gate, exposure_bp, get_gate, kill_gate, record_audit
 from rollout.gates import DEFAULT_DWELL_MINUTES, DEFAULT_STEPS, GateConfig, Stage
-from rollout.guard import FAIL, GUARDRAILS, EvidenceRules, RampGuard, traffic_findings
+from rollout.guard import EvidenceRules, RampGuard, guardrail_failures
 from rollout.store import Store
 from rollout.store.models import GateSchedule, ScheduleStatus, utcnow
-from rollout.traffic import traffic_summary
 
 ACTOR = "schedule"
 
@@ -202,19 +201,11 @@ class Pilot:
             return None  # another process moved the gate or the schedule first: look again next tick
 
     def _guardrail_failed(self, schedule: Schedule, config: GateConfig, rules: EvidenceRules) -> bool:
-        with self.store.session() as session:
-            summary = traffic_summary(session, config.name, since=_aware(schedule.step_started_at))
-        failed = [
-            f
-            for f in traffic_findings(summary, rules, config.categories)
-            if f["check"] in GUARDRAILS and f["verdict"] == FAIL
-        ]
+        failed = guardrail_failures(self.store, config, rules, since=_aware(schedule.step_started_at))
         if not failed:
             return False
-        reason = (
-            f"guardrail failed at step {schedule.step + 1} ({schedule.steps_bp[schedule.step] / 100:g}%): "
-            + _messages(failed)
-        )
+        share = schedule.steps_bp[schedule.step] / 100
+        reason = f"guardrail failed at step {schedule.step + 1} ({share:g}%): " + _messages(failed)
         kill_gate(self.store, config.name, actor=ACTOR, reason=reason, findings=failed)
         _update(self.store, schedule, ACTOR, None, None, status=ScheduleStatus.ROLLED_BACK, note=reason)
         return True

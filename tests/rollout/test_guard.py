@@ -65,6 +65,9 @@ def test_a_worse_candidate_is_refused_with_its_numbers_and_an_override_is_audite
     row = next(f for f in refused.value.findings if f["source"] == "benchmark")
     assert (row["verdict"], row["n"], row["estimate"], row["low"]) == ("fail", 50, 0.05, pytest.approx(0.04))
     assert get_gate(gate, "g").stage.value == "shadow"
+    with gate.session() as session:
+        refusal = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    assert refusal.action == "ramp-refused" and refusal.after["guard_findings"] == refused.value.findings
     with pytest.raises(OcrInputError, match="written reason"):
         _ramp(gate, guard, override_reason="ok")
     _ramp(gate, guard, override_reason="receipts are 1% of traffic; approved by the OCR lead")
