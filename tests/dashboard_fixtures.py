@@ -29,8 +29,9 @@ def evidence(path, control: str, candidate: str, verdict: str = "not distinguish
              "engines": [{"name": e, "version": get_engine(e).version} for e in (control, candidate)],
              "headline": {e: {"all": {"n": 3, "failures": 0, "aligned_cer": 0.1, "aligned_cer_ci95": [0.05, 0.15],
                                       "seconds_per_page": 1.0}} for e in (control, candidate)},
-             "verdicts": [{"control": control, "candidate": candidate, "category": "all", "delta": 0.0,
-                           "verdict": verdict}]}
+             "verdicts": [{"control": control, "candidate": candidate, "category": category, "n": 40, "delta": 0.0,
+                           "delta_ci95": [-0.01, 0.01], "p_value": 1.0, "p_adjusted": 1.0, "verdict": verdict}
+                          for category in ("register_tapes", "all")]}
     path.write_text(json.dumps(entry) + "\n")
 
 
@@ -45,6 +46,9 @@ def live_admin(tmp_path, monkeypatch):
     notebook = tmp_path / "lab.jsonl"
     monkeypatch.setenv("OCRGATE_LAB_NOTEBOOK", str(notebook))
     evidence(notebook, "tesseract", "tesseract-block")
+    # a small deployment: one pair per category is evidence enough, latency is not guarded
+    monkeypatch.setenv("OCRGATE_GUARD_MIN_PAIRS", "1")
+    monkeypatch.setenv("OCRGATE_GUARD_MAX_LATENCY_RATIO", "100")
     app = create_app(ServiceSettings(database_url=f"sqlite:///{tmp_path / 'admin.db'}", secret_key="k" * 64,
                                      auto_rollback=False, shadow_timeout=60, serve_timeout=60))
     service = app.extensions["ocrgate"]
