@@ -45,6 +45,14 @@ admin forms, environment): whole numbers are ASCII digits only (`str.isdigit()` 
 | `OCRGATE_GUARD_MAX_ERROR_GAP` | `guard_max_error_gap` | 0.02: allowed excess of candidate failures |
 | `OCRGATE_GUARD_MAX_LATENCY_RATIO` | `guard_max_latency_ratio` | 1.5: candidate p95 latency / control p95 latency |
 | `OCRGATE_TOKEN` | `token` | none (for `ocrgate replay`) |
+| `OCRGATE_BROKER_URL` | `broker_url` | none: jobs run on the embedded in-process pool; `redis://…` or `amqp://…`: on Celery |
+| `OCRGATE_BROKER_VISIBILITY_TIMEOUT` | `broker_visibility_timeout` | 30 s (5–3,600) before a killed worker's page is handed out again |
+| `OCRGATE_JOB_WORKERS` | `job_workers` | 2 (1–64) pages at once in the embedded pool, and per `ocrgate worker` |
+| `OCRGATE_CALLBACK_HOSTS` | `callback_hosts` | none: the host names a job's callback URL may name, comma-separated |
+| `OCRGATE_JAIL` | `jail` | on: each job page runs in a forked process with the limits below |
+| `OCRGATE_JAIL_MEMORY_MB` | `jail_memory_mb` | 2,048 MiB of address space per page (64–1,048,576) |
+| `OCRGATE_JAIL_CPU_SECONDS` | `jail_cpu_seconds` | 120 CPU seconds per page (1–86,400) |
+| `OCRGATE_JAIL_FILE_MB` | `jail_file_mb` | 256 MiB per file a page writes (1–1,048,576) |
 
 Only the test suite reads `OCRGATE_TEST_POSTGRES`, `OCRGATE_SHARED` and `OCRGATE_UPDATE_SCREENSHOTS`.
 """
@@ -186,6 +194,25 @@ def _database_url(raw: str, name: str) -> str:
     return raw
 
 
+_BROKER_SCHEMES = ("redis", "rediss", "amqp", "amqps", "pyamqp")
+
+
+def _broker_url(raw: str, name: str) -> str:
+    scheme, sep, rest = raw.partition("://")
+    if scheme not in _BROKER_SCHEMES or not sep or any(c.isspace() for c in raw):
+        raise SettingsError(f"{name} must be a Redis or RabbitMQ URL such as redis://HOST:6379/0 or "
+                            f"amqp://USER:PASSWORD@HOST:5672//, got {shown(raw)}")
+    return raw
+
+
+def _host_list(raw: str, name: str) -> tuple[str, ...]:
+    hosts = tuple(part.strip().lower() for part in raw.split(",") if part.strip())
+    if not all(len(host) <= 253 and host.isascii() and all(c.isalnum() or c in "-.:[]" for c in host)
+               for host in hosts):
+        raise SettingsError(f"{name} must be host names separated by commas, got {shown(raw)}")
+    return hosts
+
+
 def _engine_name(raw: str, name: str) -> str:
     if not 1 <= len(raw) <= 64 or not all(c.isalnum() or c in _NAME_CHARACTERS for c in raw):
         raise SettingsError(f"{name} must be an engine name (letters, digits, '-', '_', '.'), got {shown(raw)}")
@@ -243,6 +270,14 @@ _PARSERS: dict[str, Callable[[str, str], Any]] = {
     "guard_max_error_gap": _finite(0.0, 1.0),
     "guard_max_latency_ratio": _finite(1.0, 100.0),
     "token": _text,
+    "broker_url": _broker_url,
+    "broker_visibility_timeout": _seconds(5.0, 3600.0),
+    "job_workers": _whole(1, 64),
+    "callback_hosts": _host_list,
+    "jail": _flag,
+    "jail_memory_mb": _whole(64, 1 << 20),
+    "jail_cpu_seconds": _whole(1, 86_400),
+    "jail_file_mb": _whole(1, 1 << 20),
 }
 
 
@@ -283,6 +318,14 @@ class Settings:
     guard_max_error_gap: float = 0.02
     guard_max_latency_ratio: float = 1.5
     token: str | None = None
+    broker_url: str | None = None  # None: the embedded in-process job pool
+    broker_visibility_timeout: float = 30.0
+    job_workers: int = 2
+    callback_hosts: tuple[str, ...] = ()
+    jail: bool = True
+    jail_memory_mb: int = 2048
+    jail_cpu_seconds: int = 120
+    jail_file_mb: int = 256
 
     # the paths with their defaults filled in (the directories are not created here)
     @property

@@ -42,7 +42,10 @@ def test_every_variable_is_read():
                "OCRGATE_MAX_PDF_PIXELS": "6000", "OCRGATE_CLIENT_TIMEOUT": "9", "OCRGATE_RETENTION_DAYS": "3",
                "OCRGATE_GUARD_MIN_PAGES": "12", "OCRGATE_GUARD_MIN_PAIRS": "34",
                "OCRGATE_GUARD_MIN_LABELS": "56", "OCRGATE_GUARD_MARGIN": "0.01", "OCRGATE_GUARD_MAX_ERROR_GAP": "0.05",
-               "OCRGATE_GUARD_MAX_LATENCY_RATIO": "2.5"}
+               "OCRGATE_GUARD_MAX_LATENCY_RATIO": "2.5", "OCRGATE_BROKER_URL": "amqp://guest:guest@127.0.0.1//",
+               "OCRGATE_BROKER_VISIBILITY_TIMEOUT": "40", "OCRGATE_JOB_WORKERS": "3",
+               "OCRGATE_CALLBACK_HOSTS": "hooks.example, Other.example", "OCRGATE_JAIL": "off",
+               "OCRGATE_JAIL_MEMORY_MB": "512", "OCRGATE_JAIL_CPU_SECONDS": "9", "OCRGATE_JAIL_FILE_MB": "8"}
     assert set(environ) == {Settings.variable(f.name) for f in fields(Settings)}
     settings = load_settings(environ)
     assert settings.database == "postgresql://u@h/db" and settings.lab_notebook_path == Path("/x/lab.jsonl")
@@ -59,6 +62,10 @@ def test_every_variable_is_read():
     assert (settings.client_timeout, settings.retention_days) == (9, 3)
     assert (settings.guard_min_pages, settings.guard_min_pairs, settings.guard_min_labels) == (12, 34, 56)
     assert (settings.guard_max_error_gap, settings.guard_max_latency_ratio, settings.guard_margin) == (0.05, 2.5, 0.01)
+    assert (settings.broker_url, settings.broker_visibility_timeout, settings.job_workers) \
+        == ("amqp://guest:guest@127.0.0.1//", 40.0, 3)
+    assert settings.callback_hosts == ("hooks.example", "other.example") and settings.jail is False
+    assert (settings.jail_memory_mb, settings.jail_cpu_seconds, settings.jail_file_mb) == (512, 9, 8)
 
 
 def test_an_empty_variable_counts_as_unset():
@@ -80,6 +87,9 @@ def test_an_empty_variable_counts_as_unset():
     ("OCRGATE_PORT", "65536", "OCRGATE_PORT must be a whole number from 1 to 65535"),
     ("OCRGATE_DATABASE_URL", "var/ocrgate.db", "OCRGATE_DATABASE_URL must be a database URL"),
     ("OCRGATE_DEFAULT_ENGINE", "tess ract", "OCRGATE_DEFAULT_ENGINE must be an engine name"),
+    ("OCRGATE_BROKER_URL", "http://broker", "OCRGATE_BROKER_URL must be a Redis or RabbitMQ URL"),
+    ("OCRGATE_CALLBACK_HOSTS", "a.example,/x", "OCRGATE_CALLBACK_HOSTS must be host names"),
+    ("OCRGATE_JAIL_MEMORY_MB", "10", "OCRGATE_JAIL_MEMORY_MB must be a whole number from 64"),
 ])
 def test_a_bad_value_is_a_one_line_error_naming_the_variable(variable, value, message):
     with pytest.raises(SettingsError) as caught:
