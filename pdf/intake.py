@@ -25,6 +25,15 @@ HEADER_SEARCH_BYTES = 1024
 MAX_PAGE_SIDE_POINTS = 14_400.0
 #: how deep to follow Form XObjects when looking for existing text
 MAX_FORM_DEPTH = 8
+#: the most one stream may decode to in this process: a few kilobytes of Flate (or run-length, or
+#: a predictor) can expand a thousandfold. qpdf's limits are process-wide, so they are set once, here.
+MAX_DECODED_STREAM_BYTES = 64 * 1024 * 1024
+pikepdf.settings.set_qpdf_limits(
+    flate_max_memory=MAX_DECODED_STREAM_BYTES,
+    run_length_max_memory=MAX_DECODED_STREAM_BYTES,
+    png_max_memory=MAX_DECODED_STREAM_BYTES,
+    tiff_max_memory=MAX_DECODED_STREAM_BYTES,
+)
 _TEXT_OPERATORS = frozenset({"Tj", "TJ", "'", '"'})
 
 
@@ -141,7 +150,8 @@ def page_has_text(page: pikepdf.Page) -> bool:
     try:
         return _shows_text(page.obj, 0, {})
     except (pikepdf.PdfError, RuntimeError) as exc:
-        raise PdfInputError(f"malformed PDF: a content stream cannot be parsed ({_first_line(exc)})") from exc
+        raise PdfInputError(f"malformed PDF: a content stream cannot be parsed ({_first_line(exc)}; a stream may "
+                            f"decode to at most {MAX_DECODED_STREAM_BYTES >> 20} MiB)") from exc
 
 
 def _shows_text(holder: pikepdf.Object, depth: int, reached: dict[tuple[int, int], int]) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import struct
+import zlib
 
 import pikepdf
 import pytest
@@ -199,3 +200,22 @@ def test_forms_that_draw_each_other_many_times_are_read_once_per_depth(tmp_path,
     assert len(parsed) <= 1 + 12 * intake.MAX_FORM_DEPTH
     with intake.open_pdf(forms_pdf(tmp_path / "text.pdf", 12, 12, text_at=5)) as pdf:
         assert intake.page_has_text(pdf.pages[0])
+
+
+def test_a_content_stream_that_expands_a_thousandfold_is_refused(tmp_path):
+    """Found by benchmarks/fuzz_intake.py: a PDF under 200 KB whose content stream inflates to
+    hundreds of MiB held that much in memory, once per page that shared it. Decoding stops at
+    MAX_DECODED_STREAM_BYTES."""
+    from pdf import intake
+
+    packer = zlib.compressobj(9)
+    chunks = [packer.compress(b" " * (1 << 20)) for _ in range(3 * intake.MAX_DECODED_STREAM_BYTES >> 20)]
+    bomb = b"".join(chunks) + packer.flush()
+    path = tmp_path / "bomb.pdf"
+    with pikepdf.new() as pdf:
+        pdf.add_blank_page(page_size=(100, 100))
+        pdf.pages[0].obj.Contents = pikepdf.Stream(pdf, bomb, Filter=pikepdf.Name.FlateDecode)
+        pdf.save(path)
+    assert path.stat().st_size < 1 << 20
+    with intake.open_pdf(path) as pdf, pytest.raises(PdfInputError, match="at most 64 MiB"):
+        intake.page_has_text(pdf.pages[0])
