@@ -361,3 +361,62 @@ class LoginAttempts(Base):
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     window_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     attempts: Mapped[int] = mapped_column(Integer)
+
+
+class JobStatus(enum.StrEnum):
+    QUEUED = "queued"  # pages wait for a worker
+    RUNNING = "running"  # at least one page has started
+    DONE = "done"  # every page finished (each page says whether it was read)
+
+
+class PageStatus(enum.StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"  # claimed by a worker until `lease_until`
+    DONE = "done"
+    FAILED = "failed"  # `reason` says why: input, timeout, memory, cpu, signal, engine, unavailable
+
+
+class Job(Base):
+    """An asynchronous OCR job (`POST /v1/jobs`): a document split into pages, read by the job back end."""
+
+    __tablename__ = "jobs"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    client: Mapped[str | None] = mapped_column(String(100), index=True)
+    gate: Mapped[str] = mapped_column(String(64))
+    unit: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(64))
+    options: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    kind: Mapped[str] = mapped_column(String(8))  # image|pdf
+    #: the uploaded PDF (its pages are rendered by the worker that reads them); None for images
+    document: Mapped[bytes | None] = mapped_column(LargeBinary)
+    pages: Mapped[int] = mapped_column(Integer)
+    status: Mapped[JobStatus] = mapped_column(_closed_set(JobStatus), default=JobStatus.QUEUED)
+    callback_url: Mapped[str | None] = mapped_column(Text)
+    callback_status: Mapped[str | None] = mapped_column(String(200))  # what the callback got, once sent
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (check_in("status", JobStatus),)
+
+
+class JobPage(Base):
+    """One page of a job, keyed by job and page number: its result is written once, whoever reads it."""
+
+    __tablename__ = "job_pages"
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"), primary_key=True)
+    page: Mapped[int] = mapped_column(Integer, primary_key=True)  # 1-based
+    status: Mapped[PageStatus] = mapped_column(_closed_set(PageStatus), default=PageStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: the page as a PNG of its pixels (image input); None for a PDF page until its worker renders it
+    image: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: the rollout request of the attempt in progress or done (no foreign key: retention purges requests)
+    request_id: Mapped[str | None] = mapped_column(String(32))
+    engine: Mapped[str | None] = mapped_column(String(64))
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the OcrResult as JSON
+    error: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(String(16))
+    latency_ms: Mapped[float | None] = mapped_column(Float)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_job_pages_status", "status", "lease_until"), check_in("status", PageStatus))
