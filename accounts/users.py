@@ -1,4 +1,4 @@
-"""Admin users: Argon2id password hashes, three roles, managed from the CLI and the admin pages."""
+"""Admin users: Argon2id password hashes, four roles, managed from the CLI and the admin pages."""
 
 from __future__ import annotations
 

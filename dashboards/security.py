@@ -65,7 +65,7 @@ def load_user() -> None:
 
 
 def requires(role: str) -> Callable:
-    """View decorator: signed in with at least `role` (viewer < operator < admin)."""
+    """View decorator: signed in with at least `role` (labeller < viewer < operator < admin)."""
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(*args, **kwargs):

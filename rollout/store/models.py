@@ -327,7 +327,7 @@ class ApiToken(Base):
 
 
 class User(Base):
-    """Admin users: passwords hashed with Argon2id; role viewer < operator < admin."""
+    """Admin users: passwords hashed with Argon2id; role labeller < viewer < operator < admin."""
 
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
