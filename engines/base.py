@@ -22,6 +22,8 @@ class OcrEngine(ABC):
     """A named, versioned OCR engine. Subclasses set `name` and implement `_read_page`."""
 
     name: str = ""
+    #: the programs this engine runs (a job page's jail lets it exec exactly these, nothing else)
+    programs: tuple[str, ...] = ()
 
     def __init__(self, limits: ImageLimits | None = None):
         self.limits = limits or ImageLimits.from_env()

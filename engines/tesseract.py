@@ -47,6 +47,7 @@ def installed_languages() -> frozenset[str]:
 
 class TesseractEngine(OcrEngine):
     name = "tesseract"
+    programs = ("tesseract",)
     #: page-segmentation mode per recognition mode (engine_args["psm"] overrides)
     psm_by_mode: dict[str, int] = PSM_BY_MODE
 

@@ -13,6 +13,7 @@ import hashlib
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Protocol
 
 from engines.options import RecognizeOptions
 from engines.registry import get_engine
@@ -24,10 +25,15 @@ from rollout import labels
 from rollout.gate_store import DEFAULT_GATE
 from rollout.gates import Decision
 from rollout.runs import EngineLookup, describe_error, observe_engine, run_row, store_pair
-from rollout.shadow import ShadowRunner
 from rollout.snapshot import GateSnapshot
 from rollout.store import Store
 from rollout.store.models import ImageBlob, Request, RunRole, ShadowJob, ShadowRole, Side
+
+
+class ShadowQueue(Protocol):
+    """Where the router hands shadow jobs (the in-process `ShadowRunner`, or a job back end's queue)."""
+
+    def submit(self, job_id: int) -> bool: ...
 
 
 @dataclass
@@ -44,7 +50,7 @@ class Router:
         self,
         store: Store,
         snapshot: GateSnapshot,
-        shadows: ShadowRunner,
+        shadows: ShadowQueue,
         *,
         default_engine: str = DEFAULT_ENGINE,
         serve_timeout: float = 60.0,
@@ -68,16 +74,18 @@ class Router:
         gate: str = DEFAULT_GATE,
         options: RecognizeOptions | None = None,
         client: str | None = None,
+        request_id: str | None = None,
     ) -> Served:
         """OCR `image` for `unit` (sent by API client `client`); raises OcrInputError before storing
-        anything if the input is bad, or the served engine's error (recorded) when even the control fails."""
+        anything if the input is bad, or the served engine's error (recorded) when even the control fails.
+        `request_id`: the id to store the request under (a job page names its attempt); default a new one."""
         unit, category, gate = labels.unit(unit), labels.category(category), labels.gate_name(gate)
         options = options or RecognizeOptions()
         page = load_first_page(image, self.limits)  # bad input stops here: nothing stored
         # what is kept is the page read, as a PNG of its pixels (nothing else of the upload): the
         # same page shadow runs re-read
         stored = page_png(page)
-        request_id = uuid.uuid4().hex
+        request_id = request_id or uuid.uuid4().hex
         decision = self.snapshot.decide(gate, unit, category, request_id, self.default_engine)
         gate_config = self.snapshot.gate(gate)
         control = gate_config.control if gate_config else self.default_engine

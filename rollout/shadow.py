@@ -70,10 +70,12 @@ class ShadowRunner:
         sweep_seconds: float = 5.0,
         lease_grace: float = 30.0,
         engines: EngineLookup = get_engine,
+        lease_seconds: float | None = None,
     ):
         self.store = store
-        # a claimed job is presumed dead (its worker crashed) once this long has passed
-        self.lease_seconds = timeout * 2 + lease_grace
+        # a claimed job is presumed dead (its worker crashed) once this long has passed; an engine
+        # that may outlive its deadline needs twice the timeout, a jailed one (killed on time) less
+        self.lease_seconds = lease_seconds or timeout * 2 + lease_grace
         self.workers = workers
         self.timeout = timeout
         self.sweep_seconds = sweep_seconds
