@@ -145,34 +145,53 @@ def _box(values: pikepdf.Array) -> tuple[float, float, float, float]:
     return min(a, c), min(b, d), max(a, c), max(b, d)
 
 
-def page_has_text(page: pikepdf.Page) -> bool:
-    """Whether the page already shows text (its own content or Form XObjects it draws)."""
+def pages_with_text(pdf: pikepdf.Pdf) -> list[int]:
+    """The 1-based numbers of the pages that already show text (their own content or Form XObjects
+    they draw)."""
+    finder = _TextFinder()
     try:
-        return _shows_text(page.obj, 0, {})
+        return [number for number, page in enumerate(pdf.pages, start=1) if finder.shows_text(page.obj)]
     except (pikepdf.PdfError, RuntimeError) as exc:
         raise PdfInputError(f"malformed PDF: a content stream cannot be parsed ({_first_line(exc)}; a stream may "
                             f"decode to at most {MAX_DECODED_STREAM_BYTES >> 20} MiB)") from exc
 
 
-def _shows_text(holder: pikepdf.Object, depth: int, reached: dict[tuple[int, int], int]) -> bool:
-    """`reached`: the shallowest depth each form was read at. A form is read again only from
-    nearer the page, so each is parsed at most MAX_FORM_DEPTH times: forms that draw each other
-    (or themselves) many times would otherwise be walked exponentially often."""
-    for _, operator in pikepdf.parse_content_stream(holder):
-        if str(operator) in _TEXT_OPERATORS:
-            return True
-    if depth >= MAX_FORM_DEPTH:
+class _TextFinder:
+    """Looks for text operators once per document: each content stream is parsed once, however many
+    pages share it, and each form once per depth it is first reached at (forms that draw each other
+    many times would otherwise be walked exponentially often)."""
+
+    def __init__(self) -> None:
+        self._streams: dict[tuple[int, int], bool] = {}  # content stream → shows text itself
+        self._forms: dict[tuple[int, int], tuple[int, bool]] = {}  # form → (shallowest depth, shows text)
+
+    def shows_text(self, page: pikepdf.Dictionary) -> bool:
+        contents = page.get("/Contents")
+        streams = contents if isinstance(contents, pikepdf.Array) else [contents]
+        # a page's content may be split over streams only between tokens: each is parsed alone
+        return any(self._operates(s) for s in streams if isinstance(s, pikepdf.Stream)) or self._draws_text(page, 0)
+
+    def _operates(self, stream: pikepdf.Stream) -> bool:
+        key = stream.objgen
+        if key not in self._streams:
+            self._streams[key] = any(str(op) in _TEXT_OPERATORS for _, op in pikepdf.parse_content_stream(stream))
+        return self._streams[key]
+
+    def _draws_text(self, holder: pikepdf.Object, depth: int) -> bool:
+        """Whether a form in `holder`'s resources shows text, following forms to MAX_FORM_DEPTH."""
+        if depth >= MAX_FORM_DEPTH:
+            return False
+        xobjects = holder.get("/Resources", {}).get("/XObject", {})
+        for form in xobjects.values():
+            if not (isinstance(form, pikepdf.Stream) and form.get("/Subtype") == pikepdf.Name.Form):
+                continue
+            reached, shown = self._forms.get(form.objgen, (MAX_FORM_DEPTH + 1, False))
+            if not shown and reached > depth + 1:
+                shown = self._operates(form) or self._draws_text(form, depth + 1)
+                self._forms[form.objgen] = (depth + 1, shown)
+            if shown:
+                return True
         return False
-    xobjects = holder.get("/Resources", {}).get("/XObject", {})
-    for xobject in xobjects.values():
-        if not (isinstance(xobject, pikepdf.Stream) and xobject.get("/Subtype") == pikepdf.Name.Form):
-            continue
-        if reached.get(xobject.objgen, MAX_FORM_DEPTH + 1) <= depth + 1:
-            continue
-        reached[xobject.objgen] = depth + 1
-        if _shows_text(xobject, depth + 1, reached):
-            return True
-    return False
 
 
 def _strip_path(message: str, path: Path) -> str:

@@ -30,7 +30,7 @@ from kernel.errors import OcrInputError
 from kernel.observe import observe
 from pdf.fonts import GlyphlessFont
 from pdf.images import add_image_page, embed_jpeg, embed_pixels
-from pdf.intake import PdfLimits, check_render_budget, crop_box, is_pdf, open_pdf, page_has_text
+from pdf.intake import PdfLimits, check_render_budget, crop_box, is_pdf, open_pdf, pages_with_text
 from pdf.rasterize import RASTER_DPI, render_page
 from pdf.sanitize import remove_active_content
 from pdf.textlayer import attach_text_layer
@@ -127,7 +127,7 @@ def _searchable_pdf(source: Path, output: Path, engine: OcrEngine, options: Reco
     with open_pdf(source, pdf_limits) as pdf:
         check_render_budget(pdf, source, dpi, image_limits, pdf_limits)
         report.pages = len(pdf.pages)
-        report.skipped_pages = [number for number, page in enumerate(pdf.pages, start=1) if page_has_text(page)]
+        report.skipped_pages = pages_with_text(pdf)
         numbers = [number for number in range(1, report.pages + 1) if number not in report.skipped_pages]
         renders = [partial(render_page, source, number, dpi) for number in numbers]
         font = GlyphlessFont(pdf)

@@ -181,25 +181,52 @@ def forms_pdf(path, depth: int, copies: int, text_at: int | None = None):
     return path
 
 
-def test_forms_that_draw_each_other_many_times_are_read_once_per_depth(tmp_path, monkeypatch):
-    """Found by benchmarks/fuzz_intake.py: 12 forms each drawing the next 12 times made
-    page_has_text parse 12^8 content streams (a hang). Each form is now parsed at most once per depth."""
+@pytest.fixture
+def parsed(monkeypatch) -> list[int]:
+    """Counts the content streams pdf.intake parses (and stops a run that would never end)."""
     from pdf import intake
 
-    parsed = []
+    calls: list[int] = []
     original = pikepdf.parse_content_stream
 
     def counting(holder):
-        parsed.append(1)
-        assert len(parsed) < 10_000, "content streams parsed over and over"
+        calls.append(1)
+        assert len(calls) < 10_000, "content streams parsed over and over"
         return original(holder)
 
     monkeypatch.setattr(intake.pikepdf, "parse_content_stream", counting)
+    return calls
+
+
+def test_forms_that_draw_each_other_many_times_are_read_once_per_depth(tmp_path, parsed):
+    """Found by benchmarks/fuzz_intake.py: 12 forms each drawing the next 12 times made the
+    search for existing text parse 12^8 content streams (a hang)."""
+    from pdf import intake
+
     with intake.open_pdf(forms_pdf(tmp_path / "forms.pdf", 12, 12)) as pdf:
-        assert not intake.page_has_text(pdf.pages[0])
+        assert intake.pages_with_text(pdf) == []
     assert len(parsed) <= 1 + 12 * intake.MAX_FORM_DEPTH
     with intake.open_pdf(forms_pdf(tmp_path / "text.pdf", 12, 12, text_at=5)) as pdf:
-        assert intake.page_has_text(pdf.pages[0])
+        assert intake.pages_with_text(pdf) == [1]
+
+
+def test_a_content_stream_shared_by_every_page_is_parsed_once(tmp_path, parsed):
+    """Found by benchmarks/fuzz_intake.py: 50 pages sharing one content stream that decodes to
+    64 MiB parsed it 50 times (15 s)."""
+    from pdf import intake
+
+    path = tmp_path / "shared.pdf"
+    with pikepdf.new() as pdf:
+        shared = pdf.make_stream(b"0 0 m 10 10 l S")
+        for _ in range(40):
+            pdf.add_blank_page(page_size=(100, 100))
+            pdf.pages[-1].obj.Contents = shared
+        pdf.add_blank_page(page_size=(100, 100))
+        pdf.pages[-1].obj.Contents = pikepdf.Array([shared, pdf.make_stream(b"BT (x) Tj ET")])
+        pdf.save(path)
+    with intake.open_pdf(path) as pdf:
+        assert intake.pages_with_text(pdf) == [41]
+    assert len(parsed) == 2
 
 
 def test_a_content_stream_that_expands_a_thousandfold_is_refused(tmp_path):
@@ -218,4 +245,4 @@ def test_a_content_stream_that_expands_a_thousandfold_is_refused(tmp_path):
         pdf.save(path)
     assert path.stat().st_size < 1 << 20
     with intake.open_pdf(path) as pdf, pytest.raises(PdfInputError, match="at most 64 MiB"):
-        intake.page_has_text(pdf.pages[0])
+        intake.pages_with_text(pdf)
