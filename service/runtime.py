@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from rollout.autorollback import check_and_roll_back
 from rollout.router import Router
@@ -34,6 +35,8 @@ class OcrService:
         # the search index lives in the store's database (SQLite FTS5 or PostgreSQL tsvector)
         self.search = SearchIndex(self.store.engine)
         self._stop = threading.Event()
+        #: what else the service started that ends with it (the job back end adds its own)
+        self.on_close: list[Callable[[], None]] = []
         if settings.start_workers:
             self.snapshot.start()
             self.shadows.start()  # its first sweep re-runs jobs a previous process left pending
@@ -54,6 +57,8 @@ class OcrService:
                     log.exception("monitoring gate %s failed", name)
 
     def close(self) -> None:
+        for hook in self.on_close:
+            hook()
         self._stop.set()
         self.snapshot.stop()
         self.shadows.stop()
