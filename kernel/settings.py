@@ -39,7 +39,7 @@ admin forms, environment): whole numbers are ASCII digits only (`str.isdigit()` 
 | `OCRGATE_CLIENT_TIMEOUT` | `client_timeout` | 30 s a connection may send nothing (1–3,600) |
 | `OCRGATE_RETENTION_DAYS` | `retention_days` | 30 days (1–36,500) |
 | `OCRGATE_GUARD_MARGIN` | `guard_margin` | 0.02: the aligned-CER regression a ramp must rule out per category |
-| `OCRGATE_GUARD_MIN_PAGES` | `guard_min_pages` | 20 benchmark pages per category at least (docs/rollout.md) |
+| `OCRGATE_GUARD_MIN_PAGES` | `guard_min_pages` | 30 benchmark pages per category at least (docs/rollout.md) |
 | `OCRGATE_GUARD_MIN_PAIRS` | `guard_min_pairs` | 200 traffic pairs per category before a ramp or a step |
 | `OCRGATE_GUARD_MIN_LABELS` | `guard_min_labels` | 100 labelled words per category before labels can refuse |
 | `OCRGATE_GUARD_MAX_ERROR_GAP` | `guard_max_error_gap` | 0.02: allowed excess of candidate failures |
@@ -93,7 +93,7 @@ DEFAULT_RETENTION_DAYS = 30
 
 #: evidence the ramp guard needs per category; docs/rollout.md derives them from power calculations
 DEFAULT_GUARD_MARGIN = 0.02
-DEFAULT_GUARD_MIN_PAGES = 20
+DEFAULT_GUARD_MIN_PAGES = 30
 DEFAULT_GUARD_MIN_PAIRS = 200
 DEFAULT_GUARD_MIN_LABELS = 100
 
