@@ -79,8 +79,8 @@ class Router:
         """OCR `image` for `unit` (sent by API client `client`); raises OcrInputError before storing
         anything if the input is bad, or the served engine's error (recorded) when even the control fails.
         `request_id`: the id to store the request under (a job page names its attempt); default a new one."""
-        unit, category, gate = labels.unit(unit), labels.category(category), labels.gate_name(gate)
         options = options or RecognizeOptions()
+        unit, category, gate = self.check(unit, category, gate, options)
         page = load_first_page(image, self.limits)  # bad input stops here: nothing stored
         # what is kept is the page read, as a PNG of its pixels (nothing else of the upload): the
         # same page shadow runs re-read
@@ -89,7 +89,6 @@ class Router:
         decision = self.snapshot.decide(gate, unit, category, request_id, self.default_engine)
         gate_config = self.snapshot.gate(gate)
         control = gate_config.control if gate_config else self.default_engine
-        self._check_languages(control, options)
         served_side = Side.CANDIDATE if decision.candidate_serves else Side.CONTROL
         digest = hashlib.sha256(stored).hexdigest()
         started = time.perf_counter()
@@ -153,6 +152,14 @@ class Router:
         for job in jobs:
             self.shadows.submit(job.id)
         return Served(request_id, observation.engine, observation.value(), decision, fell_back)
+
+    def check(self, unit: str, category: str, gate: str, options: RecognizeOptions) -> tuple[str, str, str]:
+        """The caller's unit, category and gate name, checked (OcrInputError otherwise), and the
+        options' languages readable by the gate's control: what a request needs before it is stored."""
+        unit, category, gate = labels.unit(unit), labels.category(category), labels.gate_name(gate)
+        gate_config = self.snapshot.gate(gate)
+        self._check_languages(gate_config.control if gate_config else self.default_engine, options)
+        return unit, category, gate
 
     def _check_languages(self, control: str, options: RecognizeOptions) -> None:
         """A language that the gate's control cannot read here is the caller's mistake (a 400), found

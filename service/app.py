@@ -13,6 +13,7 @@ from kernel import __version__
 from kernel.errors import OcrgateError
 from rollout.store.models import ShadowJob
 from service.api import api
+from service.jobs_api import register_jobs
 from service.runtime import OcrService
 from service.settings import ServiceSettings
 
@@ -26,6 +27,7 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
     service = OcrService(settings)
     app.extensions["ocrgate"] = service
     app.register_blueprint(api)
+    register_jobs(app)
     register_dashboards(app, settings.secret_key, settings.secure_cookies)
 
     @app.get("/healthz")

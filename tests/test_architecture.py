@@ -26,10 +26,11 @@ ALLOWED: dict[str, set[str]] = {
     "accounts": {"kernel", "rollout"},
     "dashboards": {"kernel", "imaging", "engines", "evaluation", "rollout", "accounts", "search"},
     "training": {"kernel", "imaging", "engines", "inhouse", "evaluation"},
+    "jobs": {"kernel", "imaging", "engines", "search", "pdf", "rollout", "evaluation"},
     "service": {"kernel", "imaging", "engines", "evaluation", "search", "pdf", "rollout", "accounts",
-                "dashboards"},
+                "dashboards", "jobs"},
     "ocrgate": {"kernel", "imaging", "engines", "inhouse", "evaluation", "search", "pdf", "rollout", "accounts",
-                "dashboards", "service", "training"},
+                "dashboards", "service", "training", "jobs"},
 }
 
 

@@ -1,0 +1,131 @@
+"""Jobs in the SQL store: created with all their pages in one transaction, each page claimed with
+a lease that its worker renews, each result written once (keyed by job and page, by the attempt
+that holds the page)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import CursorResult, and_, exists, func, or_, select, update
+
+from engines.options import RecognizeOptions
+from jobs.pages import Document
+from rollout.store import Store
+from rollout.store.models import Job, JobPage, JobStatus, PageStatus, utcnow
+
+#: seconds a claimed page stays its worker's without a renewal; a killed worker's page is free after it
+LEASE_SECONDS = 20.0
+#: a page whose worker died this many times is failed instead of handed out again
+MAX_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class NewJob:
+    """What `POST /v1/jobs` asks for, checked."""
+
+    client: str | None
+    gate: str
+    unit: str
+    category: str
+    options: RecognizeOptions
+    callback_url: str | None = None
+
+
+def create_job(store: Store, new: NewJob, document: Document) -> str:
+    """Store the job and its pages (pending); its id."""
+    job_id = uuid.uuid4().hex
+    with store.session() as session:
+        session.add(Job(id=job_id, client=new.client, gate=new.gate, unit=new.unit, category=new.category,
+                        options=new.options.output_settings(), kind=document.kind, document=document.pdf,
+                        pages=document.pages, status=JobStatus.QUEUED, callback_url=new.callback_url))
+        session.flush()
+        session.add_all(JobPage(job_id=job_id, page=number, status=PageStatus.PENDING, attempts=0,
+                                image=document.page_pngs[number - 1] if document.page_pngs else None)
+                        for number in range(1, document.pages + 1))
+    return job_id
+
+
+def _claimable(now: Any) -> Any:
+    return or_(JobPage.status == PageStatus.PENDING,
+               and_(JobPage.status == PageStatus.RUNNING, JobPage.lease_until < now))
+
+
+def claim(store: Store, job_id: str, page: int, request_id: str | None = None) -> tuple[str, int] | None:
+    """Take the page for an attempt: (its request id, its attempt number), or None when it is
+    finished or another worker's lease on it still runs. `request_id`: keep the request of an
+    attempt that was served but not recorded (default: a new one)."""
+    now = utcnow()
+    request_id = request_id or uuid.uuid4().hex
+    with store.session() as session:
+        claimed: CursorResult = session.execute(  # type: ignore[assignment]
+            update(JobPage)
+            .where(JobPage.job_id == job_id, JobPage.page == page, _claimable(now))
+            .values(status=PageStatus.RUNNING, lease_until=now + timedelta(seconds=LEASE_SECONDS),
+                    attempts=JobPage.attempts + 1, request_id=request_id))
+        if claimed.rowcount != 1:
+            return None
+        session.execute(update(Job).where(Job.id == job_id, Job.status == JobStatus.QUEUED)
+                        .values(status=JobStatus.RUNNING))
+        attempts = session.scalar(select(JobPage.attempts).where(JobPage.job_id == job_id, JobPage.page == page))
+    return request_id, int(attempts or 0)
+
+
+def renew(store: Store, job_id: str, page: int, request_id: str) -> bool:
+    """Extend the lease of the attempt `request_id`; False once the page is no longer its."""
+    with store.session() as session:
+        renewed: CursorResult = session.execute(  # type: ignore[assignment]
+            update(JobPage)
+            .where(JobPage.job_id == job_id, JobPage.page == page, JobPage.request_id == request_id,
+                   JobPage.status == PageStatus.RUNNING)
+            .values(lease_until=utcnow() + timedelta(seconds=LEASE_SECONDS)))
+        return renewed.rowcount == 1
+
+
+@dataclass(frozen=True)
+class PageOutcome:
+    engine: str | None
+    result: dict[str, Any] | None
+    error: str | None = None
+    reason: str | None = None
+    latency_ms: float | None = None
+
+
+def finish(store: Store, job_id: str, page: int, request_id: str, outcome: PageOutcome) -> bool:
+    """Record the page's outcome, once: only the attempt that holds the page writes. True when this
+    write finished the whole job (the caller then sends its callback)."""
+    status = PageStatus.DONE if outcome.error is None else PageStatus.FAILED
+    now = utcnow()
+    with store.session() as session:
+        written: CursorResult = session.execute(  # type: ignore[assignment]
+            update(JobPage)
+            .where(JobPage.job_id == job_id, JobPage.page == page, JobPage.request_id == request_id,
+                   JobPage.status == PageStatus.RUNNING)
+            .values(status=status, engine=outcome.engine, result=outcome.result, error=outcome.error,
+                    reason=outcome.reason, latency_ms=outcome.latency_ms, finished_at=now, lease_until=None))
+        if written.rowcount != 1:
+            return False
+        unfinished = exists().where(JobPage.job_id == job_id,
+                                    JobPage.status.in_((PageStatus.PENDING, PageStatus.RUNNING)))
+        done: CursorResult = session.execute(  # type: ignore[assignment]
+            update(Job).where(Job.id == job_id, Job.status != JobStatus.DONE, ~unfinished)
+            .values(status=JobStatus.DONE, finished_at=now))
+        return done.rowcount == 1
+
+
+def unfinished_pages(store: Store, limit: int = 1000) -> list[tuple[str, int]]:
+    """Pages no live worker holds (pending, or their lease ran out): what a sweep hands out again."""
+    now = utcnow()
+    with store.session() as session:
+        rows = session.execute(select(JobPage.job_id, JobPage.page).where(_claimable(now))
+                               .order_by(JobPage.job_id, JobPage.page).limit(limit)).all()
+    return [(job_id, page) for job_id, page in rows]
+
+
+def queue_depth(store: Store) -> int:
+    """Pages waiting or being read, over every job."""
+    with store.session() as session:
+        return int(session.scalar(select(func.count()).select_from(JobPage).where(
+            JobPage.status.in_((PageStatus.PENDING, PageStatus.RUNNING)))) or 0)
