@@ -20,7 +20,8 @@ for _variable, _folder in (("HOME", ""), ("XDG_DATA_HOME", ".local/share"), ("XD
                            ("XDG_CONFIG_HOME", ".config"), ("XDG_STATE_HOME", ".local/state")):
     os.environ[_variable] = str(_HOME / _folder)
 for _variable in [name for name in os.environ if name.startswith("OCRGATE_") and name not in (
-        "OCRGATE_SHARED", "OCRGATE_TEST_POSTGRES", "OCRGATE_TEST_REDIS", "OCRGATE_TEST_RABBITMQ")]:
+        "OCRGATE_SHARED", "OCRGATE_TEST_POSTGRES", "OCRGATE_TEST_REDIS", "OCRGATE_TEST_RABBITMQ",
+        "OCRGATE_UPDATE_SCREENSHOTS")]:
     del os.environ[_variable]  # the suite runs on the embedded defaults, whatever the caller's shell says
 
 REPO = Path(__file__).resolve().parent.parent
