@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import secrets
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 
+from accounts.roles import role_at_least
 from accounts.sessions import Lifetimes
 from dashboards.security import check_csrf, csrf_token, load_user
 from dashboards.views_admin import admin
 from dashboards.views_analysis import analysis
+from dashboards.views_labelling import labelling
 from dashboards.views_users import users
 from kernel.settings import data_dir
 
@@ -36,7 +38,7 @@ def register_dashboards(app: Flask, configured_secret: str | None, secure_cookie
                       SESSION_COOKIE_NAME="ocrgate_admin",
                       SESSION_COOKIE_SECURE=secure_cookies,
                       PERMANENT_SESSION_LIFETIME=Lifetimes.from_settings().absolute)
-    for blueprint in (admin, analysis, users):
+    for blueprint in (admin, analysis, labelling, users):
         app.register_blueprint(blueprint)
 
     @app.before_request
@@ -60,7 +62,12 @@ def register_dashboards(app: Flask, configured_secret: str | None, secure_cookie
         service = app.extensions["ocrgate"]
         return [gate for gate in service.snapshot.gates().values() if not gate.killed and gate.stage.value != "off"]
 
-    app.jinja_env.globals.update(csrf_token=csrf_token, kill_targets=kill_targets)
+    def can(role: str) -> bool:
+        """Whether the signed-in user holds at least `role` (what a page offers; the views enforce it)."""
+        user = getattr(g, "user", None)
+        return user is not None and role_at_least(user.role, role)
+
+    app.jinja_env.globals.update(csrf_token=csrf_token, kill_targets=kill_targets, can=can)
 
     @app.errorhandler(403)
     def forbidden(exc):

@@ -7,7 +7,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from rollout.store.models import AuditEntry, EngineRun, Request, ShadowJob, utcnow
+from rollout.keyset import after_cursor, page_of
+from rollout.store.models import AuditEntry, EngineRun, Request, ShadowJob, TruthLabel, TruthTask, utcnow
 
 AUDIT_PAGE = 200
 
@@ -31,17 +32,30 @@ def gate_counts(session: Session, gate: str, candidate: str) -> dict[str, int]:
     return counts
 
 
-def audit_entries(session: Session, gate: str | None = None, actor: str | None = None,
-                  action: str | None = None, limit: int = AUDIT_PAGE) -> list[AuditEntry]:
-    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+def audit_page(session: Session, gate: str | None = None, actor: str | None = None, action: str | None = None,
+               cursor: int | None = None, limit: int = AUDIT_PAGE) -> tuple[list[AuditEntry], int | None]:
+    """Audit entries, newest first, below `cursor`; and the next page's cursor (None on the last)."""
+    query = select(AuditEntry).order_by(AuditEntry.id.desc())
     if gate:
         query = query.where(AuditEntry.gate == gate)
     if actor:
         query = query.where(AuditEntry.actor == actor)
     if action:
         query = query.where(AuditEntry.action == action)
-    return list(session.scalars(query))
+    return page_of(session.scalars(after_cursor(query, AuditEntry.id, cursor, limit)).all(), limit,
+                   lambda entry: entry.id)
 
 
 def audit_actions(session: Session) -> list[str]:
     return sorted(session.scalars(select(AuditEntry.action).distinct()))
+
+
+def labelling_counts(session: Session) -> list[dict]:
+    """Per gate and category: labelling tasks, those with a truth, those still open, and labels given."""
+    labels = (select(TruthLabel.task_id, func.count().label("labels")).group_by(TruthLabel.task_id).subquery())
+    query = (select(TruthTask.gate, TruthTask.category, func.count(TruthTask.id),
+                    func.count(TruthTask.truth), func.coalesce(func.sum(labels.c.labels), 0))
+             .outerjoin(labels, labels.c.task_id == TruthTask.id)
+             .group_by(TruthTask.gate, TruthTask.category).order_by(TruthTask.gate, TruthTask.category))
+    return [{"gate": gate, "category": category, "tasks": tasks, "settled": settled, "open": tasks - settled,
+             "labels": given} for gate, category, tasks, settled, given in session.execute(query)]

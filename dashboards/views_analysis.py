@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from sqlalchemy import select
 
 from dashboards.boxes import boxes_png
+from dashboards.paging import page_args, pager
 from dashboards.plots import agreement_over_time, confidence_deltas
 from dashboards.security import requires
 from evaluation import labnotebook
@@ -16,6 +17,7 @@ from evaluation.plots import metric_bars
 from kernel.csv_export import csv_text
 from kernel.settings import finite_number, whole_number
 from rollout.gate_store import DEFAULT_GATE, load_gates
+from rollout.keyset import after_cursor, page_of
 from rollout.pairs import CandidateRun, ControlRun, filter_pairs, paired_runs, served_and_shadow
 from rollout.store.models import EngineRun, ImageBlob, Pair, Request, utcnow
 from rollout.traffic import traffic_summary
@@ -23,6 +25,8 @@ from rollout.traffic import traffic_summary
 analysis = Blueprint("analysis", __name__, url_prefix="/admin/analysis", template_folder="templates")
 RECENT_EXPERIMENTS = 10
 PAGE = 100
+#: the CER between two readings can pass 100% (insertions); a filter above this is a typo
+MAX_CER_PERCENT = 100_000
 
 
 def store():
@@ -62,8 +66,9 @@ def traffic():
 def _pair_query():
     args = request.args
     query = filter_pairs(paired_runs(), category=args.get("category"), gate=args.get("gate"), kind=args.get("kind"))
-    if args.get("min_cer"):
-        query = query.where(Pair.cer_between >= finite_number(args["min_cer"], "min_cer", 0, 1000))
+    if args.get("min_cer_percent"):  # percent, as the table shows it
+        minimum = finite_number(args["min_cer_percent"], "CER between (%)", 0, MAX_CER_PERCENT)
+        query = query.where(Pair.cer_between >= minimum / 100)
     if args.get("errors") == "1":
         query = query.where((ControlRun.error.is_not(None)) | (CandidateRun.error.is_not(None)))
     return query
@@ -83,9 +88,17 @@ def _pair_row(pair: Pair, control: EngineRun, candidate: EngineRun, req: Request
 @analysis.get("/pairs")
 @requires("viewer")
 def pairs():
+    """Pairs newest first, a page at a time (`cursor`); the CSV and JSON exports hold every match."""
     export = request.args.get("format")
+    cursor, limit = page_args(PAGE)
+    next_cursor = None
     with store().session() as session:
-        rows = [_pair_row(*row) for row in session.execute(_pair_query().limit(None if export else PAGE))]
+        if export:
+            found = session.execute(_pair_query()).all()
+        else:
+            found, next_cursor = page_of(session.execute(after_cursor(_pair_query(), Pair.id, cursor, limit)).all(),
+                                         limit, lambda row: row[0].id)
+        rows = [_pair_row(*row) for row in found]
         categories = sorted(session.scalars(select(Pair.category).distinct()))
     if export == "json":
         return Response(json.dumps(rows, indent=1), mimetype="application/json",
@@ -93,7 +106,9 @@ def pairs():
     if export == "csv":
         return Response(csv_text(rows, list(rows[0]) if rows else ["pair_id"]), mimetype="text/csv",
                         headers={"Content-Disposition": "attachment; filename=pairs.csv"})
-    return render_template("pairs.html", rows=rows, categories=categories)
+    filters = {key: value for key, value in request.args.items() if key not in ("cursor", "format")}
+    return render_template("pairs.html", rows=rows, categories=categories, filters=filters,
+                           pages=pager(next_cursor))
 
 
 def _load_pair(pair_id: int):

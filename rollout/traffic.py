@@ -10,6 +10,7 @@ bootstrap interval over pairs, and `beyond_floor` is the interval of their diffe
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import mean, median
 from typing import Any, cast
@@ -29,7 +30,8 @@ from rollout.store.models import EngineRun, Pair, utcnow
 LATENCY_QUANTILE = 0.95
 
 
-def _percentile(values: list[float], q: float) -> float | None:
+def percentile(values: list[float], q: float) -> float | None:
+    """The `q` quantile of `values` (nearest rank), the one the latency columns and charts show."""
     if not values:
         return None
     ordered = sorted(values)
@@ -89,6 +91,26 @@ def pair_rows(session: Session, gate: str, since: datetime) -> list[tuple[Pair, 
     ]
 
 
+@dataclass(frozen=True)
+class RunSample:
+    """One engine run of a candidate pair, for charts over time."""
+
+    at: datetime
+    side: str  # control | candidate
+    failed: bool
+    latency_ms: float
+
+
+def run_samples(session: Session, gate: str, since: datetime) -> list[RunSample]:
+    """Both runs of each of `gate`'s candidate pairs since `since`, oldest first."""
+    samples = []
+    for pair, control, candidate in pair_rows(session, gate, since):
+        if pair.kind == "candidate":
+            samples += [RunSample(pair.created_at, side, run.error is not None, run.latency_ms)
+                        for side, run in (("control", control), ("candidate", candidate))]
+    return samples
+
+
 def traffic_summary(
     session: Session, gate: str, hours: float = 24.0, since: datetime | None = None
 ) -> dict[str, dict[str, Any]]:
@@ -122,10 +144,10 @@ def traffic_summary(
             "control_error_rate": _error_rate(control_runs),
             "candidate_error_rate": _error_rate(candidate_runs),
             "control_latency_ms": {
-                q: _percentile([r.latency_ms for r in control_runs], v) for q, v in (("p50", 0.5), ("p95", 0.95))
+                q: percentile([r.latency_ms for r in control_runs], v) for q, v in (("p50", 0.5), ("p95", 0.95))
             },
             "candidate_latency_ms": {
-                q: _percentile([r.latency_ms for r in candidate_runs], v) for q, v in (("p50", 0.5), ("p95", 0.95))
+                q: percentile([r.latency_ms for r in candidate_runs], v) for q, v in (("p50", 0.5), ("p95", 0.95))
             },
         }
     return summary

@@ -18,8 +18,9 @@ from engines.options import RecognizeOptions
 from kernel.errors import AuthError, OcrInputError
 from kernel.settings import whole_number
 from rollout.gate_store import DEFAULT_GATE, describe
+from rollout.keyset import after_cursor, page_of, parse_cursor
 from rollout.pairs import filter_pairs, paired_runs, served_and_shadow
-from rollout.store.models import EngineRun
+from rollout.store.models import EngineRun, Pair
 from rollout.traffic import traffic_summary
 
 api = Blueprint("api", __name__, url_prefix="/v1")
@@ -98,14 +99,18 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
 @api.get("/pairs")
 @require_token("read")
 def pairs():
-    """Recent pairs: of the token's own client's requests, or of every client's with the admin scope."""
+    """Recent pairs, newest first: of the token's own client's requests, or of every client's with the
+    admin scope. `next_cursor` (null on the last page) passed back as `cursor` gives the next page."""
     limit = _int_arg("limit", 50, 1, MAX_PAIRS)
+    cursor = parse_cursor(request.args.get("cursor"))
     client = None if "admin" in g.grant.scopes else g.grant.name
     query = filter_pairs(paired_runs(), category=request.args.get("category"), gate=request.args.get("gate"),
-                         kind=request.args.get("kind"), client=client).limit(limit)
+                         kind=request.args.get("kind"), client=client)
     rows = []
     with ocr_service().store.session() as session:
-        for pair, control_run, candidate_run, req in session.execute(query):
+        found, next_cursor = page_of(session.execute(after_cursor(query, Pair.id, cursor, limit)).all(), limit,
+                                     lambda row: row[0].id)
+        for pair, control_run, candidate_run, req in found:
             served_run, shadow_run = served_and_shadow(pair, control_run, candidate_run)
             rows.append({
                 "pair_id": pair.id, "request_id": pair.request_id, "gate": pair.gate, "category": pair.category,
@@ -116,7 +121,7 @@ def pairs():
                 "served_side": pair.served_side.value, "options": req.options,
                 "served": _run_json(served_run), "shadow": _run_json(shadow_run),
                 "control": _run_json(control_run), "candidate": _run_json(candidate_run)})
-    return jsonify({"pairs": rows})
+    return jsonify({"pairs": rows, "next_cursor": next_cursor})
 
 
 def _run_json(run: EngineRun) -> dict:

@@ -18,8 +18,9 @@ from service.settings import ServiceSettings
 from tests.conftest import render_text
 
 PASSWORDS = {"ops": "operator password 1", "ops2": "operator password 2", "viv": "viewer password 1",
-             "boss": "admin password 123"}
-ROLES = {"ops": "operator", "ops2": "operator", "viv": "viewer", "boss": "admin"}
+             "boss": "admin password 123", "lena": "labeller password 1", "omar": "labeller password 2"}
+ROLES = {"ops": "operator", "ops2": "operator", "viv": "viewer", "boss": "admin", "lena": "labeller",
+         "omar": "labeller"}
 
 
 def evidence(path, control: str, candidate: str, verdict: str = "not distinguishable") -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -28,3 +30,11 @@ def page(browser):
     opened = context.new_page()
     yield opened
     context.close()
+
+
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    """Where screenshots go: docs/ when OCRGATE_UPDATE_SCREENSHOTS=1 (to refresh the docs), else tmp."""
+    if os.environ.get("OCRGATE_UPDATE_SCREENSHOTS") == "1":
+        return Path(__file__).resolve().parents[2] / "docs"
+    return tmp_path

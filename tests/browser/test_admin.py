@@ -3,30 +3,10 @@ paired output with its boxes; a viewer cannot change a gate; a form without its 
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
-import pytest
 from playwright.sync_api import expect
 
 from rollout.gate_store import get_gate
-from tests.dashboard_fixtures import PASSWORDS
-
-
-@pytest.fixture
-def shots(tmp_path) -> Path:
-    """Where screenshots go: docs/ when OCRGATE_UPDATE_SCREENSHOTS=1 (to refresh the docs), else tmp."""
-    if os.environ.get("OCRGATE_UPDATE_SCREENSHOTS") == "1":
-        return Path(__file__).resolve().parents[2] / "docs"
-    return tmp_path
-
-
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(base + "/admin/")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORDS[username])
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/admin/")
+from tests.browser.signin import sign_in
 
 
 def test_operator_ramps_to_ten_percent_then_kills(live_admin, page, shots):
@@ -47,7 +27,9 @@ def test_operator_ramps_to_ten_percent_then_kills(live_admin, page, shots):
     page.goto(base + "/admin/audit")
     first_row = page.locator("table.audit tr").nth(1).inner_text()
     assert "ops" in first_row and "percent: 0.0 → 10.0" in first_row and "start the ramp" in first_row
-    page.click("button[data-kill=ocr-engine]")  # one click, from any page
+    page.click("a[data-kill=ocr-engine]")  # from any page, then why
+    page.fill("#reason", "drill: candidate reads totals wrong")
+    page.click("#confirm-kill")
     assert "killed" in page.inner_text(".flash")
     assert get_gate(app.extensions["ocrgate"].store, "ocr-engine").killed
     page.goto(base + "/admin/audit?action=kill")
@@ -76,7 +58,7 @@ def test_viewer_cannot_change_a_gate(live_admin, page):
     app, base = live_admin
     sign_in(page, base, "viv")
     page.goto(base + "/admin/gates/ocr-engine")
-    assert page.locator("#change-form").count() == 0 and page.locator("button[data-kill]").count() == 0
+    assert page.locator("#change-form").count() == 0 and page.locator("[data-kill]").count() == 0
     status = page.evaluate("""async () => {
         const token = document.querySelector('input[name=csrf_token]').value;
         const body = new URLSearchParams({csrf_token: token, version: '2', stage: 'on'});
@@ -89,7 +71,9 @@ def test_a_form_posted_without_its_csrf_token_is_refused(live_admin, page):
     app, base = live_admin
     sign_in(page, base, "ops")
     page.goto(base + "/admin/gates/ocr-engine")
-    page.evaluate("document.querySelectorAll('.kills input[name=csrf_token]').forEach(e => e.remove())")
-    page.click("button[data-kill=ocr-engine]")
+    page.click("a[data-kill=ocr-engine]")
+    page.evaluate("document.querySelectorAll('#kill-form input[name=csrf_token]').forEach(e => e.remove())")
+    page.fill("#reason", "drill: candidate reads totals wrong")
+    page.click("#confirm-kill")
     assert "CSRF" in page.inner_text("#error-message")
     assert not get_gate(app.extensions["ocrgate"].store, "ocr-engine").killed

@@ -146,10 +146,10 @@ def test_exports(live_admin):
     assert len(as_json) == 1 and as_json[0]["control_engine"] == "tesseract"
     rows = list(csv.DictReader(io.StringIO(client.get("/admin/analysis/pairs?format=csv").text)))
     assert len(rows) == 1 and rows[0]["served_text"] == "TOTAL 12.90\nCASH 20.00\nCHANGE 7.10"
-    assert client.get("/admin/analysis/pairs?min_cer=abc").status_code == 400
+    assert client.get("/admin/analysis/pairs?min_cer_percent=abc").status_code == 400
 
 
-@pytest.mark.parametrize("query", ["hours=%C2%B2", "hours=0", "hours=abc", "min_cer=inf"])
+@pytest.mark.parametrize("query", ["hours=%C2%B2", "hours=0", "hours=abc", "min_cer_percent=inf"])
 def test_bad_numbers_in_analysis_queries_are_a_400(live_admin, query):
     """Whole numbers are ASCII digits only ('²'.isdigit() is True but int('²') raises): a 400, never a 500."""
     app, _ = live_admin

@@ -155,7 +155,7 @@ def test_a_crafted_csrf_token_is_a_403(live_admin, token):
 
 
 @pytest.mark.parametrize("path", ["/admin/analysis/traffic?hours=%E2%91%A0", "/admin/analysis/traffic?hours=%C2%B2",
-                                  "/admin/analysis/pairs?min_cer=1e309", "/admin/analysis/pairs?kind=bogus"])
+                                  "/admin/analysis/pairs?min_cer_percent=1e309", "/admin/analysis/pairs?kind=bogus"])
 def test_crafted_query_numbers_and_filters_are_a_400(live_admin, path):
     _, base = live_admin
     reply = signed_in(base, "viv").get(path)
