@@ -37,6 +37,7 @@ COMMAND_MODULES = (
     "ocrgate.commands.search",
     "ocrgate.commands.labelling",
     "ocrgate.commands.purge",
+    "ocrgate.commands.worker",
 )
 
 

@@ -59,6 +59,7 @@ class TesseractThenShell(TesseractEngine):
 ENGINES = {
     "alpha": lambda: WordEngine("alpha", "hello"),
     "beta": lambda: WordEngine("beta", "hallo"),
+    "slow": lambda: WordEngine("slow", "slowly", delay=4.0),
     "hog": lambda: HogEngine("hog", ""),
     "spin": lambda: SpinEngine("spin", ""),
     "network": lambda: NetworkEngine("network", ""),

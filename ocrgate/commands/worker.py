@@ -1,0 +1,46 @@
+"""`ocrgate worker [--concurrency N] [--db URL]`: an OCR worker of the broker-backed job back end.
+
+It reads job pages (and then their shadow runs) from the Celery queues at `OCRGATE_BROKER_URL`,
+each page in a jailed child forked from this process, so engines load once per worker."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+
+from kernel.errors import SettingsError
+from ocrgate.commands.common import add_db_option, whole
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("worker", help="read job pages from the broker (OCRGATE_BROKER_URL)")
+    parser.add_argument("--concurrency", type=whole(1, 64), default=None,
+                        help="pages read at once, each in its own jailed process; default: $OCRGATE_JOB_WORKERS, "
+                             "else 2")
+    parser.add_argument("--hostname", default=None, help="the worker's name among Celery workers")
+    add_db_option(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from kernel.settings import load_settings
+
+    settings = load_settings()  # every OCRGATE_* value is checked before anything starts
+    if not settings.broker_url:
+        raise SettingsError("ocrgate worker needs OCRGATE_BROKER_URL (redis://… or amqp://…); without a "
+                            "broker, `ocrgate serve` reads jobs itself")
+    if args.db:
+        settings = dataclasses.replace(settings, database_url=args.db)
+    from jobs.celery_app import PAGES_QUEUE, SHADOWS_QUEUE, make_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    app = make_app(settings)
+    argv = ["worker", "--pool", "threads", "--concurrency", str(args.concurrency or settings.job_workers),
+            "--queues", f"{PAGES_QUEUE},{SHADOWS_QUEUE}", "--loglevel", "INFO", "--without-gossip",
+            "--without-mingle", "--without-heartbeat"]
+    if args.hostname:
+        argv += ["--hostname", args.hostname]
+    app.worker_main(argv)
+    return 0
