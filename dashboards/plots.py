@@ -42,11 +42,15 @@ def binned(points: Iterable[tuple[datetime, T]], size: timedelta) -> list[tuple[
     return sorted(bins.items())
 
 
-def _time_axis(axis, starts: list[datetime], size: timedelta) -> None:
-    """X limits from the first bin's middle to the last's, padded by half a bin or 5% of the span."""
+def time_limits(starts: list[datetime], size: timedelta) -> tuple[datetime, datetime]:
+    """From the first bin's middle to the last's, padded by half a bin or 5% of the span."""
     first, last = starts[0] + size / 2, starts[-1] + size / 2
     pad = max(size / 2, (last - first) * 0.05)
-    axis.set_xlim(first - pad, last + pad)
+    return first - pad, last + pad
+
+
+def _time_axis(axis, starts: list[datetime], size: timedelta) -> None:
+    axis.set_xlim(*time_limits(starts, size))
     locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
     axis.xaxis.set_major_locator(locator)
     axis.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
