@@ -34,7 +34,8 @@ pikepdf.settings.set_qpdf_limits(
     png_max_memory=MAX_DECODED_STREAM_BYTES,
     tiff_max_memory=MAX_DECODED_STREAM_BYTES,
 )
-_TEXT_OPERATORS = frozenset({"Tj", "TJ", "'", '"'})
+#: compared as bytes: an operator need not be UTF-8 (`str()` of one that is not raises)
+_TEXT_OPERATORS = frozenset({b"Tj", b"TJ", b"'", b'"'})
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,8 @@ class _TextFinder:
     def _operates(self, stream: pikepdf.Stream) -> bool:
         key = stream.objgen
         if key not in self._streams:
-            self._streams[key] = any(str(op) in _TEXT_OPERATORS for _, op in pikepdf.parse_content_stream(stream))
+            operators = (op.unparse() for _, op in pikepdf.parse_content_stream(stream))
+            self._streams[key] = any(op in _TEXT_OPERATORS for op in operators)
         return self._streams[key]
 
     def _draws_text(self, holder: pikepdf.Object, depth: int) -> bool:

@@ -246,3 +246,19 @@ def test_a_content_stream_that_expands_a_thousandfold_is_refused(tmp_path):
     assert path.stat().st_size < 1 << 20
     with intake.open_pdf(path) as pdf, pytest.raises(PdfInputError, match="at most 64 MiB"):
         intake.pages_with_text(pdf)
+
+
+def test_an_operator_that_is_not_utf8_is_just_not_a_text_operator(tmp_path):
+    """Found by benchmarks/fuzz_intake.py: a content stream operator with a byte that is not UTF-8
+    (`T\\xbcj`) raised UnicodeDecodeError instead of being read as an unknown operator."""
+    from pdf import intake
+
+    path = tmp_path / "bytes.pdf"
+    with pikepdf.new() as pdf:
+        pdf.add_blank_page(page_size=(100, 100))
+        pdf.add_blank_page(page_size=(100, 100))
+        pdf.pages[0].obj.Contents = pdf.make_stream(b"BT (a) T\xbcj ET")
+        pdf.pages[1].obj.Contents = pdf.make_stream(b"BT (\xbc) Tj ET")
+        pdf.save(path)
+    with intake.open_pdf(path) as pdf:
+        assert intake.pages_with_text(pdf) == [2]
