@@ -107,7 +107,8 @@ def check_in(column: str, values: type[enum.Enum]) -> CheckConstraint:
 
 
 class ImageBlob(Base):
-    """Request images, stored once per content hash: shadow jobs re-run from them after a crash."""
+    """The page each request read, as a PNG of its decoded pixels and DPI (nothing else of the
+    upload: `imaging.page_png`), stored once per content hash: shadow runs re-read exactly it."""
 
     __tablename__ = "images"
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
