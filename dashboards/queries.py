@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import cast
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -52,10 +53,11 @@ def audit_actions(session: Session) -> list[str]:
 
 def labelling_counts(session: Session) -> list[dict]:
     """Per gate and category: labelling tasks, those with a truth, those still open, and labels given."""
-    labels = (select(TruthLabel.task_id, func.count().label("labels")).group_by(TruthLabel.task_id).subquery())
-    query = (select(TruthTask.gate, TruthTask.category, func.count(TruthTask.id),
-                    func.count(TruthTask.truth), func.coalesce(func.sum(labels.c.labels), 0))
+    labels = select(TruthLabel.task_id, func.count().label("labels")).group_by(TruthLabel.task_id).subquery()
+    query = (select(TruthTask.gate, TruthTask.category, func.count(TruthTask.id), func.count(TruthTask.truth),
+                    func.coalesce(func.sum(labels.c.labels), 0))
              .outerjoin(labels, labels.c.task_id == TruthTask.id)
              .group_by(TruthTask.gate, TruthTask.category).order_by(TruthTask.gate, TruthTask.category))
+    rows = cast("list[tuple[str, str, int, int, int]]", session.execute(query).all())
     return [{"gate": gate, "category": category, "tasks": tasks, "settled": settled, "open": tasks - settled,
-             "labels": given} for gate, category, tasks, settled, given in session.execute(query)]
+             "labels": given} for gate, category, tasks, settled, given in rows]

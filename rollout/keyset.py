@@ -22,7 +22,7 @@ MAX_ID = 2**63 - 1
 
 def parse_cursor(raw: str | None) -> int | None:
     """A `cursor` query parameter: absent or empty is the first page; else a whole number (400 otherwise)."""
-    return None if raw in (None, "") else whole_number(raw, "cursor", 1, MAX_ID)
+    return whole_number(raw, "cursor", 1, MAX_ID) if raw else None
 
 
 def after_cursor(query: Select, id_column: Any, cursor: int | None, limit: int) -> Select:
