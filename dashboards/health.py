@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from evaluation import labnotebook
@@ -108,7 +108,3 @@ def evidence(store: Store, config: GateConfig, rules: EvidenceRules, since: date
              "traffic": traffic.get(category),
              "labels": labelled_accuracy(words[category]) if category in words else None}
             for category in categories]
-
-
-def chart_window(hours: int) -> datetime:
-    return utcnow() - timedelta(hours=hours)

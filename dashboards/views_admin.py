@@ -35,8 +35,6 @@ from rollout.traffic import run_samples
 
 admin = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates",
                   static_folder="static", static_url_path="/static")
-#: where a user lands after signing in without a `next`: a labeller only ever labels
-HOME = {"labeller": "labelling.label", "viewer": "admin.index", "operator": "admin.index", "admin": "admin.index"}
 #: a kill must say why, like an override: a sentence, not "x"
 MIN_KILL_REASON = MIN_OVERRIDE_REASON
 RECENT_AUDIT = 20
@@ -69,7 +67,8 @@ def login():
             return render_template("login.html", next=next_url), 401
         limiter.clear(*keys)
         sign_in(user.id)
-        return redirect(next_url or url_for(HOME[user.role]))
+        # without a `next`: the gates, or for a labeller (who may open nothing else) the words to read
+        return redirect(next_url or url_for("admin.index" if role_at_least(user.role, "viewer") else "labelling.label"))
     return render_template("login.html", next=next_url)
 
 
