@@ -45,8 +45,8 @@ admin forms, environment): whole numbers are ASCII digits only (`str.isdigit()` 
 | `OCRGATE_GUARD_MAX_ERROR_GAP` | `guard_max_error_gap` | 0.02: allowed excess of candidate failures |
 | `OCRGATE_GUARD_MAX_LATENCY_RATIO` | `guard_max_latency_ratio` | 1.5: candidate p95 latency / control p95 latency |
 | `OCRGATE_TOKEN` | `token` | none (for `ocrgate replay`) |
-| `OCRGATE_BROKER_URL` | `broker_url` | none: jobs run on the embedded in-process pool; `redis://…` or `amqp://…`: on Celery |
-| `OCRGATE_BROKER_VISIBILITY_TIMEOUT` | `broker_visibility_timeout` | 30 s (5–3,600) before a killed worker's page is handed out again |
+| `OCRGATE_BROKER_URL` | `broker_url` | none: jobs on the embedded pool; `redis://…`/`amqp://…`: Celery |
+| `OCRGATE_BROKER_VISIBILITY_TIMEOUT` | `broker_visibility_timeout` | 30 s (5–3,600): a killed worker's page re-runs |
 | `OCRGATE_JOB_WORKERS` | `job_workers` | 2 (1–64) pages at once in the embedded pool, and per `ocrgate worker` |
 | `OCRGATE_CALLBACK_HOSTS` | `callback_hosts` | none: the host names a job's callback URL may name, comma-separated |
 | `OCRGATE_JAIL` | `jail` | on: each job page runs in a forked process with the limits below |
@@ -200,15 +200,18 @@ _BROKER_SCHEMES = ("redis", "rediss", "amqp", "amqps", "pyamqp")
 def _broker_url(raw: str, name: str) -> str:
     scheme, sep, rest = raw.partition("://")
     if scheme not in _BROKER_SCHEMES or not sep or any(c.isspace() for c in raw):
-        raise SettingsError(f"{name} must be a Redis or RabbitMQ URL such as redis://HOST:6379/0 or "
-                            f"amqp://USER:PASSWORD@HOST:5672//, got {shown(raw)}")
+        raise SettingsError(
+            f"{name} must be a Redis or RabbitMQ URL such as redis://HOST:6379/0 or "
+            f"amqp://USER:PASSWORD@HOST:5672//, got {shown(raw)}"
+        )
     return raw
 
 
 def _host_list(raw: str, name: str) -> tuple[str, ...]:
     hosts = tuple(part.strip().lower() for part in raw.split(",") if part.strip())
-    if not all(len(host) <= 253 and host.isascii() and all(c.isalnum() or c in "-.:[]" for c in host)
-               for host in hosts):
+    if not all(
+        len(host) <= 253 and host.isascii() and all(c.isalnum() or c in "-.:[]" for c in host) for host in hosts
+    ):
         raise SettingsError(f"{name} must be host names separated by commas, got {shown(raw)}")
     return hosts
 

@@ -106,8 +106,10 @@ def run_samples(session: Session, gate: str, since: datetime) -> list[RunSample]
     samples = []
     for pair, control, candidate in pair_rows(session, gate, since):
         if pair.kind == "candidate":
-            samples += [RunSample(pair.created_at, side, run.error is not None, run.latency_ms)
-                        for side, run in (("control", control), ("candidate", candidate))]
+            samples += [
+                RunSample(pair.created_at, side, run.error is not None, run.latency_ms)
+                for side, run in (("control", control), ("candidate", candidate))
+            ]
     return samples
 
 
