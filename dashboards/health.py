@@ -9,7 +9,6 @@ shows the numbers of that same window, so what the verdict judged is what the pa
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,13 +16,13 @@ from typing import Any
 
 from evaluation import labnotebook
 from kernel.errors import OcrInputError
-from rollout.bucketing import BUCKETS, percent_to_bp
+from rollout.bucketing import percent_to_bp
 from rollout.gate_store import GateChange, exposure_bp, preview_change
-from rollout.gates import DEFAULT_STEPS, GateConfig, Stage
+from rollout.gates import DEFAULT_STEPS, GateConfig
 from rollout.guard import TRAFFIC_HOURS, EvidenceRules, RampGuard, benchmark_findings
-from rollout.schedule import Schedule
+from rollout.schedule import Schedule, ramp_to
 from rollout.store import Store
-from rollout.store.models import ScheduleStatus, utcnow
+from rollout.store.models import ScheduleStatus
 from rollout.traffic import traffic_summary
 from rollout.truth import labelled_accuracy, labelled_words
 
@@ -40,20 +39,13 @@ class NextStep:
 
     @property
     def change(self) -> GateChange:
-        if percent_to_bp(self.percent) == BUCKETS:
-            return GateChange(stage=Stage.ON.value)
-        return GateChange(stage=Stage.ROLLOUT.value, percent=self.percent)
+        return ramp_to(percent_to_bp(self.percent))
 
     @property
     def window(self) -> str:
         if self.since is None:
             return f"the last {TRAFFIC_HOURS:g} hours"
         return f"since this step began ({self.since:%Y-%m-%d %H:%M} UTC)"
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands datetimes back without their zone; every stored time is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
 
 
 def next_step(config: GateConfig, schedule: Schedule | None, rules: EvidenceRules) -> NextStep | None:
@@ -63,9 +55,7 @@ def next_step(config: GateConfig, schedule: Schedule | None, rules: EvidenceRule
         index = schedule.next_step(exposure)
         if index is None:
             return None
-        started = schedule.step_started_at if schedule.step >= 0 else None
-        return NextStep(schedule.steps_bp[index] / 100, True, dataclasses.replace(rules, min_pairs=schedule.min_pairs),
-                        _aware(started) if started else None)
+        return NextStep(schedule.steps_bp[index] / 100, True, schedule.rules(rules), schedule.since)
     share = next((step for step in DEFAULT_STEPS if percent_to_bp(step) > exposure), None)
     return None if share is None else NextStep(share, False, rules, None)
 

@@ -29,7 +29,7 @@ from rollout.gate_store import GateChange, change_gate, exposure_bp, get_gate, k
 from rollout.gates import DEFAULT_DWELL_MINUTES, DEFAULT_STEPS, GateConfig, Stage
 from rollout.guard import EvidenceRules, RampGuard, guardrail_failures
 from rollout.store import Store
-from rollout.store.models import GateSchedule, ScheduleStatus, utcnow
+from rollout.store.models import GateSchedule, ScheduleStatus, as_utc, utcnow
 
 ACTOR = "schedule"
 
@@ -44,6 +44,15 @@ class Schedule:
     step_started_at: datetime | None
     status: ScheduleStatus
     note: str | None
+
+    @property
+    def since(self) -> datetime | None:
+        """When the current step began (its traffic is the evidence for the next); None before the first."""
+        return as_utc(self.step_started_at) if self.step >= 0 and self.step_started_at else None
+
+    def rules(self, rules: EvidenceRules) -> EvidenceRules:
+        """The evidence rules of a step: the guard's, with this schedule's pairs per category."""
+        return dataclasses.replace(rules, min_pairs=self.min_pairs)
 
     def next_step(self, exposure: int) -> int | None:
         """The index of the first step above the gate's current exposure (basis points), if any: a
@@ -72,6 +81,13 @@ def _to_schedule(row: GateSchedule) -> Schedule:
         row.status,
         row.note,
     )
+
+
+def ramp_to(share_bp: int) -> GateChange:
+    """The gate change that takes the candidate to `share_bp` of units (100%: stage on)."""
+    if share_bp == BUCKETS:
+        return GateChange(stage=Stage.ON.value)
+    return GateChange(stage=Stage.ROLLOUT.value, percent=share_bp / 100)
 
 
 def _check_steps(steps: Iterable[float]) -> tuple[int, ...]:
@@ -184,13 +200,12 @@ class Pilot:
                     note="the gate was killed",
                 )
                 return "stopped"
-            rules = dataclasses.replace(self.rules(), min_pairs=schedule.min_pairs)
+            rules = schedule.rules(self.rules())
             now = self.clock()
-            if schedule.step >= 0 and self._guardrail_failed(schedule, config, rules):
+            if schedule.since is not None and self._guardrail_failed(schedule, config, rules):
                 return "rolled back"
-            if schedule.step >= 0 and now - _aware(schedule.step_started_at) < timedelta(
-                minutes=schedule.dwell_minutes
-            ):
+            since = schedule.since
+            if since is not None and now - since < timedelta(minutes=schedule.dwell_minutes):
                 return None
             target = schedule.next_step(exposure_bp(config))
             if target is None:
@@ -201,7 +216,7 @@ class Pilot:
             return None  # another process moved the gate or the schedule first: look again next tick
 
     def _guardrail_failed(self, schedule: Schedule, config: GateConfig, rules: EvidenceRules) -> bool:
-        failed = guardrail_failures(self.store, config, rules, since=_aware(schedule.step_started_at))
+        failed = guardrail_failures(self.store, config, rules, since=schedule.since)
         if not failed:
             return False
         share = schedule.steps_bp[schedule.step] / 100
@@ -215,13 +230,8 @@ class Pilot:
     ) -> str:
         target_bp = schedule.steps_bp[target]
         where = f"step {target + 1} of {len(schedule.steps_bp)} ({target_bp / 100:g}%)"
-        change = (
-            GateChange(stage=Stage.ON.value)
-            if target_bp == BUCKETS
-            else GateChange(stage=Stage.ROLLOUT.value, percent=target_bp / 100)
-        )
-        since = _aware(schedule.step_started_at) if schedule.step >= 0 else None
-        findings = RampGuard(self.store, self.notebook, rules, since=since)(config, config)
+        change = ramp_to(target_bp)
+        findings = RampGuard(self.store, self.notebook, rules, since=schedule.since)(config, config)
         blocking = [f for f in findings if not f["ok"]]
         if blocking:
             note = f"waiting for {where}: {_messages(blocking)}"
@@ -249,9 +259,3 @@ class Pilot:
             note=None,
         )
         return "advanced"
-
-
-def _aware(moment: datetime | None) -> datetime:
-    """SQLite hands datetimes back without their zone; every stored time is UTC."""
-    assert moment is not None
-    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)

@@ -14,7 +14,7 @@ import os
 import queue
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session
@@ -24,7 +24,7 @@ from engines.registry import get_engine
 from engines.result import OcrResult
 from rollout.runs import EngineLookup, observe_engine, run_row, store_pair
 from rollout.store import Store
-from rollout.store.models import EngineRun, ImageBlob, Request, RunRole, ShadowJob, ShadowRole, Side, utcnow
+from rollout.store.models import EngineRun, ImageBlob, Request, RunRole, ShadowJob, ShadowRole, Side, as_utc, utcnow
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
@@ -51,10 +51,6 @@ def _request_of(session: Session, job: ShadowJob) -> Request:
     request = session.get(Request, job.request_id)
     assert request is not None, "a job's request is stored before the job"
     return request
-
-
-def _as_utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class ShadowRunner:
@@ -191,7 +187,7 @@ class ShadowRunner:
                 return
             request = _request_of(session, job)
             if request.status == "received":
-                age = (utcnow() - _as_utc(request.created_at)).total_seconds()
+                age = (utcnow() - as_utc(request.created_at)).total_seconds()
                 if age < self.lease_seconds:
                     return  # the served run is still in flight: the router submits the job when it lands
                 request.status = "abandoned"  # the serving process died mid-request

@@ -92,12 +92,27 @@ def _consent_kind(kind: str) -> ConsentKind:
         raise OcrInputError(f"consent is given per unit or per category, not {kind!r}") from None
 
 
-def _consented(session: Session, request: Request) -> bool:
-    consent = or_(
-        and_(LabellingConsent.kind == ConsentKind.UNIT, LabellingConsent.value == request.unit),
-        and_(LabellingConsent.kind == ConsentKind.CATEGORY, LabellingConsent.value == request.category),
+def _consents(unit: Any, category: Any) -> Any:
+    """A clause: some consent covers traffic of `unit` or `category` (values or columns)."""
+    return exists().where(
+        or_(
+            and_(LabellingConsent.kind == ConsentKind.UNIT, LabellingConsent.value == unit),
+            and_(LabellingConsent.kind == ConsentKind.CATEGORY, LabellingConsent.value == category),
+        )
     )
-    return session.scalar(select(exists().where(consent))) is True
+
+
+def _consented(session: Session, request: Request) -> bool:
+    return session.scalar(select(_consents(request.unit, request.category))) is True
+
+
+def _open_tasks() -> Any:
+    """Tasks a labeller may read: no truth yet, from traffic that still consents."""
+    return (
+        select(TruthTask)
+        .join(Request, TruthTask.request_id == Request.id)
+        .where(TruthTask.truth.is_(None), _consents(Request.unit, Request.category))
+    )
 
 
 # --- sampling ------------------------------------------------------------------------------------
@@ -156,19 +171,7 @@ def sample_tasks(
 def next_task(session: Session, labeller: str, gate: str | None = None) -> TruthTask | None:
     """The oldest task without a truth that `labeller` has not read, from traffic that still consents."""
     mine = exists().where(TruthLabel.task_id == TruthTask.id, TruthLabel.labeller == labeller)
-    consented = exists().where(
-        or_(
-            and_(LabellingConsent.kind == ConsentKind.UNIT, LabellingConsent.value == Request.unit),
-            and_(LabellingConsent.kind == ConsentKind.CATEGORY, LabellingConsent.value == Request.category),
-        )
-    )
-    query = (
-        select(TruthTask)
-        .join(Request, TruthTask.request_id == Request.id)
-        .where(TruthTask.truth.is_(None), ~mine, consented)
-        .order_by(TruthTask.id)
-        .limit(1)
-    )
+    query = _open_tasks().where(~mine).order_by(TruthTask.id).limit(1)
     if gate:
         query = query.where(TruthTask.gate == gate)
     return session.scalars(query).first()
@@ -186,9 +189,9 @@ def record_label(session: Session, task_id: int, labeller: str, text: str) -> Tr
     text = " ".join(text.split())
     if not text or len(text) > MAX_TEXT or not text.isprintable():
         raise OcrInputError(f"a reading must be 1-{MAX_TEXT} printable characters")
-    task = session.get(TruthTask, task_id)
+    task = session.scalars(_open_tasks().where(TruthTask.id == task_id)).first()
     if task is None:
-        raise OcrInputError(f"no labelling task {task_id}")
+        raise OcrInputError(f"task {task_id} is not open for labelling (unknown, settled, or no longer consented)")
     if session.scalar(
         select(func.count())
         .select_from(TruthLabel)

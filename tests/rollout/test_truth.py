@@ -61,6 +61,8 @@ def test_only_consented_traffic_becomes_tasks(gate):
     with gate.session() as session:
         withdraw_consent(session, "unit", "team", actor="ops")
         assert next_task(session, "lena") is None
+        with pytest.raises(OcrInputError, match="not open for labelling"):
+            record_label(session, tasks[0].id, "lena", "hello")
     assert _tasks(gate) == []  # unlabelled tasks of withdrawn traffic go
     with pytest.raises(OcrInputError, match="per unit or per category"):
         with gate.session() as session:
@@ -83,6 +85,10 @@ def test_two_labellers_must_agree_and_every_label_is_audited(gate):
         record_label(session, task.id, "ines", " hello ")
         assert session.get(TruthTask, task.id).truth == "hello"
         assert next_task(session, "zoe") is None  # settled tasks are not offered
+        with pytest.raises(OcrInputError, match="not open for labelling"):
+            record_label(session, task.id, "zoe", "hello")  # nor labelled, even by id
+        with pytest.raises(OcrInputError, match="not open for labelling"):
+            record_label(session, 10_000, "zoe", "hello")
         with pytest.raises(OcrInputError, match="printable"):
             record_label(session, task.id, "zoe", "\u202e")
         audited = session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "label"))
