@@ -22,6 +22,7 @@ from rollout.keyset import after_cursor, page_of, parse_cursor
 from rollout.pairs import filter_pairs, paired_runs, served_and_shadow
 from rollout.store.models import EngineRun, Pair
 from rollout.traffic import traffic_summary
+from service.retention import search_document
 
 api = Blueprint("api", __name__, url_prefix="/v1")
 log = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ def ocr():
                                         gate=request.form.get("gate", DEFAULT_GATE), options=options,
                                         client=g.grant.name)
     try:
-        ocr_service().search.add(f"request:{served.request_id}", served.result)
+        ocr_service().search.add(search_document(served.request_id), served.result)
     except Exception:  # the index is a convenience: it never costs a user the answer
         log.exception("could not index request %s for search", served.request_id)
     return jsonify({"request_id": served.request_id, "engine": served.engine, "fell_back": served.fell_back,
