@@ -280,7 +280,7 @@ def test_gate_show_is_readable_text_and_json_is_one_document(tmp_path, test_engi
         json.loads(text.stdout)
     document = ocrgate("gate", "show", "g", "--db", url, "--json")
     data = json.loads(document.stdout)
-    assert set(data) == {"gate", "traffic_24h", "audit"}
+    assert set(data) == {"gate", "schedule", "traffic_24h", "audit"}
     assert data["gate"]["control"] in text.stdout and data["gate"]["candidate"] in text.stdout
     for entry in data["audit"]:
         assert entry["actor"] in text.stdout and entry["reason"] in text.stdout
