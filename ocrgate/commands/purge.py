@@ -1,8 +1,9 @@
 """`ocrgate purge [--days N] [--dry-run] [--json] [--db URL]`: forget stored traffic past its retention.
 
 Deletes requests older than the retention period with their images, engine runs, pairs and finished
-shadow jobs, and their text in the search index; never what a pending shadow job or labelled truth
-still needs, never the audit log (`rollout.store.retention`). The service does the same every hour.
+shadow jobs, finished jobs with their pages, and their text in the search index; never what a pending
+shadow job, an unfinished job or labelled truth still needs, never the audit log
+(`rollout.store.retention`). The service does the same every hour.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import argparse
 from ocrgate.commands.common import add_db_option, add_json_option, open_store, print_records, whole
 
 #: the counts in the order they are printed
-COUNTS = ("requests", "engine_runs", "pairs", "shadow_jobs", "images", "protected")
+COUNTS = ("requests", "engine_runs", "pairs", "shadow_jobs", "images", "jobs", "job_pages", "protected")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

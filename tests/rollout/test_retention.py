@@ -10,6 +10,10 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
+from engines.options import RecognizeOptions
+from jobs.pages import Document
+from jobs.runner import PageRunner
+from jobs.store import NewJob, create_job
 from rollout.gate_store import GateChange, change_gate, create_gate
 from rollout.router import Router
 from rollout.shadow import ShadowRunner
@@ -19,6 +23,8 @@ from rollout.store.models import (
     Base,
     EngineRun,
     ImageBlob,
+    Job,
+    JobPage,
     Pair,
     Request,
     ShadowJob,
@@ -37,7 +43,7 @@ from tests.service.test_cli_ops import ocrgate
 
 DAYS = 30
 #: what the purge deletes, children before parents
-PURGED = (Pair, EngineRun, ShadowJob, Request, ImageBlob)
+PURGED = (Pair, EngineRun, ShadowJob, Request, ImageBlob, JobPage, Job)
 #: how long a test waits for background work before it fails (a limit, not a measurement)
 PATIENCE = 60
 
@@ -77,12 +83,16 @@ def belonging_to(store, request_ids) -> dict[str, int]:
                   for model in (Pair, EngineRun, ShadowJob)}
         mine = set(session.scalars(select(Request.image_sha256).where(Request.id.in_(request_ids))))
         others = set(session.scalars(select(Request.image_sha256).where(Request.id.not_in(request_ids))))
-    return {**counts, "requests": len(request_ids), "images": len(mine - others)}
+        jobs = set(session.scalars(select(JobPage.job_id).where(JobPage.request_id.in_(request_ids))))
+        pages = session.scalar(select(func.count()).select_from(JobPage).where(JobPage.job_id.in_(jobs)))
+    return {**counts, "requests": len(request_ids), "images": len(mine - others), "jobs": len(jobs),
+            "job_pages": pages}
 
 
 def report_counts(report) -> dict[str, int]:
     return {"pairs": report.pairs, "engine_runs": report.engine_runs, "shadow_jobs": report.shadow_jobs,
-            "requests": report.requests, "images": report.images}
+            "requests": report.requests, "images": report.images, "jobs": report.jobs,
+            "job_pages": report.job_pages}
 
 
 def everything(store) -> dict[str, int]:
@@ -189,13 +199,94 @@ def test_a_request_with_recent_runs_has_not_expired(sqlite_store, test_engines):
 
 
 def test_every_table_that_refers_to_purged_rows_is_purged_or_protects_them():
-    """A new table with a foreign key into requests, runs, pairs or images must be purged with
-    them or protect them (rollout.store.retention.protected_request_ids): this fails until it is."""
+    """A new table with a foreign key into requests, runs, pairs or images, or a `request_id` column
+    without one, must be purged with them or protect them
+    (rollout.store.retention.protected_request_ids): this fails until it is."""
     purged = {model.__tablename__ for model in PURGED}
     protecting = {TruthTask.__tablename__}
     referring = {table.name for table in Base.metadata.sorted_tables
                  for key in table.foreign_keys if key.column.table.name in purged}
+    referring |= {table.name for table in Base.metadata.sorted_tables if "request_id" in table.columns}
     assert referring <= purged | protecting, f"retention does not know {referring - purged - protecting}"
+
+
+# --- jobs ---------------------------------------------------------------------------------------------
+
+
+def job_of(store, router, shades, read=None) -> str:
+    """A job of one page per shade; its first `read` pages (default: all) read through `router`."""
+    document = Document("image", len(shades), page_pngs=tuple(png_bytes(shade=shade) for shade in shades))
+    job_id = create_job(store, NewJob("tests", "ocr-engine", "u", "c", RecognizeOptions()), document)
+    runner = PageRunner(store, router)
+    for page in range(1, (len(shades) if read is None else read) + 1):
+        runner.run(job_id, page)
+    return job_id
+
+
+def job_requests(store, job_id) -> list[str]:
+    with store.session() as session:
+        return list(session.scalars(select(JobPage.request_id).where(JobPage.job_id == job_id,
+                                                                     JobPage.request_id.is_not(None))))
+
+
+def backdate_job(store, job_id, days=DAYS + 10):
+    """The job, its pages' requests and everything recorded about them, `days` in the past."""
+    backdate(store, job_requests(store, job_id), days)
+    then = utcnow() - timedelta(days=days)
+    with store.session() as session:
+        session.execute(update(Job).where(Job.id == job_id).values(created_at=then))
+        session.execute(update(Job).where(Job.id == job_id, Job.finished_at.is_not(None)).values(finished_at=then))
+
+
+def test_a_finished_job_expires_with_its_pages_and_requests(store, test_engines):
+    router, shadows = serving(store)
+    old_job, recent_job = job_of(store, router, (11, 12)), job_of(store, router, (13,))
+    plain = router.serve(png_bytes(shade=14), unit="u", category="c").request_id
+    assert shadows.drain(PATIENCE)
+    shadows.stop()
+    backdate_job(store, old_job)
+    backdate(store, [plain])
+    old = [*job_requests(store, old_job), plain]
+    expected = belonging_to(store, old)
+    assert (expected["jobs"], expected["job_pages"], expected["requests"]) == (1, 2, 3)
+    before = everything(store)
+
+    report = purge(store, DAYS)
+
+    assert report_counts(report) == expected and report.protected == 0
+    after = everything(store)
+    for name, deleted in expected.items():
+        assert after[name] == before[name] - deleted
+    with store.session() as session:
+        assert set(session.scalars(select(Job.id))) == {recent_job}
+        assert set(session.scalars(select(Request.id))) == set(job_requests(store, recent_job))
+
+
+def test_an_unfinished_job_keeps_its_requests(store, test_engines):
+    router, shadows = serving(store)
+    job_id = job_of(store, router, (21, 22, 23), read=2)  # its third page still waits
+    assert shadows.drain(PATIENCE)
+    shadows.stop()
+    backdate_job(store, job_id)
+    before = everything(store)
+    report = purge(store, DAYS)
+    assert (report.requests, report.jobs, report.job_pages, report.protected) == (0, 0, 0, 2)
+    assert everything(store) == before
+
+
+def test_a_finished_job_is_kept_whole_while_one_of_its_requests_is_needed(store, test_engines):
+    router, shadows = serving(store)
+    job_id = job_of(store, router, (31, 32))
+    assert shadows.drain(PATIENCE)
+    shadows.stop()
+    backdate_job(store, job_id)
+    with store.session() as session:  # the second page's request got a run since the cutoff
+        session.execute(update(EngineRun).where(EngineRun.request_id == job_requests(store, job_id)[1])
+                        .values(created_at=utcnow()))
+    before = everything(store)
+    report = purge(store, DAYS)
+    assert (report.requests, report.jobs, report.protected) == (0, 0, 1)
+    assert everything(store) == before
 
 
 # --- the command and the service ------------------------------------------------------------------
