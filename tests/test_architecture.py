@@ -19,6 +19,7 @@ ALLOWED: dict[str, set[str]] = {
     "imaging": {"kernel"},
     "engines": {"kernel", "imaging"},
     "inhouse": {"kernel", "imaging", "engines"},
+    "rapidocr_engine": {"kernel", "imaging", "engines"},  # a plugin, as a third-party package would be
     "evaluation": {"kernel", "imaging", "engines"},
     "search": {"kernel", "engines"},
     "pdf": {"kernel", "imaging", "engines", "search"},
