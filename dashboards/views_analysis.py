@@ -79,8 +79,7 @@ def _pair_row(pair: Pair, control: EngineRun, candidate: EngineRun, req: Request
     return {"pair_id": pair.id, "request_id": pair.request_id, "created_at": pair.created_at.isoformat(),
             "gate": pair.gate, "category": pair.category, "unit": req.unit, "kind": pair.kind,
             "control_engine": pair.control_engine, "candidate_engine": pair.candidate_engine,
-            "cer_between": pair.cer_between, "exact_match": pair.exact_match,
-            "confidence_delta": pair.confidence_delta, "served_engine": served.engine,
+            **pair.agreement(), "served_engine": served.engine,
             "served_error": served.error, "shadow_engine": shadow.engine, "shadow_error": shadow.error,
             "served_text": served.text, "shadow_text": shadow.text}
 

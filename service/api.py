@@ -117,8 +117,7 @@ def pairs():
                 "pair_id": pair.id, "request_id": pair.request_id, "gate": pair.gate, "category": pair.category,
                 "unit": req.unit, "kind": pair.kind, "created_at": pair.created_at.isoformat(),
                 "control_engine": pair.control_engine, "candidate_engine": pair.candidate_engine,
-                "agreement": {"cer_between": pair.cer_between, "exact_match": pair.exact_match,
-                              "confidence_delta": pair.confidence_delta},
+                "agreement": pair.agreement(),
                 "served_side": pair.served_side.value, "options": req.options,
                 "served": _run_json(served_run), "shadow": _run_json(shadow_run),
                 "control": _run_json(control_run), "candidate": _run_json(candidate_run)})

@@ -204,6 +204,22 @@ class Pair(Base):
 
     __table_args__ = (check_in("served_side", Side), check_in("kind", PairKind))
 
+    def agreement(self) -> dict[str, Any]:
+        """How the two runs agree, as the API and the exports show it."""
+        aligned = None
+        if self.aligned_errors is not None and self.aligned_length is not None:
+            aligned = (
+                self.aligned_errors / self.aligned_length if self.aligned_length else float(self.aligned_errors > 0)
+            )
+        return {
+            "aligned_disagreement": aligned,
+            "aligned_errors": self.aligned_errors,
+            "aligned_length": self.aligned_length,
+            "cer_between": self.cer_between,
+            "exact_match": self.exact_match,
+            "confidence_delta": self.confidence_delta,
+        }
+
     def run_ids(self) -> tuple[int, int]:
         """(served run, shadow run): the ids in the order the caller saw them."""
         if self.served_side is Side.CANDIDATE:

@@ -48,6 +48,8 @@ def test_ocr_is_served_by_control_and_the_pair_appears(served_app, client):
     assert len(pairs) == 1 and pairs[0]["request_id"] == answer["request_id"]
     assert (pairs[0]["served"]["text"], pairs[0]["shadow"]["text"]) == ("hello", "hallo")
     assert pairs[0]["agreement"]["cer_between"] == pytest.approx(0.2)
+    assert (pairs[0]["agreement"]["aligned_errors"], pairs[0]["agreement"]["aligned_length"]) == (1, 5)
+    assert pairs[0]["agreement"]["aligned_disagreement"] == pytest.approx(0.2)
     assert client.pairs(limit=5, category="screenshots")["pairs"] == []
 
 
