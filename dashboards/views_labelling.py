@@ -18,6 +18,7 @@ from kernel.settings import whole_number
 from rollout.gate_store import load_gates
 from rollout.keyset import MAX_ID
 from rollout.truth import (
+    UNREADABLE,
     choices,
     consents,
     grant_consent,
@@ -40,7 +41,7 @@ def _label_page(status: int = 200):
     with store().session() as session:
         task = next_task(session, g.user.username)
         offered = {"id": task.id, "choices": choices(task)} if task else None
-    return render_template("label.html", task=offered), status
+    return render_template("label.html", task=offered, unreadable=UNREADABLE), status
 
 
 @labelling.get("/label")

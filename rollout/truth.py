@@ -46,6 +46,9 @@ PER_PAIR = {TruthStratum.DISAGREE: 3, TruthStratum.AGREE: 1}
 #: labellers who must type the same reading before it is a task's truth
 AGREEING_LABELLERS = 2
 MAX_TEXT = 200
+#: what a labeller answers for a crop nobody can read (blurred, cut, not a word): two such answers
+#: settle the task, and it scores neither engine
+UNREADABLE = "[unreadable]"
 
 
 # --- consent -------------------------------------------------------------------------------------
@@ -226,7 +229,7 @@ def labelled_words(session: Session, gate: str, since: datetime | None = None) -
     if since is not None:
         query = query.where(TruthTask.created_at >= since)
     words: dict[str, list[LabelledWord]] = defaultdict(list)
-    for task in session.scalars(query):
+    for task in session.scalars(query.where(TruthTask.truth != UNREADABLE)):
         truth = normalize(task.truth or "")
         words[task.category].append(
             LabelledWord(task.weight, normalize(task.control_text) == truth, normalize(task.candidate_text) == truth)

@@ -25,6 +25,7 @@ from imaging import load_pages, page_png
 from imaging.intake import PageImage
 from kernel.errors import OcrInputError
 from rollout.store.models import ImageBlob, Request, TruthTask, utcnow
+from rollout.truth import UNREADABLE
 
 #: pixels added around a word's box so that its ascenders, descenders and first/last strokes show
 MARGIN = 4
@@ -77,7 +78,7 @@ def _previous_version(out: Path) -> int:
 def export_word_set(session: Session, out: Path, gate: str | None = None) -> dict[str, Any]:
     """Write the tasks with a truth (of `gate`, or all) as a word set in `out`; returns its `set.json`."""
     version = _previous_version(out) + 1
-    query = select(TruthTask).where(TruthTask.truth.is_not(None)).order_by(TruthTask.id)
+    query = select(TruthTask).where(TruthTask.truth.is_not(None), TruthTask.truth != UNREADABLE).order_by(TruthTask.id)
     if gate:
         query = query.where(TruthTask.gate == gate)
     staging = out.with_name(f".{out.name}.export-{version}")

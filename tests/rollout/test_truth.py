@@ -15,6 +15,7 @@ from rollout.shadow import ShadowRunner
 from rollout.snapshot import GateSnapshot
 from rollout.store.models import AuditEntry, TruthStratum, TruthTask
 from rollout.truth import (
+    UNREADABLE,
     choices,
     grant_consent,
     labelled_accuracy,
@@ -126,3 +127,16 @@ def test_words_are_matched_by_box_not_by_order():
                                                           Line([_word("extra", 300)])])])])
     pairs = [(a.text, b.text) for _, a, b in matched_words(control, candidate)]
     assert pairs == [("one", "one"), ("two", "tvvo")]
+
+
+def test_a_crop_two_labellers_cannot_read_is_settled_and_scores_no_engine(gate):
+    with gate.session() as session:
+        grant_consent(session, "category", "receipts", actor="ops")
+    _serve(gate, 1)
+    with gate.session() as session:
+        task = next_task(session, "lena")
+        record_label(session, task.id, "lena", UNREADABLE)
+        record_label(session, task.id, "omar", UNREADABLE)
+        assert session.get(TruthTask, task.id).truth == UNREADABLE
+        assert next_task(session, "zoe") is None
+        assert labelled_words(session, "g") == {}
