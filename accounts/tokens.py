@@ -4,7 +4,8 @@ A 256-bit random token cannot be guessed, so a fast hash is the right one here (
 password hash is for low-entropy secrets); lookups compare hashes, never plain tokens.
 
 Scopes: `ocr` sends pages (POST /v1/ocr); `read` reads pairs, traffic and gates, and sees the pairs
-of its own client's requests only; `admin` widens `read` to every client (pairs, search). A new
+of its own client's requests only; `admin` widens `read` to every client (pairs, search);
+`metrics` reads `GET /metrics` (for a Prometheus server) and nothing else. A new
 token gets `ocr` unless asked otherwise: the narrowest scope that works. A token's name is its
 client's; it is unique among active tokens, so a revoked client's name can be given a new token.
 """
@@ -25,7 +26,7 @@ from rollout.store import Store
 from rollout.store.models import ApiToken, column_length, utcnow
 
 PREFIX = "ocg_"
-SCOPES = ("ocr", "read", "admin")
+SCOPES = ("ocr", "read", "admin", "metrics")
 DEFAULT_SCOPES = ("ocr",)
 
 

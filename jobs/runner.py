@@ -22,9 +22,9 @@ from sqlalchemy import select
 from engines.options import RecognizeOptions
 from engines.registry import get_engine
 from imaging import page_png
-from jobs import pages, store
+from jobs import metrics, pages, store
 from jobs.jail import JailError, JailLimits, run_jailed
-from jobs.store import MAX_ATTEMPTS, PageOutcome
+from jobs.store import MAX_ATTEMPTS, PageOutcome, Recorded
 from kernel import deadline
 from kernel.errors import (
     EngineTimeoutError,
@@ -111,7 +111,11 @@ class PageRunner:
             with _heartbeat(self.store, job_id, page, request_id):
                 outcome = self._read(job, row, request_id)
         self.on_page(outcome)
-        if store.finish(self.store, job_id, page, request_id, outcome):
+        recorded = store.finish(self.store, job_id, page, request_id, outcome)
+        if recorded is not Recorded.NOTHING:
+            metrics.record_page(outcome)
+        if recorded is Recorded.JOB:
+            metrics.record_job(job.created_at)
             self.on_job_done(job_id)
         return Ran.FINISHED
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import CursorResult, and_, exists, func, or_, select, update
@@ -93,9 +94,16 @@ class PageOutcome:
     latency_ms: float | None = None
 
 
-def finish(store: Store, job_id: str, page: int, request_id: str, outcome: PageOutcome) -> bool:
-    """Record the page's outcome, once: only the attempt that holds the page writes. True when this
-    write finished the whole job (the caller then sends its callback)."""
+class Recorded(StrEnum):
+    """What `finish` wrote."""
+
+    NOTHING = "nothing"  # the attempt no longer held the page: another wrote (or will write) it
+    PAGE = "page"
+    JOB = "job"  # the page, and it was the job's last (the caller then sends its callback)
+
+
+def finish(store: Store, job_id: str, page: int, request_id: str, outcome: PageOutcome) -> Recorded:
+    """Record the page's outcome, once: only the attempt that holds the page writes."""
     status = PageStatus.DONE if outcome.error is None else PageStatus.FAILED
     now = utcnow()
     with store.session() as session:
@@ -106,13 +114,13 @@ def finish(store: Store, job_id: str, page: int, request_id: str, outcome: PageO
             .values(status=status, engine=outcome.engine, result=outcome.result, error=outcome.error,
                     reason=outcome.reason, latency_ms=outcome.latency_ms, finished_at=now, lease_until=None))
         if written.rowcount != 1:
-            return False
+            return Recorded.NOTHING
         unfinished = exists().where(JobPage.job_id == job_id,
                                     JobPage.status.in_((PageStatus.PENDING, PageStatus.RUNNING)))
         done: CursorResult = session.execute(  # type: ignore[assignment]
             update(Job).where(Job.id == job_id, Job.status != JobStatus.DONE, ~unfinished)
             .values(status=JobStatus.DONE, finished_at=now))
-        return done.rowcount == 1
+        return Recorded.JOB if done.rowcount == 1 else Recorded.PAGE
 
 
 def unfinished_pages(store: Store, limit: int = 1000) -> list[tuple[str, int]]:

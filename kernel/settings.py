@@ -53,6 +53,7 @@ admin forms, environment): whole numbers are ASCII digits only (`str.isdigit()` 
 | `OCRGATE_JAIL_MEMORY_MB` | `jail_memory_mb` | 2,048 MiB of address space per page (64–1,048,576) |
 | `OCRGATE_JAIL_CPU_SECONDS` | `jail_cpu_seconds` | 120 CPU seconds per page (1–86,400) |
 | `OCRGATE_JAIL_FILE_MB` | `jail_file_mb` | 256 MiB per file a page writes (1–1,048,576) |
+| `OCRGATE_METRICS_LOOPBACK` | `metrics_loopback` | off: `/metrics` needs a `metrics` token; on: not from loopback |
 
 Only the test suite reads `OCRGATE_TEST_POSTGRES`, `OCRGATE_SHARED` and `OCRGATE_UPDATE_SCREENSHOTS`.
 """
@@ -281,6 +282,7 @@ _PARSERS: dict[str, Callable[[str, str], Any]] = {
     "jail_memory_mb": _whole(64, 1 << 20),
     "jail_cpu_seconds": _whole(1, 86_400),
     "jail_file_mb": _whole(1, 1 << 20),
+    "metrics_loopback": _flag,
 }
 
 
@@ -329,6 +331,7 @@ class Settings:
     jail_memory_mb: int = 2048
     jail_cpu_seconds: int = 120
     jail_file_mb: int = 256
+    metrics_loopback: bool = False
 
     # the paths with their defaults filled in (the directories are not created here)
     @property

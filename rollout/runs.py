@@ -17,6 +17,7 @@ from imaging.intake import ImageSource
 from kernel.errors import OcrgateError
 from kernel.observe import Observation, as_ocrgate_error, observe
 from rollout.agreement import agreement
+from rollout.metrics import record_run
 from rollout.store.models import EngineRun, Pair, PairKind, Request, RunRole, ShadowJob, ShadowRole, Side, utcnow
 from rollout.truth import sample_tasks
 
@@ -30,13 +31,17 @@ def describe_error(error: BaseException | None) -> str | None:
 def observe_engine(
     engines: EngineLookup, name: str, image: ImageSource, options: RecognizeOptions, timeout: float
 ) -> Observation[OcrResult]:
-    """Observe engine `name`; an engine that cannot even be loaded is an observed failure too."""
+    """Observe engine `name` (and count the run); an engine that cannot even be loaded is an
+    observed failure too."""
     try:
         engine = engines(name)
     except Exception as exc:  # unknown, unavailable or broken engine: that run's failure
         error = exc if isinstance(exc, OcrgateError) else as_ocrgate_error(name, exc)
-        return Observation.failure(name, options, error)
-    return observe(engine, image, options, timeout=timeout)
+        observation = Observation.failure(name, options, error)
+    else:
+        observation = observe(engine, image, options, timeout=timeout)
+    record_run(observation)
+    return observation
 
 
 def run_row(request_id: str, observation: Observation[OcrResult], role: RunRole, side: Side | None) -> EngineRun:

@@ -14,6 +14,8 @@ from kernel.errors import OcrgateError
 from rollout.store.models import ShadowJob
 from service.api import api
 from service.jobs_api import register_jobs
+from service.metrics import register_metrics
+from service.request_log import register_request_log
 from service.runtime import OcrService
 from service.settings import ServiceSettings
 
@@ -26,8 +28,10 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = ImageLimits.from_env().max_bytes + MULTIPART_OVERHEAD
     service = OcrService(settings)
     app.extensions["ocrgate"] = service
+    register_request_log(app)  # first: every other hook's log lines carry the request id
     app.register_blueprint(api)
     register_jobs(app)
+    register_metrics(app, service.store, settings.metrics_loopback)
     register_dashboards(app, settings.secret_key, settings.secure_cookies)
 
     @app.get("/healthz")
@@ -57,8 +61,10 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        if request.path.startswith(("/v1", "/healthz")):
+        if request.path.startswith(("/v1", "/healthz", "/metrics")):
             return jsonify({"error": exc.description, "type": type(exc).__name__}), exc.code
+        if request.path.startswith("/admin") and (exc.code or 500) >= 400:
+            return render_template("error.html", status=exc.code, message=exc.description), exc.code
         return exc
 
     return app

@@ -27,4 +27,5 @@ class ServiceSettings:
     secret_key: str | None = field(default_factory=_env("secret_key"))
     secure_cookies: bool = field(default_factory=_env("secure_cookies"))
     retention_days: int = field(default_factory=_env("retention_days"))
+    metrics_loopback: bool = field(default_factory=_env("metrics_loopback"))
     start_workers: bool = True

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 
 from ocrgate.commands.common import add_db_option, whole
 
@@ -23,10 +22,10 @@ def run(args: argparse.Namespace) -> int:
     environment = load_settings()  # every OCRGATE_* value is checked before anything starts
     from service.app import create_app
     from service.http_server import serve_http
+    from service.request_log import configure_logging
     from service.settings import ServiceSettings
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    configure_logging()
     settings = ServiceSettings(database_url=args.db) if args.db else ServiceSettings()
     port = args.port or environment.port
     app = create_app(settings)

@@ -19,6 +19,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="pages read at once, each in its own jailed process; default: $OCRGATE_JOB_WORKERS, "
                              "else 2")
     parser.add_argument("--hostname", default=None, help="the worker's name among Celery workers")
+    parser.add_argument("--metrics-port", type=whole(1, 65_535), default=None,
+                        help="serve this worker's Prometheus metrics (its pages, failures, engine runs) on "
+                             "http://127.0.0.1:PORT/metrics; default: none")
     add_db_option(parser)
     parser.set_defaults(func=run)
 
@@ -37,6 +40,10 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     app = make_app(settings)
+    if args.metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(args.metrics_port, addr="127.0.0.1")  # loopback only: it has no authentication
     argv = ["worker", "--pool", "threads", "--concurrency", str(args.concurrency or settings.job_workers),
             "--queues", f"{PAGES_QUEUE},{SHADOWS_QUEUE}", "--loglevel", "INFO", "--without-gossip",
             "--without-mingle", "--without-heartbeat"]
