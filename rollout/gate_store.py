@@ -178,8 +178,11 @@ def _apply(config: GateConfig, change: GateChange) -> GateConfig:
         if values is not None:
             updates[key] = frozenset(check(values))
     new = GateConfig(**{**asdict(config), **updates})
-    if new.control == new.candidate and new.stage is not Stage.OFF:
-        raise OcrInputError("control and candidate are the same engine; the A/A lane already measures that")
+    if new.control == new.candidate and new.stage not in (Stage.OFF, Stage.SHADOW):
+        raise OcrInputError(
+            "an A/A gate (control and candidate the same engine) only shadows: it measures noise, "
+            "there is nothing to roll out"
+        )
     if new.allow_units & new.deny_units:
         raise OcrInputError(f"units both allowed and denied: {', '.join(sorted(new.allow_units & new.deny_units))}")
     return new

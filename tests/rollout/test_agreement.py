@@ -77,3 +77,27 @@ def test_traffic_shows_aligned_disagreement_beside_the_aa_floor(sqlite_store, te
     assert row["aligned_disagreement"]["value"] == pytest.approx(1 / 5)  # one character of five
     assert row["aa_floor"]["value"] == 0 and row["aa_floor"]["pairs"] == row["aa_pairs"] > 0
     assert row["beyond_floor"]["low"] > 0
+
+
+def test_an_aa_gate_disagrees_within_its_noise_floor(sqlite_store, test_engines):
+    """Control and candidate the same engine: the candidate lane is another A/A lane, so its aligned
+    disagreement sits inside the floor (the interval of the difference holds 0)."""
+    from rollout.gate_store import GateChange, change_gate, create_gate
+    from rollout.router import Router
+    from rollout.shadow import ShadowRunner
+    from rollout.snapshot import GateSnapshot
+    from rollout.traffic import traffic_summary
+    from tests.rollout_fixtures import png_bytes
+
+    create_gate(sqlite_store, "aa", "alpha", "alpha", actor="test")
+    change_gate(sqlite_store, "aa", GateChange(stage="shadow", aa_percent=50), actor="test")
+    shadows = ShadowRunner(sqlite_store, workers=2, timeout=5.0, sweep_seconds=0.2).start()
+    router = Router(sqlite_store, GateSnapshot(sqlite_store), shadows)
+    for n in range(30):
+        router.serve(png_bytes(), unit=f"u{n}", category="receipts", gate="aa")
+    assert shadows.drain(30)
+    shadows.stop()
+    with sqlite_store.session() as session:
+        row = traffic_summary(session, "aa")["receipts"]
+    assert row["pairs"] == 30 and row["aa_pairs"] > 0
+    assert row["beyond_floor"]["low"] <= 0 <= row["beyond_floor"]["high"]

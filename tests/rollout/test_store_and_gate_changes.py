@@ -74,7 +74,7 @@ def test_stale_edit_gets_a_conflict_and_changes_nothing(store, test_engines):
     (GateChange(aa_percent=-float("inf")), "A/A percent"),
     (GateChange(stage="sideways"), "unknown stage"),
     (GateChange(candidate="nope"), "unknown candidate engine"),
-    (GateChange(stage="shadow", candidate="alpha"), "same engine"),
+    (GateChange(stage="rollout", percent=5, candidate="alpha"), "A/A gate"),
     (GateChange(allow_units=["x"], deny_units=["x"]), "both allowed and denied"),
 ])
 def test_bad_changes_are_refused_and_leave_no_trace(store, test_engines, change, message):

@@ -27,9 +27,9 @@ def test_gate_lifecycle_on_the_command_line(tmp_path):
     db = f"sqlite:///{tmp_path / 'ops.db'}"
     notebook = {"OCRGATE_LAB_NOTEBOOK": str(tmp_path / "lab.jsonl")}
     done = ocrgate("gate", "set", "ocr-engine", "--control", "tesseract", "--candidate", "tesseract", "--db", db)
-    assert done.returncode == 0, done.stderr  # created off: same engine allowed while off
-    done = ocrgate("gate", "set", "ocr-engine", "--stage", "shadow", "--db", db)
-    assert done.returncode == 2 and "same engine" in done.stderr
+    assert done.returncode == 0, done.stderr  # an A/A gate: the same engine on both sides
+    done = ocrgate("gate", "set", "ocr-engine", "--stage", "rollout", "--percent", "5", "--db", db)
+    assert done.returncode == 2 and "A/A gate" in done.stderr
     done = ocrgate("gate", "set", "ocr-engine", "--percent", "150", "--db", db)
     assert done.returncode == 2 and "percent" in done.stderr
     done = ocrgate("gate", "set", "nope", "--stage", "on", "--db", db)
