@@ -124,6 +124,7 @@ def test_engines():
         "sleepy": lambda: BlockedEngine("sleepy"),
         "echo-a": lambda: OptionsEngine("echo-a", ""),
         "echo-b": lambda: OptionsEngine("echo-b", ""),
+        "breakable": lambda: BreakableEngine("breakable", "hallo"),
     }
     for name, factory in engines.items():
         register_engine(name, factory)
@@ -151,3 +152,32 @@ def png_bytes(width: int = 40, height: int = 20, shade: int = 255) -> bytes:
     buffer = io.BytesIO()
     Image.new("L", (width, height), shade).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+class BreakableEngine(WordEngine):
+    """Reads its word until the test sets `broken`, then crashes: a candidate that goes bad mid-ramp."""
+
+    def __init__(self, name: str, word: str):
+        super().__init__(name, word)
+        self.broken = threading.Event()
+
+    def _read_page(self, page, options):
+        if self.broken.is_set():
+            raise RuntimeError("went bad")
+        return super()._read_page(page, options)
+
+
+def serve_traffic(store, requests: int, *, gate: str = "g", category: str = "receipts",
+                  unit: str | None = None) -> None:
+    """Serve `requests` blank pages through a real router on `gate` and wait for their shadow runs;
+    each request is its own unit `u{n}` unless `unit` names one for all."""
+    from rollout.router import Router
+    from rollout.shadow import ShadowRunner
+    from rollout.snapshot import GateSnapshot
+
+    shadows = ShadowRunner(store, workers=2, timeout=5.0, sweep_seconds=0.2).start()
+    router = Router(store, GateSnapshot(store), shadows)
+    for n in range(requests):
+        router.serve(png_bytes(), unit=unit or f"u{n}", category=category, gate=gate)
+    assert shadows.drain(60)
+    shadows.stop()

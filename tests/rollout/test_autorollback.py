@@ -3,52 +3,25 @@ emergency brake (a candidate that fails on most requests), audited with its numb
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import select
 
-from engines import register_engine
-from engines.registry import unregister_engine
+from engines.registry import get_engine
 from rollout.autorollback import check_and_roll_back
 from rollout.gate_store import GateChange, change_gate, create_gate, get_gate
 from rollout.guard import EvidenceRules
-from rollout.router import Router
-from rollout.shadow import ShadowRunner
-from rollout.snapshot import GateSnapshot
 from rollout.store.models import AuditEntry, TruthTask
 from rollout.truth import grant_consent, record_label
-from tests.rollout_fixtures import WordEngine, png_bytes
+from tests.rollout_fixtures import serve_traffic
 
 RULES = EvidenceRules(min_pages=1, min_pairs=5, max_error_gap=0.02, max_latency_ratio=1.5, min_labels=10)
 
 
-class Breakable(WordEngine):
-    broken = threading.Event()
-
-    def _read_page(self, page, options):
-        if self.broken.is_set():
-            raise RuntimeError("went bad")
-        return super()._read_page(page, options)
-
-
 @pytest.fixture
 def serving(sqlite_store, test_engines):
-    Breakable.broken.clear()
-    register_engine("beta3", lambda: Breakable("beta3", "hallo"))
-    create_gate(sqlite_store, "g", "alpha", "beta3", actor="ops")
+    create_gate(sqlite_store, "g", "alpha", "breakable", actor="ops")
     change_gate(sqlite_store, "g", GateChange(stage="rollout", percent=50, aa_percent=0), actor="ops")
-    yield sqlite_store
-    unregister_engine("beta3")
-
-
-def _serve(store, requests: int) -> None:
-    shadows = ShadowRunner(store, workers=2, timeout=5.0, sweep_seconds=0.2).start()
-    router = Router(store, GateSnapshot(store), shadows)
-    for n in range(requests):
-        router.serve(png_bytes(), unit=f"u{n}", category="receipts", gate="g")
-    assert shadows.drain(30)
-    shadows.stop()
+    return sqlite_store
 
 
 def _kill(store) -> AuditEntry:
@@ -57,10 +30,10 @@ def _kill(store) -> AuditEntry:
 
 
 def test_a_healthy_candidate_is_left_alone_and_a_broken_one_is_braked(serving):
-    _serve(serving, 30)
+    serve_traffic(serving, 30)
     assert not check_and_roll_back(serving, "g", rules=lambda: RULES)
-    Breakable.broken.set()
-    _serve(serving, 30)
+    get_engine("breakable").broken.set()
+    serve_traffic(serving, 30)
     assert check_and_roll_back(serving, "g", rules=lambda: RULES)
     assert get_gate(serving, "g").killed
     kill = _kill(serving)
@@ -71,7 +44,7 @@ def test_a_healthy_candidate_is_left_alone_and_a_broken_one_is_braked(serving):
 def test_labels_that_show_the_candidate_worse_roll_it_back(serving):
     with serving.session() as session:
         grant_consent(session, "category", "receipts", actor="ops")
-    _serve(serving, 12)
+    serve_traffic(serving, 12)
     with serving.session() as session:
         for task in session.scalars(select(TruthTask)):
             record_label(session, task.id, "lena", "hello")

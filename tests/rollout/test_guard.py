@@ -11,11 +11,8 @@ from engines.registry import unregister_engine
 from kernel.errors import OcrInputError, RampRefusedError
 from rollout.gate_store import GateChange, change_gate, create_gate, get_gate
 from rollout.guard import EvidenceRules, RampGuard
-from rollout.router import Router
-from rollout.shadow import ShadowRunner
-from rollout.snapshot import GateSnapshot
 from rollout.store.models import AuditEntry
-from tests.rollout_fixtures import CrashingEngine, WordEngine, png_bytes
+from tests.rollout_fixtures import CrashingEngine, WordEngine, serve_traffic
 
 RULES = EvidenceRules(min_pages=30, min_pairs=20, max_error_gap=0.02, max_latency_ratio=1.5)
 
@@ -35,16 +32,10 @@ def _notebook(*verdicts: dict):
     return lambda: [entry]
 
 
-def _shadow_traffic(store, requests: int, categories=("receipts",)) -> None:
-    """Serve `requests` requests per category with the candidate shadowed (A/A off)."""
+def _shadow_traffic(store, requests: int) -> None:
+    """Serve `requests` requests with the candidate shadowed (A/A off)."""
     change_gate(store, "g", GateChange(stage="shadow", shadow_percent=100, aa_percent=0), actor="ops")
-    shadows = ShadowRunner(store, workers=2, timeout=5.0, sweep_seconds=0.2).start()
-    router = Router(store, GateSnapshot(store), shadows)
-    for category in categories:
-        for n in range(requests):
-            router.serve(png_bytes(), unit=f"u{n}", category=category, gate="g")
-    assert shadows.drain(60)
-    shadows.stop()
+    serve_traffic(store, requests)
 
 
 @pytest.fixture

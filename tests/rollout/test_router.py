@@ -10,14 +10,14 @@ import time
 import pytest
 from sqlalchemy import func, select
 
+from engines.options import RecognizeOptions
+from engines.registry import get_engine
 from kernel.errors import EngineFailedError, EngineTimeoutError, OcrInputError
 from rollout.gate_store import GateChange, change_gate, create_gate
 from rollout.router import Router
 from rollout.shadow import ShadowRunner
 from rollout.snapshot import GateSnapshot
 from rollout.store import Store
-from engines.options import RecognizeOptions
-from engines.registry import get_engine
 from rollout.store.models import EngineRun, ImageBlob, Pair, PairKind, Request, RunRole, ShadowJob, Side
 from tests.rollout_fixtures import png_bytes
 

@@ -3,63 +3,35 @@ when the evidence is short, and is rolled back when a guardrail fails; every act
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from engines import register_engine
-from engines.registry import unregister_engine
+from engines.registry import get_engine
 from kernel.errors import OcrInputError
 from rollout.gate_store import GateChange, change_gate, create_gate, get_gate, kill_gate
 from rollout.guard import EvidenceRules
-from rollout.router import Router
 from rollout.schedule import Pilot, get_schedule, set_schedule, stop_schedule
-from rollout.shadow import ShadowRunner
-from rollout.snapshot import GateSnapshot
 from rollout.store.models import AuditEntry, GateSchedule, Pair, ScheduleStatus
-from tests.rollout_fixtures import WordEngine, png_bytes
+from tests.rollout_fixtures import serve_traffic
 
 RULES = EvidenceRules(min_pages=30, min_pairs=10, max_error_gap=0.02, max_latency_ratio=1.5)
 
 
-class SwitchableEngine(WordEngine):
-    """Reads "hallo" until the test flips `broken`, then crashes: a candidate that goes bad mid-ramp."""
-
-    broken = threading.Event()
-
-    def _read_page(self, page, options):
-        if self.broken.is_set():
-            raise RuntimeError("went bad")
-        return super()._read_page(page, options)
-
-
 @pytest.fixture
 def gate(sqlite_store, test_engines):
-    SwitchableEngine.broken.clear()
-    register_engine("beta2", lambda: SwitchableEngine("beta2", "hallo"))
-    create_gate(sqlite_store, "g", "alpha", "beta2", actor="ops")
+    create_gate(sqlite_store, "g", "alpha", "breakable", actor="ops")
     change_gate(sqlite_store, "g", GateChange(stage="shadow", aa_percent=0), actor="ops")
-    yield sqlite_store
-    unregister_engine("beta2")
+    return sqlite_store
 
 
 def _notebook():
-    verdict = {"control": "alpha", "candidate": "beta2", "category": "receipts", "n": 50, "delta": 0.0,
+    verdict = {"control": "alpha", "candidate": "breakable", "category": "receipts", "n": 50, "delta": 0.0,
                "delta_ci95": [-0.01, 0.01], "p_value": 0.9, "p_adjusted": 0.9, "verdict": "not distinguishable"}
     entry = {"id": 1, "kind": "eval", "sets": [{"name": "dev", "content_hash": "h"}], "verdicts": [verdict],
-             "engines": [{"name": "alpha", "version": "1.0"}, {"name": "beta2", "version": "1.0"}]}
+             "engines": [{"name": "alpha", "version": "1.0"}, {"name": "breakable", "version": "1.0"}]}
     return lambda: [entry]
-
-
-def _traffic(store, requests: int) -> None:
-    shadows = ShadowRunner(store, workers=2, timeout=5.0, sweep_seconds=0.2).start()
-    router = Router(store, GateSnapshot(store), shadows)
-    for n in range(requests):
-        router.serve(png_bytes(), unit=f"unit-{n}", category="receipts", gate="g")
-    assert shadows.drain(60)
-    shadows.stop()
 
 
 def _age(store, minutes: int) -> None:
@@ -80,18 +52,18 @@ def test_a_good_candidate_climbs_every_step_after_its_dwell_and_evidence(gate):
     set_schedule(gate, "g", actor="ops", steps=[10, 50, 100], dwell_minutes=60, min_pairs=10)
     pilot = Pilot(gate, notebook=_notebook(), rules=lambda: RULES)
     assert pilot.tick("g") == "waiting"  # no paired traffic yet
-    _traffic(gate, 12)
+    serve_traffic(gate, 12)
     assert pilot.tick("g") == "advanced" and get_gate(gate, "g").percent == 10
     assert pilot.tick("g") is None  # dwelling
     _age(gate, 61)
     assert pilot.tick("g") == "waiting"  # the step's own traffic is still short
-    _traffic(gate, 12)
+    serve_traffic(gate, 12)
     _age(gate, 1)
     assert pilot.tick("g") == "advanced" and get_gate(gate, "g").percent == 50
-    _traffic(gate, 12)
+    serve_traffic(gate, 12)
     _age(gate, 61)
     assert pilot.tick("g") == "advanced" and get_gate(gate, "g").stage.value == "on"
-    _traffic(gate, 12)
+    serve_traffic(gate, 12)
     _age(gate, 61)
     assert pilot.tick("g") == "done" and get_schedule(gate, "g").status is ScheduleStatus.DONE
     changes = [e for e in _audit(gate) if e.action == "change"]
@@ -110,10 +82,10 @@ def test_a_wait_is_audited_once_per_reason(gate):
 def test_a_guardrail_failing_on_a_steps_traffic_rolls_the_gate_back(gate):
     set_schedule(gate, "g", actor="ops", steps=[50, 100], dwell_minutes=60, min_pairs=10)
     pilot = Pilot(gate, notebook=_notebook(), rules=lambda: RULES)
-    _traffic(gate, 12)
+    serve_traffic(gate, 12)
     assert pilot.tick("g") == "advanced"
-    SwitchableEngine.broken.set()
-    _traffic(gate, 12)
+    get_engine("breakable").broken.set()
+    serve_traffic(gate, 12)
     assert pilot.tick("g") == "rolled back"  # before its dwell: a guardrail does not wait
     assert get_gate(gate, "g").killed
     schedule = get_schedule(gate, "g")
@@ -126,7 +98,7 @@ def test_a_guardrail_failing_on_a_steps_traffic_rolls_the_gate_back(gate):
 def test_a_kill_by_an_operator_stops_the_schedule_and_the_manual_path_stays(gate):
     set_schedule(gate, "g", actor="ops", steps=[10, 50, 100], dwell_minutes=60, min_pairs=10)
     pilot = Pilot(gate, notebook=_notebook(), rules=lambda: RULES)
-    _traffic(gate, 12)
+    serve_traffic(gate, 12)
     change_gate(gate, "g", GateChange(stage="rollout", percent=30), actor="ops")  # by hand, past step 1
     assert pilot.tick("g") == "advanced" and get_gate(gate, "g").percent == 50  # goes on from where it stands
     kill_gate(gate, "g", actor="ops", reason="paging alert")

@@ -10,9 +10,6 @@ from engines import BBox, Block, Line, OcrResult, Page, Word
 from kernel.errors import OcrInputError
 from rollout.gate_store import GateChange, change_gate, create_gate, get_gate
 from rollout.guard import EvidenceRules, RampGuard
-from rollout.router import Router
-from rollout.shadow import ShadowRunner
-from rollout.snapshot import GateSnapshot
 from rollout.store.models import AuditEntry, TruthStratum, TruthTask
 from rollout.truth import (
     UNREADABLE,
@@ -25,16 +22,7 @@ from rollout.truth import (
     record_label,
     withdraw_consent,
 )
-from tests.rollout_fixtures import png_bytes
-
-
-def _serve(store, requests: int, unit: str = "team", category: str = "receipts") -> None:
-    shadows = ShadowRunner(store, workers=2, timeout=5.0, sweep_seconds=0.2).start()
-    router = Router(store, GateSnapshot(store), shadows)
-    for _ in range(requests):
-        router.serve(png_bytes(), unit=unit, category=category, gate="g")
-    assert shadows.drain(30)
-    shadows.stop()
+from tests.rollout_fixtures import serve_traffic
 
 
 @pytest.fixture
@@ -50,12 +38,12 @@ def _tasks(store) -> list[TruthTask]:
 
 
 def test_only_consented_traffic_becomes_tasks(gate):
-    _serve(gate, 3, unit="private")
+    serve_traffic(gate, 3, unit="private")
     assert _tasks(gate) == []
     with gate.session() as session:
         grant_consent(session, "unit", "team", actor="ops")
-    _serve(gate, 2, unit="team")
-    _serve(gate, 2, unit="private")
+    serve_traffic(gate, 2, unit="team")
+    serve_traffic(gate, 2, unit="private")
     tasks = _tasks(gate)
     assert len(tasks) == 2 and all(t.stratum is TruthStratum.DISAGREE and t.weight == 1 for t in tasks)
     assert {(t.control_text, t.candidate_text) for t in tasks} == {("hello", "hallo")}
@@ -73,7 +61,7 @@ def test_only_consented_traffic_becomes_tasks(gate):
 def test_two_labellers_must_agree_and_every_label_is_audited(gate):
     with gate.session() as session:
         grant_consent(session, "category", "receipts", actor="ops")
-    _serve(gate, 1)
+    serve_traffic(gate, 1, unit="team")
     with gate.session() as session:
         task = next_task(session, "lena")
         assert sorted(choices(task)) == ["hallo", "hello"]
@@ -99,7 +87,7 @@ def test_two_labellers_must_agree_and_every_label_is_audited(gate):
 def test_labels_tell_the_guard_which_engine_is_right(gate):
     with gate.session() as session:
         grant_consent(session, "category", "receipts", actor="ops")
-    _serve(gate, 12)
+    serve_traffic(gate, 12, unit="team")
     with gate.session() as session:
         for task in _tasks(gate):
             record_label(session, task.id, "lena", "hello")
@@ -132,7 +120,7 @@ def test_words_are_matched_by_box_not_by_order():
 def test_a_crop_two_labellers_cannot_read_is_settled_and_scores_no_engine(gate):
     with gate.session() as session:
         grant_consent(session, "category", "receipts", actor="ops")
-    _serve(gate, 1)
+    serve_traffic(gate, 1, unit="team")
     with gate.session() as session:
         task = next_task(session, "lena")
         record_label(session, task.id, "lena", UNREADABLE)
