@@ -1,75 +1,149 @@
-"""Orientation on the benchmark pages: false rotations of upright pages, and recovery of the
-same pages turned 90/180/270 degrees.
+"""Orientation on the benchmark pages, per engine: false rotations of upright pages, and recovery of
+the same pages turned 90/180/270 degrees.
 
-    .venv/bin/python benchmarks/orientation_eval.py [--split dev] [--limit N]
+    .venv/bin/python benchmarks/orientation_eval.py [--split dev] [--limit N] [--engine inhouse --engine tesseract]
+                                                    [--out NAME]
 
-Writes benchmarks/results/orientation_<split>.json.
+The in-house engine's orientation step (`inhouse.orientation.predict`, as the engine calls it) and
+Tesseract's OSD (`TesseractEngine.detect_orientation`, what `engine_args orientation=auto` applies)
+see the same turned pages. For Tesseract the rows keep OSD's own answer and confidence, the summary
+shows what each confidence threshold would give (how `OSD_MIN_CONFIDENCE` is chosen, on train), and
+each upright page is also read once without OSD, so OSD's cost is measured against a page read in the
+same run. Writes benchmarks/results/orientation_<split>.json (or NAME.json).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from engines.options import RecognizeOptions  # noqa: E402
 from engines.registry import get_engine  # noqa: E402
+from engines.tesseract import OSD_MIN_CONFIDENCE  # noqa: E402
 from evaluation.dataset import load_set  # noqa: E402
-from imaging import load_first_page  # noqa: E402
+from imaging import PageImage, load_first_page  # noqa: E402
 from inhouse.detector import detect_words  # noqa: E402
 from inhouse.orientation import predict, rotate  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
 #: page turned clockwise by k degrees needs (360 - k) % 360 to come back
 TURNS = (0, 90, 180, 270)
+#: OSD confidence thresholds whose outcome the Tesseract summary lists
+THRESHOLDS = (0.0, 1.0, 2.0, 3.0, 5.0, 6.0, 7.5, 10.0, 14.0)
+PAGE = RecognizeOptions(mode="page")
+
+Predictor = Callable[[PageImage], dict]
+
+
+def inhouse_predictor() -> Predictor:
+    read = get_engine("inhouse").recognizer.recognize_batch
+
+    def one(page: PageImage) -> dict:
+        gray = page.gray()  # as the engine does: the page's own detection answers the 0/180 question
+        return {"predicted": predict(gray, read, upright=detect_words(gray)).rotation}
+
+    return one
+
+
+def tesseract_predictor() -> Predictor:
+    engine = get_engine("tesseract")
+
+    def one(page: PageImage) -> dict:
+        osd = engine.detect_orientation(page, PAGE)
+        return {"predicted": osd.rotation, "osd_rotate": osd.rotate, "osd_confidence": osd.confidence}
+
+    return one
+
+
+PREDICTORS: dict[str, Callable[[], Predictor]] = {"inhouse": inhouse_predictor, "tesseract": tesseract_predictor}
+
+
+def _counts(rows: list[dict], predicted: Callable[[dict], int]) -> dict:
+    upright = [r for r in rows if r["turned"] == 0]
+    turned = [r for r in rows if r["turned"] != 0]
+    return {
+        "upright_pages": len(upright),
+        "false_rotations": sum(predicted(r) != 0 for r in upright),
+        "turned_pages": len(turned),
+        "recovered": sum(predicted(r) == r["expected"] for r in turned),
+    }
+
+
+def summarise(engine: str, rows: list[dict]) -> dict:
+    summary = {}
+    for category in sorted({r["category"] for r in rows}) + ["all"]:
+        mine = [r for r in rows if category in ("all", r["category"])]
+        row = _counts(mine, lambda r: r["predicted"])
+        row["seconds_per_prediction"] = float(np.mean([r["seconds"] for r in mine]))
+        reads = [r["read_seconds"] for r in mine if "read_seconds" in r]
+        if reads:  # OSD's cost against a page read, on the same pages in the same run
+            row["seconds_per_page_read"] = float(np.mean(reads))
+            row["cost_share_of_read"] = row["seconds_per_prediction"] / row["seconds_per_page_read"]
+        if engine == "tesseract":
+            row["by_threshold"] = {
+                str(t): _counts(mine, lambda r, t=t: r["osd_rotate"] if r["osd_confidence"] >= t else 0)
+                for t in THRESHOLDS
+            }
+        summary[category] = row
+        print(
+            f"{engine:<10} {category:<16} upright {row['upright_pages']:<4} false rotations "
+            f"{row['false_rotations']:<3} turned {row['turned_pages']:<4} recovered {row['recovered']:<4} "
+            f"s/prediction {row['seconds_per_prediction']:.2f}"
+            + (f"  (page read {row['seconds_per_page_read']:.2f} s)" if reads else "")
+        )
+    return summary
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--split", default="dev")
     parser.add_argument("--limit", type=int, default=0, help="pages per category (0: all)")
+    parser.add_argument("--engine", action="append", choices=sorted(PREDICTORS), help="default: both")
+    parser.add_argument("--out", help="results file name without .json (default orientation_<split>)")
     args = parser.parse_args()
-    read = get_engine("inhouse").recognizer.recognize_batch
+    engines = args.engine or sorted(PREDICTORS)
+    predictors = {name: PREDICTORS[name]() for name in engines}
     bench = load_set(SHARED / args.split)
     seen: dict[str, int] = defaultdict(int)
-    rows = []
+    rows: dict[str, list[dict]] = defaultdict(list)
     for record in bench.records:
         if args.limit and seen[record.category] >= args.limit:
             continue
         seen[record.category] += 1
-        gray = load_first_page(record.image).gray()
+        page = load_first_page(record.image)
         for turn in TURNS:
-            started = time.perf_counter()
-            page = np.ascontiguousarray(rotate(gray, turn))
-            # as the engine does: the page's own detection answers the 0/180 question
-            found = predict(page, read, upright=detect_words(page))
-            rows.append({"id": record.id, "category": record.category, "turned": turn,
-                         "expected": (360 - turn) % 360, "predicted": found.rotation,
-                         "seconds": time.perf_counter() - started})
-    summary = {}
-    for category in sorted({r["category"] for r in rows}) + ["all"]:
-        mine = [r for r in rows if category in ("all", r["category"])]
-        upright = [r for r in mine if r["turned"] == 0]
-        turned = [r for r in mine if r["turned"] != 0]
-        summary[category] = {
-            "upright_pages": len(upright),
-            "false_rotations": sum(r["predicted"] != 0 for r in upright),
-            "turned_pages": len(turned),
-            "recovered": sum(r["predicted"] == r["expected"] for r in turned),
-            "seconds_per_prediction": float(np.mean([r["seconds"] for r in mine])),
-        }
-        row = summary[category]
-        print(f"{category:<16} upright {row['upright_pages']:<4} false rotations {row['false_rotations']:<3} "
-              f"turned {row['turned_pages']:<4} recovered {row['recovered']:<4} "
-              f"s/prediction {row['seconds_per_prediction']:.2f}")
-    out = Path(__file__).resolve().parent / "results" / f"orientation_{args.split}.json"
-    out.write_text(json.dumps({"split": args.split, "summary": summary, "pages": rows}, indent=1))
+            turned = dataclasses.replace(page, pixels=np.ascontiguousarray(rotate(page.pixels, turn)))
+            for name, one in predictors.items():
+                started = time.perf_counter()
+                row = {"id": record.id, "category": record.category, "turned": turn, "expected": (360 - turn) % 360}
+                row.update(one(turned))
+                row["seconds"] = time.perf_counter() - started
+                if name == "tesseract" and turn == 0:
+                    started = time.perf_counter()
+                    get_engine("tesseract").recognize(page, PAGE)
+                    row["read_seconds"] = time.perf_counter() - started
+                rows[name].append(row)
+    result = {
+        "split": args.split,
+        "limit_per_category": args.limit,
+        "command": "benchmarks/orientation_eval.py " + " ".join(sys.argv[1:]),
+        "tesseract_osd_min_confidence": OSD_MIN_CONFIDENCE,
+        "engines": {name: {"version": get_engine(name).version, "summary": summarise(name, rows[name])}
+                    for name in engines},
+        "pages": {name: rows[name] for name in engines},
+    }
+    out = Path(__file__).resolve().parent / "results" / f"{args.out or f'orientation_{args.split}'}.json"
+    out.write_text(json.dumps(result, indent=1))
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 
+import numpy as np
 import pytest
 
 from engines import RecognizeOptions, get_engine
@@ -87,3 +88,48 @@ def test_missing_binary_is_a_clear_error(monkeypatch, text_page):
     finally:
         module.tesseract_version.cache_clear()
         module.installed_languages.cache_clear()
+
+
+ORIENTATION_LINES = [
+    "Invoice 20931 for services rendered in March",
+    "Please pay the total of 1,250.00 within thirty days",
+    "Thank you for your business and prompt payment",
+    "Questions about this invoice go to the office",
+] * 4
+
+
+@pytest.fixture(scope="module")
+def upright_page():
+    return np.array(render_text(ORIENTATION_LINES, size=32))
+
+
+@pytest.mark.parametrize("quarter_turns, fix", [(0, 0), (-1, 270), (2, 180), (1, 90)])
+def test_orientation_auto_turns_a_page_upright_and_says_so(upright_page, quarter_turns, fix):
+    turned = np.ascontiguousarray(np.rot90(upright_page, k=quarter_turns))  # k=-1: turned 90° clockwise
+    result = get_engine("tesseract").recognize(turned, RecognizeOptions(engine_args={"orientation": "auto"}))
+    page = result.pages[0]
+    assert page.rotation == fix  # the clockwise turn that made it upright
+    assert (page.width, page.height) == (upright_page.shape[1], upright_page.shape[0])
+    assert (page.source_width, page.source_height) == (turned.shape[1], turned.shape[0])
+    assert "Invoice 20931 for services rendered in March" in result.text
+    for word in page.words:
+        assert 0 <= word.bbox.x0 < word.bbox.x1 <= page.width and 0 <= word.bbox.y0 < word.bbox.y1 <= page.height
+
+
+def test_orientation_is_off_by_default_and_for_lines_and_words(upright_page):
+    engine = get_engine("tesseract")
+    upside_down = np.ascontiguousarray(np.rot90(upright_page, k=2))
+    assert engine.recognize(upside_down).pages[0].rotation == 0
+    line = render_text(["TOTAL 12.90"], margin=10).rotate(180)
+    read = engine.recognize(line, RecognizeOptions(mode="line", engine_args={"orientation": "auto"}))
+    assert read.pages[0].rotation == 0
+
+
+def test_orientation_on_a_page_too_empty_to_tell_reads_it_as_it_is(blank_array):
+    result = get_engine("tesseract").recognize(blank_array, RecognizeOptions(engine_args={"orientation": "auto"}))
+    assert result.pages[0].rotation == 0 and result.text == ""
+
+
+def test_orientation_takes_auto_or_off(text_page):
+    with pytest.raises(OcrInputError, match="orientation must be one of auto, off"):
+        get_engine("tesseract").recognize(text_page, RecognizeOptions(engine_args={"orientation": "maybe"}))
