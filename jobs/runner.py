@@ -127,8 +127,16 @@ class PageRunner:
             served = self.router.serve(image, job.unit, job.category, gate=job.gate, options=options,
                                        client=job.client, request_id=request_id)
         except OcrgateError as exc:
-            return PageOutcome(None, None, str(exc), failure_reason(exc), (time.perf_counter() - started) * 1000)
+            return PageOutcome(self._served_engine(request_id), None, str(exc), failure_reason(exc),
+                               (time.perf_counter() - started) * 1000)
         return PageOutcome(served.engine, served.result.to_dict(), latency_ms=(time.perf_counter() - started) * 1000)
+
+
+    def _served_engine(self, request_id: str) -> str | None:
+        """The engine that served (and failed) the attempt's request; None when it was refused before."""
+        with self.store.session() as session:
+            request = session.get(Request, request_id)
+            return request.served_engine if request is not None else None
 
 
 def _rendered(job: Job, number: int) -> bytes:

@@ -15,6 +15,7 @@ from accounts.tokens import create_token
 from rollout.gate_store import create_gate
 from rollout.store.models import Job, JobPage, Pair, Request
 from tests.jobs.documents import JobsClient, page_words, pdf, png, tiff
+from tests.service.http import samples, value
 
 
 def _count(service, model) -> int:
@@ -134,3 +135,25 @@ def test_a_page_that_misbehaves_in_the_jail_fails_with_its_reason_and_the_worker
     assert row["status"] == "failed" and row["reason"] == reason and words in row["error"], row
     _, _, headers = client.submit(png())  # the same back end reads the next job
     assert client.wait(headers["Location"])["results"][0]["status"] == "done"
+
+
+def test_metrics_count_pages_their_failures_by_reason_and_engine_and_jobs(jobs_service):
+    service, client = jobs_service
+    scraper = JobsClient(client.base, create_token(service.store, "prometheus", ["metrics"]))
+    create_gate(service.store, "jail-network", "network", "alpha", actor="test")
+    service.snapshot.refresh()
+    before = samples(scraper.call("GET", "/metrics", raw=True)[1])
+    _, _, failing = client.submit(png(), gate="jail-network")
+    _, _, reading = client.submit(tiff(2))
+    client.wait(failing["Location"])
+    client.wait(reading["Location"])
+    after = samples(scraper.call("GET", "/metrics", raw=True)[1])
+
+    def grew(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    assert grew("ocrgate_job_page_failures_total", reason="engine", engine="network") == 1
+    assert (grew("ocrgate_job_pages_total", status="failed"), grew("ocrgate_job_pages_total", status="done")) == (1, 2)
+    assert grew("ocrgate_job_page_duration_seconds_count") == 3
+    assert grew("ocrgate_job_duration_seconds_count") == 2
+    assert value(after, "ocrgate_job_pages_queued", status="pending") == 0
