@@ -15,6 +15,7 @@ from rollout.store.models import ShadowJob
 from service.api import api
 from service.jobs_api import register_jobs
 from service.metrics import register_metrics
+from service.openapi import openapi
 from service.request_log import register_request_log
 from service.runtime import OcrService
 from service.settings import ServiceSettings
@@ -31,6 +32,7 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
     register_request_log(app)  # first: every other hook's log lines carry the request id
     app.register_blueprint(api)
     register_jobs(app)
+    app.register_blueprint(openapi)
     register_metrics(app, service.store, settings.metrics_loopback)
     register_dashboards(app, settings.secret_key, settings.secure_cookies)
 
