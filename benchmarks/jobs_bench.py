@@ -37,6 +37,8 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ocrgate-bench-"))
     os.environ.update(OCRGATE_BROKER_URL=args.broker, HOME=str(work), XDG_DATA_HOME=str(work / "data"))
+    # the direct arm reads on one thread per page, as `ocrgate worker` does: the same engine both ways
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     import redis
 
     from engines import RecognizeOptions, get_engine
@@ -89,7 +91,9 @@ def main() -> None:
     one, rss_one = run_job(1)
     two, rss_two = run_job(2)
     results = {
-        "pages": args.pages, "engine": "tesseract", "cores": os.cpu_count(), "broker": args.broker.split("://")[0],
+        "pages": args.pages, "engine": "tesseract", "cores": os.cpu_count(),
+        "load_avg_before": os.getloadavg()[0], "omp_thread_limit": os.environ["OMP_THREAD_LIMIT"],
+        "broker": args.broker.split("://")[0],
         "direct_pages_per_s": round(args.pages / direct, 3),
         "one_worker_pages_per_s": round(args.pages / one, 3),
         "two_workers_pages_per_s": round(args.pages / two, 3),

@@ -1,13 +1,17 @@
 """`ocrgate worker [--concurrency N] [--db URL]`: an OCR worker of the broker-backed job back end.
 
 It reads job pages (and then their shadow runs) from the Celery queues at `OCRGATE_BROKER_URL`,
-each page in a jailed child forked from this process, so engines load once per worker."""
+each page in a jailed child forked from this process, so engines load once per worker. Each page
+reads on one thread (`OMP_THREAD_LIMIT=1` unless set): the worker's parallelism is its pages, and
+Tesseract's own OpenMP threads would only fight them for the cores (1.21× → 2.01× with 2 workers
+on 2 cores, benchmarks/jobs_bench.py)."""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
 import logging
+import os
 
 from kernel.errors import SettingsError
 from ocrgate.commands.common import add_db_option, whole
@@ -35,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
                             "broker, `ocrgate serve` reads jobs itself")
     if args.db:
         settings = dataclasses.replace(settings, database_url=args.db)
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # inherited by the jailed pages and their Tesseract
     from jobs.celery_app import PAGES_QUEUE, SHADOWS_QUEUE, make_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
