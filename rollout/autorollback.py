@@ -17,9 +17,8 @@ from collections.abc import Callable
 
 from rollout.gate_store import get_gate, kill_gate
 from rollout.gates import Stage
-from rollout.guard import EvidenceRules, guardrail_failures
+from rollout.guard import EvidenceRules, guardrail_failures, window_evidence
 from rollout.store import Store
-from rollout.traffic import traffic_summary
 
 MAX_CANDIDATE_ERROR_RATE = 0.20
 BRAKE_PAIRS = 20
@@ -33,9 +32,9 @@ def check_and_roll_back(
     config = get_gate(store, gate)
     if config.killed or config.stage in (Stage.OFF, Stage.SHADOW):
         return False
-    failed = guardrail_failures(store, config, rules(), hours=WINDOW_HOURS)
-    with store.session() as session:
-        overall = traffic_summary(session, gate, WINDOW_HOURS).get("all")
+    summary, words = window_evidence(store, gate, hours=WINDOW_HOURS)
+    failed = guardrail_failures(summary, words, rules(), config.categories)
+    overall = summary.get("all")
     if failed:
         reason = "guardrail failed in the last {:g} h: {}".format(WINDOW_HOURS, "; ".join(f["message"] for f in failed))
     elif (

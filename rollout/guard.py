@@ -35,7 +35,7 @@ from engines.registry import get_engine
 from evaluation import labnotebook
 from evaluation.stats import ALPHA, holm_adjusted, verdict_of
 from kernel.errors import OcrgateError
-from kernel.settings import load_settings
+from kernel.settings import DEFAULT_GUARD_MARGIN, DEFAULT_GUARD_MIN_LABELS, load_settings
 from rollout.gates import GateConfig
 from rollout.store import Store
 from rollout.store.models import utcnow
@@ -58,8 +58,8 @@ class EvidenceRules:
     min_pairs: int
     max_error_gap: float
     max_latency_ratio: float
-    min_labels: int = 100
-    margin: float = 0.02
+    min_labels: int = DEFAULT_GUARD_MIN_LABELS
+    margin: float = DEFAULT_GUARD_MARGIN
 
     @classmethod
     def from_settings(cls) -> EvidenceRules:
@@ -321,15 +321,25 @@ def label_findings(
     return findings
 
 
-def guardrail_failures(
-    store: Store, config: GateConfig, rules: EvidenceRules, since: datetime | None = None, hours: float = TRAFFIC_HOURS
-) -> list[dict[str, Any]]:
-    """The guardrail findings that fail on the gate's traffic and labels since `since` (else the last
-    `hours`): what rolls a serving candidate back."""
+def window_evidence(
+    store: Store, gate: str, since: datetime | None = None, hours: float = TRAFFIC_HOURS
+) -> tuple[dict[str, dict[str, Any]], dict[str, list[LabelledWord]]]:
+    """The gate's traffic summary and labelled words since `since` (else the last `hours`)."""
     with store.session() as session:
-        summary = traffic_summary(session, config.name, hours, since=since)
-        words = labelled_words(session, config.name, since or utcnow() - timedelta(hours=hours))
-    findings = traffic_findings(summary, rules, config.categories) + label_findings(words, rules, config.categories)
+        summary = traffic_summary(session, gate, hours, since=since)
+        words = labelled_words(session, gate, since or utcnow() - timedelta(hours=hours))
+    return summary, words
+
+
+def guardrail_failures(
+    summary: dict[str, dict[str, Any]],
+    words: dict[str, list[LabelledWord]],
+    rules: EvidenceRules,
+    categories: frozenset[str] = frozenset(),
+) -> list[dict[str, Any]]:
+    """The guardrail findings that fail on that traffic and those labels: what rolls a serving
+    candidate back."""
+    findings = traffic_findings(summary, rules, categories) + label_findings(words, rules, categories)
     return [f for f in findings if f["check"] in GUARDRAILS and f["verdict"] == FAIL]
 
 

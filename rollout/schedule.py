@@ -27,7 +27,7 @@ from kernel.errors import GateConflictError, OcrInputError
 from rollout.bucketing import BUCKETS, percent_to_bp
 from rollout.gate_store import GateChange, change_gate, exposure_bp, get_gate, kill_gate, record_audit
 from rollout.gates import DEFAULT_DWELL_MINUTES, DEFAULT_STEPS, GateConfig, Stage
-from rollout.guard import EvidenceRules, RampGuard, guardrail_failures
+from rollout.guard import EvidenceRules, RampGuard, guardrail_failures, window_evidence
 from rollout.store import Store
 from rollout.store.models import GateSchedule, ScheduleStatus, as_utc, utcnow
 
@@ -216,7 +216,8 @@ class Pilot:
             return None  # another process moved the gate or the schedule first: look again next tick
 
     def _guardrail_failed(self, schedule: Schedule, config: GateConfig, rules: EvidenceRules) -> bool:
-        failed = guardrail_failures(self.store, config, rules, since=schedule.since)
+        summary, words = window_evidence(self.store, config.name, since=schedule.since)
+        failed = guardrail_failures(summary, words, rules, config.categories)
         if not failed:
             return False
         share = schedule.steps_bp[schedule.step] / 100
