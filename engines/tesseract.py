@@ -7,6 +7,10 @@ its output matches running `tesseract` on the original file.
 With `engine_args["orientation"] = "auto"` a page read first asks Tesseract's orientation and
 script detection (`--psm 0`, as OCRmyPDF's `--rotate-pages` does) which way up the page is, and
 turns it when OSD is confident enough; the result's `Page.rotation` says what was applied.
+
+With `engine_args["illumination"] = "auto"` (the default) an unevenly lit page (a phone photo's
+shadows and highlights) is flattened first by `imaging.illumination`, the same step the in-house
+engine takes, as a careful integrator would clean a page before Tesseract's global threshold.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from PIL import Image
 from engines.base import OcrEngine
 from engines.options import RecognizeOptions
 from engines.result import BBox, Block, Line, Page, Word
-from imaging import PageImage
+from imaging import PageImage, illumination
 from kernel import deadline
 from kernel.errors import EngineFailedError, EngineTimeoutError, EngineUnavailableError, OcrInputError
 
@@ -82,7 +86,7 @@ class TesseractEngine(OcrEngine):
 
     @property
     def version(self) -> str:
-        return tesseract_version()
+        return f"{tesseract_version()}+{illumination.VERSION}"
 
     def languages(self) -> frozenset[str]:
         return installed_languages()
@@ -93,7 +97,7 @@ class TesseractEngine(OcrEngine):
             raise EngineUnavailableError(f"{problem}; apt-get install tesseract-ocr-LANG")
         config = _config_for(page, options, self.psm_by_mode)
         rotation = self.detect_orientation(page, options).rotation if _orientation_wanted(options) else 0
-        upright = _turned(page, rotation)
+        upright = _evenly_lit(_turned(page, rotation), options)
         data = self._tesseract(upright, options, pytesseract.image_to_data, config, lang=options.languages)
         return Page(
             width=upright.width,
@@ -174,15 +178,24 @@ def _turned(page: PageImage, rotation: int) -> PageImage:
     return dataclasses.replace(page, pixels=np.ascontiguousarray(np.rot90(page.pixels, k=-(rotation // 90))))
 
 
+def _evenly_lit(page: PageImage, options: RecognizeOptions) -> PageImage:
+    """`page` flattened to gray when its lighting is uneven and `illumination` is not "off"."""
+    flat = illumination.flatten_as_asked(page.gray(), options.engine_args, "tesseract")
+    return page if flat is None else dataclasses.replace(page, pixels=flat)
+
+
 def _config_for(page: PageImage, options: RecognizeOptions, psm_by_mode: dict[str, int]) -> str:
     args = dict(options.engine_args)
     psm = args.pop("psm", str(psm_by_mode[options.mode]))
     oem = args.pop("oem", None)
     args.pop("orientation", None)  # checked by _orientation_wanted
+    args.pop("illumination", None)  # checked by imaging.illumination
     if not psm.isdigit() or not 0 <= int(psm) <= 13:
         raise OcrInputError(f"tesseract psm must be 0..13, got {psm!r}")
     if args:
-        raise OcrInputError(f"unknown tesseract options: {', '.join(sorted(args))} (known: psm, oem, orientation)")
+        raise OcrInputError(
+            f"unknown tesseract options: {', '.join(sorted(args))} (known: psm, oem, orientation, illumination)"
+        )
     parts = [f"--psm {int(psm)}"]
     if oem is not None:
         if oem not in {"0", "1", "2", "3"}:

@@ -23,7 +23,7 @@ from pathlib import Path
 from engines.base import OcrEngine
 from engines.options import RecognizeOptions
 from engines.result import BBox, Block, Line, Page, Word
-from imaging import PageImage, load_pages
+from imaging import PageImage, illumination, load_pages
 from imaging.intake import ImageSource
 from inhouse.detector import DetectorConfig, detect_words
 from inhouse.detector.detect import word_crop
@@ -39,7 +39,7 @@ from kernel.errors import OcrInputError
 
 #: a line whose top is this many line heights below the previous one starts a new block
 BLOCK_GAP = 1.8
-ENGINE_ARGS = ("orientation", "postprocess")
+ENGINE_ARGS = ("orientation", "postprocess", "illumination")
 
 
 @functools.lru_cache(maxsize=1)
@@ -71,7 +71,8 @@ class InhouseEngine(OcrEngine):
 
     @property
     def version(self) -> str:
-        settings = {"detector": self.detector.as_dict(), "postprocess": asdict(self.thresholds)}
+        settings = {"detector": self.detector.as_dict(), "postprocess": asdict(self.thresholds),
+                    "illumination": [illumination.VERSION, illumination.UNEVEN_SPREAD]}
         digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:8]
         # ".int8" whenever it serves; a recognizer that a training tool built on a float runtime says so
         int8 = ".int8" if self.recognizer.runtime.name == "onnx-int8" else ""
@@ -107,6 +108,8 @@ class InhouseEngine(OcrEngine):
         """Orientation, detection, recognition and the Wordinator: (words, text height or 0,
         rotation, upright shape), before post-processing."""
         gray = page.gray()
+        flat = illumination.flatten_as_asked(gray, options.engine_args, self.name)
+        gray = gray if flat is None else flat
         rotation = 0
         colour = page.pixels if page.pixels.ndim == 3 else None
         deadline.check()
@@ -154,3 +157,4 @@ class InhouseEngine(OcrEngine):
             blocks.append([line])
         return Page(width=width, height=height, blocks=[Block(b) for b in blocks], rotation=rotation,
                     source_width=source.width, source_height=source.height, dpi=source.dpi)
+
