@@ -44,6 +44,9 @@ ERRORS = {
     409: "Not ready: every page must be read first",
     413: "The body is over the upload limit (`OCRGATE_MAX_IMAGE_BYTES` + 1 MiB)",
     502: "The serving engine (and its fallback) failed to read the page",
+    503: "The serving engine (the gate's control, or the fallback to it) cannot run here: its program, "
+         "language data or weights are missing",
+    504: "The serving engine (and its fallback) did not answer within `OCRGATE_SERVE_TIMEOUT`",
 }
 
 
@@ -113,7 +116,8 @@ def _operation(summary: str, scopes: list[str] | None, responses: dict[str, Any]
 PATHS: dict[str, dict[str, Any]] = {
     "/v1/ocr": {"post": _operation(
         "Read one page synchronously (the first frame of an image)", ["ocr"],
-        {"200": _json("The served engine's reading", _ref("OcrResponse")), **_errors(400, 401, 403, 413, 502)},
+        {"200": _json("The served engine's reading", _ref("OcrResponse")),
+         **_errors(400, 401, 403, 413, 502, 503, 504)},
         requestBody=_form(["image"], "image", "the page: PNG, JPEG, TIFF, …"))},
     "/v1/gates": {"get": _operation("The gates (salts left out)", ["read"],
                                     {"200": _json("Every gate", _ref("Gates")), **_errors(401, 403)})},

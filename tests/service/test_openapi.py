@@ -13,6 +13,8 @@ from openapi_spec_validator import validate
 from sqlalchemy.exc import OperationalError
 
 from accounts.tokens import create_token
+from engines.registry import register_engine, unregister_engine
+from kernel.errors import EngineUnavailableError
 from rollout.gate_store import GateChange, change_gate, create_gate
 from service.openapi import document
 from tests.rollout_fixtures import png_bytes
@@ -86,6 +88,35 @@ class Caller:
             time.sleep(0.1)
         raise AssertionError("the job did not finish")
 
+    def _gate(self, name: str, control: str) -> None:
+        create_gate(self.service.store, name, control, "alpha", actor="test")
+        change_gate(self.service.store, name, GateChange(stage="shadow", aa_percent=0), actor="test")
+        self.service.snapshot.refresh()
+
+    def control_hangs(self):
+        """The gate's control is `sleepy` (it hangs until the test ends), with a serve timeout of
+        half a second: the engine's deadline passes, so 504."""
+        self._gate("hanging", "sleepy")
+        router = self.service.router
+        timeout, router.serve_timeout = router.serve_timeout, 0.5
+        try:
+            return self.form("POST", "/v1/ocr", "image", self.ocr, gate="hanging")
+        finally:
+            router.serve_timeout = timeout
+
+    def control_unavailable(self):
+        """The gate's control cannot load (its weights are missing): 503."""
+
+        def weightless():
+            raise EngineUnavailableError("engine 'weightless': its weights are missing")
+
+        register_engine("weightless", weightless)
+        try:
+            self._gate("unloadable", "weightless")
+            return self.form("POST", "/v1/ocr", "image", self.ocr, gate="unloadable")
+        finally:
+            unregister_engine("weightless")
+
     def unhealthy(self):
         def broken():
             raise OperationalError("SELECT 1", {}, Exception("the database is down"))
@@ -105,6 +136,8 @@ CASES = {
     ("/v1/ocr", "post", "403"): lambda c: c.form("POST", "/v1/ocr", "image", c.read),
     ("/v1/ocr", "post", "413"): lambda c: c.too_large("/v1/ocr", "image"),
     ("/v1/ocr", "post", "502"): lambda c: c.form("POST", "/v1/ocr", "image", c.ocr, gate="crashing"),
+    ("/v1/ocr", "post", "503"): lambda c: c.control_unavailable(),
+    ("/v1/ocr", "post", "504"): lambda c: c.control_hangs(),
     ("/v1/gates", "get", "200"): lambda c: fetch(c.base, "GET", "/v1/gates", token=c.read),
     ("/v1/gates", "get", "401"): lambda c: fetch(c.base, "GET", "/v1/gates"),
     ("/v1/gates", "get", "403"): lambda c: fetch(c.base, "GET", "/v1/gates", token=c.ocr),
@@ -157,3 +190,5 @@ def test_every_documented_status_of_every_operation(served_app, path, method, st
     schema = response["content"][content_type].get("schema")
     if schema is not None and content_type == "application/json":
         Draft202012Validator(_resolved(schema)).validate(json.loads(body))
+    if "Error" in json.dumps(response):  # every error body names its request
+        assert json.loads(body)["request_id"] == headers["X-Request-Id"]
