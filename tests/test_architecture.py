@@ -26,12 +26,13 @@ ALLOWED: dict[str, set[str]] = {
     "rollout": {"kernel", "imaging", "engines", "evaluation"},
     "accounts": {"kernel", "rollout"},
     "dashboards": {"kernel", "imaging", "engines", "evaluation", "rollout", "accounts", "search"},
-    "training": {"kernel", "imaging", "engines", "inhouse", "evaluation"},
+    "capture": {"kernel", "evaluation"},  # the phone-capture simulator (photo sets, degraded training crops)
+    "training": {"kernel", "imaging", "engines", "inhouse", "evaluation", "capture"},
     "jobs": {"kernel", "imaging", "engines", "search", "pdf", "rollout", "evaluation"},
     "service": {"kernel", "imaging", "engines", "evaluation", "search", "pdf", "rollout", "accounts",
                 "dashboards", "jobs"},
     "ocrgate": {"kernel", "imaging", "engines", "inhouse", "evaluation", "search", "pdf", "rollout", "accounts",
-                "dashboards", "service", "training", "jobs"},
+                "dashboards", "service", "training", "jobs", "capture"},
 }
 
 
