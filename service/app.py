@@ -13,6 +13,7 @@ from kernel import __version__
 from kernel.errors import OcrgateError
 from rollout.store.models import ShadowJob
 from service.api import api
+from service.http_server import register_refusals
 from service.jobs_api import register_jobs
 from service.metrics import register_metrics
 from service.openapi import openapi
@@ -30,6 +31,7 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
     service = OcrService(settings)
     app.extensions["ocrgate"] = service
     register_request_log(app)  # first: every other hook's log lines carry the request id
+    register_refusals(app)  # then: a body waitress refused for its size gets the app's own 413
     app.register_blueprint(api)
     register_jobs(app)
     app.register_blueprint(openapi)
