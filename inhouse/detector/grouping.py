@@ -1,7 +1,9 @@
 """String character components into lines, and lines into words.
 
 Lines: components sorted left to right join the line whose vertical band they overlap most,
-if the horizontal gap to its last member is small; small components (dots, commas, hyphens)
+if the horizontal gap to its last member is small. A line's band is the mean top and bottom of
+its last few letter-height members, not of all of them, so that it follows a baseline that
+bends (a curved or crinkled page in a phone photo) instead of a straight horizontal strip; small components (dots, commas, hyphens)
 may join a line but never start one. Words: within a line, the gaps between neighbours are
 split into "letter gaps" and "word gaps" at the threshold that best separates them (Otsu's
 method on the gaps), clamped to sane multiples of the line height.
@@ -9,6 +11,7 @@ method on the gaps), clamped to sane multiples of the line height.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,14 +24,14 @@ PRUNE_EVERY = 16
 
 @dataclass
 class LineBuild:
-    """A line being built: its members and the running mean of its letter-height band."""
+    """A line being built: its members and the letter-height band of its last `window` tall ones."""
 
     number: int  # creation order: ties between equally good lines go to the older one
+    window: int
     members: list[int] = field(default_factory=list)
     x1: float = 0.0
     tall: int = 0
-    sum_y0: float = 0.0
-    sum_y1: float = 0.0
+    recent: deque[tuple[float, float]] = field(default_factory=deque)
     y0: float = 0.0
     y1: float = 0.0
     height: float = 0.0
@@ -38,9 +41,11 @@ class LineBuild:
         self.x1 = max(self.x1, box[2])
         if is_tall:
             self.tall += 1
-            self.sum_y0 += box[1]
-            self.sum_y1 += box[3]
-            self.y0, self.y1 = self.sum_y0 / self.tall, self.sum_y1 / self.tall
+            self.recent.append((box[1], box[3]))
+            if len(self.recent) > self.window:
+                self.recent.popleft()
+            self.y0 = sum(top for top, _ in self.recent) / len(self.recent)
+            self.y1 = sum(bottom for _, bottom in self.recent) / len(self.recent)
             self.height = self.y1 - self.y0
 
 
@@ -118,7 +123,7 @@ def group_lines(boxes: np.ndarray, config: DetectorConfig, text_height: float) -
         if best is None:
             if h < small_limit:
                 continue  # a lone dot or speck: not text on its own
-            best = LineBuild(number=n)
+            best = LineBuild(number=n, window=config.line_band_members)
             active.append(best)
         best.add(int(i), (x0, y0, x1, y1), h >= small_limit)
         index.file(best)

@@ -286,3 +286,27 @@ def test_words_on_a_photographed_page_inside_a_dark_surround_are_kept():
     cv2.circle(photo, (30, 30), 20, 200, -1)  # a highlight on the table: the surround is not one flat tone
     assert len(detect_words(photo).words) >= 10
 
+
+
+def curved(text: str, amplitude: float, size: int = 28) -> tuple[np.ndarray, int]:
+    """`text` set along a curved baseline (a bent page's line: one sine arch, `amplitude` × the
+    font size up and down over the line), character by character; and the count of its words."""
+    font = ImageFont.load_default(size=size)
+    width = int(ImageDraw.Draw(Image.new("L", (1, 1))).textlength(text, font=font)) + 60
+    image = Image.new("L", (width, 6 * size), 255)
+    draw = ImageDraw.Draw(image)
+    for k, char in enumerate(text):
+        x = 30 + draw.textlength(text[:k], font=font)
+        y = 2.5 * size - amplitude * size * np.sin(np.pi * x / width)
+        draw.text((x, y), char, fill=0, font=font)
+    return np.asarray(image), len(text.split())
+
+
+def test_a_curved_line_stays_one_line():
+    """A line that bends by more than its own height from end to middle is still one line: the
+    band that members join follows the line's recent characters, not its mean."""
+    text = "Thank you for shopping with us today, the total due was 12.90 EUR paid by card"
+    page, words = curved(text, amplitude=1.4)
+    detection = detect_words(page)
+    assert detection.line_count == 1
+    assert len(detection.words) >= words - 2
