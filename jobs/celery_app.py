@@ -1,7 +1,19 @@
 """The broker-backed job back end: a Celery application on Redis or RabbitMQ (`OCRGATE_BROKER_URL`).
 
-Two queues: `ocrgate.pages` (job pages) and `ocrgate.shadows` (their shadow runs), consumed in that
-order, so shadows wait while pages do. Delivery is at least once and every write is idempotent:
+One queue, `ocrgate.work`, carries job pages and their shadow runs, and a page always goes first:
+each task has a priority (`PAGE_PRIORITY`, `SHADOW_PRIORITY` for the broker's kind), and a worker
+takes the most urgent waiting task, so a shadow run waits while any page waits, however many
+shadows were queued before it. Two separate queues would not do: a worker reads the queues it
+consumes fairly (RabbitMQ interleaves deliveries), so pages would wait behind shadows.
+- RabbitMQ: the queue is declared with `x-max-priority` (`task_queue_max_priority`), the broker
+  delivers the highest priority first (higher number: more urgent);
+- Redis: priorities are Celery's emulation, one Redis list per priority step (`priority_steps`,
+  named `ocrgate.work` and `ocrgate.work:N`) polled in step order (`queue_order_strategy:
+  priority`); lower number: more urgent.
+With prefetch 1, a busy worker holds at most one task it has not started, so a page sent while a
+worker reads is the next thing it reads.
+
+Delivery is at least once and every write is idempotent:
 - late ack: a task's message is acknowledged after its page is recorded; a worker that dies loses
   nothing (RabbitMQ requeues at once when the connection drops; Redis hands an unacknowledged
   message out again after `OCRGATE_BROKER_VISIBILITY_TIMEOUT`, checked every 5 s);
@@ -17,6 +29,7 @@ import threading
 from typing import Any
 
 from celery import Celery
+from kombu import Queue
 
 from jobs.backends import page_engines, page_router
 from jobs.callbacks import send_callback
@@ -28,8 +41,13 @@ from rollout.snapshot import GateSnapshot
 from rollout.store import Store
 from rollout.store.models import ShadowJob
 
-PAGES_QUEUE = "ocrgate.pages"
-SHADOWS_QUEUE = "ocrgate.shadows"
+#: the one queue of pages and shadow runs (before priorities: `ocrgate.pages` and `ocrgate.shadows`)
+WORK_QUEUE = "ocrgate.work"
+#: priorities run 0..MAX_PRIORITY
+MAX_PRIORITY = 9
+#: Redis's priority steps (one list each) and the separator in their list names
+PRIORITY_STEPS = [0, 3, 6, 9]
+PRIORITY_SEPARATOR = ":"
 PAGE_TASK = "ocrgate.page"
 SHADOW_TASK = "ocrgate.shadow"
 #: seconds between Redis's scans for messages whose worker died
@@ -40,22 +58,37 @@ RETRY_SECONDS = LEASE_SECONDS / 2
 SHADOW_LEASE_GRACE = 15.0
 
 
+def priorities(broker_url: str | None) -> tuple[int, int]:
+    """(a page's priority, a shadow run's) on this broker: RabbitMQ reads a higher number as more
+    urgent, Celery's Redis emulation a lower one."""
+    if (broker_url or "").startswith(("redis://", "rediss://")):
+        return 0, MAX_PRIORITY
+    return MAX_PRIORITY, 0
+
+
 def make_app(settings: Settings) -> Celery:
     """The Celery application for `settings.broker_url`, with the page and shadow tasks."""
     app = Celery("ocrgate", broker=settings.broker_url, set_as_current=False)
+    page_priority, shadow_priority = priorities(settings.broker_url)
     app.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         task_ignore_result=True,
-        task_default_queue=PAGES_QUEUE,
+        task_queues=[Queue(WORK_QUEUE, routing_key=WORK_QUEUE, queue_arguments={"x-max-priority": MAX_PRIORITY})],
+        task_default_queue=WORK_QUEUE,
+        task_queue_max_priority=MAX_PRIORITY,  # RabbitMQ: the queue's x-max-priority
+        task_default_priority=shadow_priority,
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
         broker_transport_options={
             "visibility_timeout": settings.broker_visibility_timeout,
             "unacked_restore_interval": RESTORE_SECONDS,
             "unacked_restore_throttle": 1,
-            "queue_order_strategy": "priority",  # Redis: pages before shadows
+            # Redis: one list per priority step, polled most urgent first
+            "priority_steps": PRIORITY_STEPS,
+            "sep": PRIORITY_SEPARATOR,
+            "queue_order_strategy": "priority",
         },
     )
     worker = _WorkerState(app, settings)
@@ -63,7 +96,7 @@ def make_app(settings: Settings) -> Celery:
     @app.task(name=PAGE_TASK, bind=True, max_retries=None, acks_late=True)
     def page(task: Any, job_id: str, number: int) -> None:
         if worker.context().pages.run(job_id, number) is Ran.BUSY:
-            raise task.retry(countdown=RETRY_SECONDS)
+            raise task.retry(countdown=RETRY_SECONDS, queue=WORK_QUEUE, priority=page_priority)
 
     @app.task(name=SHADOW_TASK, bind=True, max_retries=100, acks_late=True)
     def shadow(task: Any, shadow_job_id: int) -> None:
@@ -73,23 +106,29 @@ def make_app(settings: Settings) -> Celery:
             job = session.get(ShadowJob, shadow_job_id)
             unfinished = job is not None and job.status in ("pending", "running")
         if unfinished:  # held by a live worker, or its request not served yet
-            raise task.retry(countdown=RETRY_SECONDS)
+            raise task.retry(countdown=RETRY_SECONDS, queue=WORK_QUEUE, priority=shadow_priority)
 
     return app
 
 
 def send_page(app: Celery, job_id: str, number: int) -> None:
-    app.send_task(PAGE_TASK, args=(job_id, number), queue=PAGES_QUEUE)
+    """Queue a job page (before every shadow run)."""
+    app.send_task(PAGE_TASK, args=(job_id, number), queue=WORK_QUEUE, priority=priorities(app.conf.broker_url)[0])
+
+
+def send_shadow(app: Celery, shadow_job_id: int) -> None:
+    """Queue a shadow run (after every page)."""
+    app.send_task(SHADOW_TASK, args=(shadow_job_id,), queue=WORK_QUEUE, priority=priorities(app.conf.broker_url)[1])
 
 
 class _ShadowsOnTheQueue:
-    """The router's shadow queue in a worker: each shadow job becomes a task on the shadows queue."""
+    """The router's shadow queue in a worker: each shadow job becomes a low-priority task."""
 
     def __init__(self, app: Celery):
         self.app = app
 
     def submit(self, job_id: int) -> bool:
-        self.app.send_task(SHADOW_TASK, args=(job_id,), queue=SHADOWS_QUEUE)
+        send_shadow(self.app, job_id)
         return True
 
 

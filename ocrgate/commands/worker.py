@@ -1,7 +1,7 @@
 """`ocrgate worker [--concurrency N] [--db URL]`: an OCR worker of the broker-backed job back end.
 
-It reads job pages (and then their shadow runs) from the Celery queues at `OCRGATE_BROKER_URL`,
-each page in a jailed child forked from this process, so engines load once per worker. Each page
+It reads job pages (and, when no page waits, their shadow runs) from the Celery queue at
+`OCRGATE_BROKER_URL`, each page in a jailed child forked from this process, so engines load once per worker. Each page
 reads on one thread (`OMP_THREAD_LIMIT=1` unless set): the worker's parallelism is its pages, and
 Tesseract's own OpenMP threads would only fight them for the cores (1.21× → 2.01× with 2 workers
 on 2 cores, benchmarks/jobs_bench.py)."""
@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     if args.db:
         settings = dataclasses.replace(settings, database_url=args.db)
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # inherited by the jailed pages and their Tesseract
-    from jobs.celery_app import PAGES_QUEUE, SHADOWS_QUEUE, make_app
+    from jobs.celery_app import WORK_QUEUE, make_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
 
         start_http_server(args.metrics_port, addr="127.0.0.1")  # loopback only: it has no authentication
     argv = ["worker", "--pool", "threads", "--concurrency", str(args.concurrency or settings.job_workers),
-            "--queues", f"{PAGES_QUEUE},{SHADOWS_QUEUE}", "--loglevel", "INFO", "--without-gossip",
+            "--queues", WORK_QUEUE, "--loglevel", "INFO", "--without-gossip",
             "--without-mingle", "--without-heartbeat"]
     if args.hostname:
         argv += ["--hostname", args.hostname]

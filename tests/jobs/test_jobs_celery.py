@@ -168,3 +168,47 @@ def test_pages_that_die_in_the_jail_are_reported_and_the_worker_lives_on(celery_
     assert worker.poll() is None
     with service.store.session() as session:
         assert session.scalar(select(func.count()).select_from(Request)) == 3
+
+
+class _Collected:
+    """A shadow queue that only collects the shadow jobs a router hands it."""
+
+    def __init__(self):
+        self.ids: list[int] = []
+
+    def submit(self, job_id: int) -> bool:
+        self.ids.append(job_id)
+        return True
+
+
+def test_pages_go_before_every_shadow_run_queued_before_them(celery_jobs):
+    """With no worker running: 6 shadow runs queued, then 3 pages; one worker (one page at a time,
+    prefetch 1) reads the 3 pages before any of those shadow runs."""
+    from jobs.celery_app import make_app, send_shadow
+    from kernel.settings import load_settings
+    from rollout.router import Router
+
+    service, client, workers = celery_jobs
+    create_gate(service.store, "quick", "alpha", "beta", actor="test")
+    change_gate(service.store, "quick", GateChange(stage="shadow", aa_percent=0), actor="test")
+    service.snapshot.refresh()
+    collected = _Collected()
+    router = Router(service.store, service.snapshot, collected)
+    for n in range(6):
+        router.serve(png(), unit=f"u{n}", category="c", gate="quick")
+    assert len(collected.ids) == 6
+    sender = make_app(load_settings())
+    for shadow_job_id in collected.ids:
+        send_shadow(sender, shadow_job_id)
+    sender.close()
+    locations = [client.submit(png(), gate="quick")[2]["Location"] for _ in range(3)]
+    workers.start("only", concurrency=1)
+    jobs = [client.wait(location) for location in locations]
+    _wait(lambda: _shadows_finished(service), what="the shadow runs")
+    with service.store.session() as session:
+        shadows = sorted(session.scalars(select(ShadowJob.finished_at).where(ShadowJob.id.in_(collected.ids))))
+        pages = sorted(session.scalars(select(JobPage.finished_at).where(
+            JobPage.job_id.in_([job["job_id"] for job in jobs]))))
+    assert len(shadows) == 6 and len(pages) == 3
+    order = sorted([(at, "page") for at in pages] + [(at, "shadow") for at in shadows])
+    assert [kind for _, kind in order] == ["page"] * 3 + ["shadow"] * 6, order
