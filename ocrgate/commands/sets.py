@@ -1,4 +1,4 @@
-"""`ocrgate sets add NAME DIR | list | check DIR`: benchmark sets of one's own."""
+"""`ocrgate sets add NAME DIR | list | check DIR | photos SOURCE --out DIR`: benchmark sets of one's own."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 from evaluation import sets
 from evaluation.dataset import BenchmarkSetError, load_set
 from kernel.errors import OcrInputError
-from ocrgate.commands.common import add_db_option, add_json_option, open_store, print_records
+from ocrgate.commands.common import add_db_option, add_json_option, open_store, print_records, whole
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,6 +27,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     listing = actions.add_parser("list", help="registered sets")
     add_json_option(listing)
     listing.set_defaults(func=run_list)
+    photos = actions.add_parser("photos", help="build a photo set: every page of a page set as a phone's document "
+                                "scanner would capture it (simulated; docs/photos.md)")
+    photos.add_argument("source", help="the page set: its folder, or the name of a registered set")
+    photos.add_argument("--out", type=Path, required=True,
+                        help="the photo set's folder (new, empty, or an earlier photo set that it replaces)")
+    photos.add_argument("--seed", type=whole(0, 2**31 - 1), default=0,
+                        help="draws every page's capture parameters with the page id (default: 0)")
+    add_json_option(photos)
+    photos.set_defaults(func=run_photos)
     export = actions.add_parser("export-labels", help="write labelled word crops from traffic as a word set")
     export.add_argument("--out", type=Path, required=True,
                         help="the set's folder (a new version replaces an earlier export)")
@@ -68,6 +77,17 @@ def run_check(args: argparse.Namespace) -> int:
 def run_list(args: argparse.Namespace) -> int:
     print_records(args, dict(sorted(sets.registered().items())),
                   lambda registered: (f"{name:<20} {folder}" for name, folder in registered.items()))
+    return 0
+
+
+def run_photos(args: argparse.Namespace) -> int:
+    """Build the photo set and print one line: pages, categories, sha256 (or the summary as JSON)."""
+    from capture.photoset import build_photo_set
+    info = build_photo_set(sets.resolve_set(args.source), args.out, args.seed)
+    counts = ", ".join(f"{category}: {n}" for category, n in info["categories"].items())
+    print_records(args, info, lambda i: [f"wrote photo set {args.out}: {i['pages']} pages ({counts}), seed {i['seed']}, "
+                                         f"simulator v{i['simulator_version']}, sha256 {i['sha256']} "
+                                         f"(lab notebook #{i['notebook_id']}, {i['seconds']} s)"])
     return 0
 
 

@@ -24,8 +24,14 @@ from capture.params import draw_params
 from capture.simulate import render
 
 PAGE = (360, 260)  # width, height
-WORDS = [("Total", (4, 24)), ("12.50", (250, 30)), ("invoice", (120, 110)), ("Kg", (330, 150)),
-         ("paid", (20, 250)), ("ABC-9", (270, 252))]  # fmt: skip
+WORDS = [
+    ("Total", (4, 24)),
+    ("12.50", (250, 30)),
+    ("invoice", (120, 110)),
+    ("Kg", (330, 150)),
+    ("paid", (20, 250)),
+    ("ABC-9", (270, 252)),
+]
 TOLERANCE = 1  # px, for interpolation
 
 
@@ -66,8 +72,16 @@ def assert_ink_inside(step: Step) -> None:
         assert outside(ink, target) == 0, f"ink of box {box} leaves its mapped box {target.tolist()}"
 
 
-STRONG_MESH = MeshField(0.008, -0.008, ((0.003, 0.4, 1.5, 0.8, 0.3), (0.003, 2.0, -0.6, 1.9, 1.1),
-                                        (0.001, 1.0, 6.0, 3.0, 0.0), (0.001, 4.0, -2.0, 7.0, 2.0)))  # fmt: skip
+STRONG_MESH = MeshField(
+    0.008,
+    -0.008,
+    (
+        (0.003, 0.4, 1.5, 0.8, 0.3),
+        (0.003, 2.0, -0.6, 1.9, 1.1),
+        (0.001, 1.0, 6.0, 3.0, 0.0),
+        (0.001, 4.0, -2.0, 7.0, 2.0),
+    ),
+)
 
 STEPS = {
     "mesh warp": MeshWarp(PAGE, STRONG_MESH),
@@ -92,11 +106,16 @@ def test_ink_stays_inside_mapped_boxes_through_the_composed_geometry(page_id: st
 
 
 def test_the_fit_keeps_the_whole_page_in_the_frame() -> None:
-    params = dataclasses.replace(draw_params("x", 0), out_long_side=400, rotation_deg=2.0,
-                                 corner_jitter=(-0.03, -0.03, 0.03, -0.03, 0.03, 0.03, -0.03, 0.03))  # fmt: skip
+    params = dataclasses.replace(
+        draw_params("x", 0),
+        out_long_side=400,
+        rotation_deg=2.0,
+        corner_jitter=(-0.03, -0.03, 0.03, -0.03, 0.03, 0.03, -0.03, 0.03),
+    )
     chain = capture_geometry(PAGE, params)
-    corners = chain.forward(np.array([[-0.5, -0.5], [PAGE[0] - 0.5, -0.5], [PAGE[0] - 0.5, PAGE[1] - 0.5],
-                                      [-0.5, PAGE[1] - 0.5]]))  # fmt: skip
+    corners = chain.forward(
+        np.array([[-0.5, -0.5], [PAGE[0] - 0.5, -0.5], [PAGE[0] - 0.5, PAGE[1] - 0.5], [-0.5, PAGE[1] - 0.5]])
+    )
     assert len(chain.steps) == 5  # the fit was needed and added
     assert corners.min() >= -0.5 - 1e-6
     assert (corners.max(axis=0) <= np.array(chain.dst_size) - 0.5 + 1e-6).all()
