@@ -18,8 +18,11 @@ import numpy as np
 
 from capture.params import CaptureParams, draw_photometric
 
-#: size (px) of the page a word crop is assumed to come from: scales a page's fields down to a crop
-CROP_PAGE_SIZE = 2000.0
+#: a word crop's height (px) on a phone scanner's page: dev segments are 30–39 px high on the photos
+#: (median per category), plus a little padding; a crop of another height is at another resolution
+PHOTO_CROP_HEIGHT = 38.0
+#: a phone scanner's page size (px, √(width × height)) around which a crop is imagined
+PHOTO_PAGE_SIZE = 2000.0
 #: shadows and illumination fields are drawn at this share of the image's size, then enlarged
 FIELD_SCALE = 0.25
 
@@ -214,21 +217,27 @@ def photometrics(image: np.ndarray, params: CaptureParams) -> np.ndarray:
 
 
 def crop_params(rng: np.random.Generator, width: int, height: int) -> CaptureParams:
-    """Photometric parameters for a `width`×`height` word crop: drawn at the page ranges, then the
-    page-sized fields scaled to the crop (the light varies little across a word, a shadow's edge or a
-    highlight may cross it; blur and noise are in pixels and stay as they are)."""
+    """Photometric parameters for a `width`×`height` word crop: drawn at the page ranges, then scaled
+    as if the crop sat somewhere on a phone's page. The crop's height sets its resolution (pixel
+    lengths such as blur scale with it); the light varies little across one word; a shadow's edge
+    crosses it about a third of the time when there is a shadow (else the word is wholly in or out);
+    a highlight lies anywhere on the imagined page, so it covers the word about as often as it
+    covers a word of a page."""
     drawn = draw_photometric(rng)
-    share = math.sqrt(width * height) / CROP_PAGE_SIZE  # how much of a page's size a crop spans
-    ratio = CROP_PAGE_SIZE / math.sqrt(width * height)  # page-size shares re-expressed in crop sizes
-    depths = tuple(float(rng.uniform(0.2, 0.8)) for _ in range(3))
-    centre = (float(rng.uniform(-0.5, 1.5)), float(rng.uniform(-0.5, 1.5)))
+    resolution = height / PHOTO_CROP_HEIGHT  # crop px per px of a phone's page
+    page = PHOTO_PAGE_SIZE * resolution  # the imagined page's size in crop px
+    size = math.sqrt(width * height)
+    depths = tuple(float(rng.uniform(-1.0, 2.0)) for _ in range(3))
+    offset = rng.uniform(-0.5, 0.5, 2) * page
     drawn.update(
-        light_gradient=drawn["light_gradient"] * share,
-        vignetting=drawn["vignetting"] * share,
+        light_gradient=drawn["light_gradient"] * size / page,
+        vignetting=drawn["vignetting"] * size / page,
         shadow_depths=depths,
-        shadow_softness=drawn["shadow_softness"] * ratio,
-        highlight_center=centre,
-        highlight_axes=tuple(a * ratio for a in drawn["highlight_axes"]),
+        shadow_softness=drawn["shadow_softness"] * page / size,
+        highlight_center=(0.5 + float(offset[0]) / width, 0.5 + float(offset[1]) / height),
+        highlight_axes=tuple(a * page / size for a in drawn["highlight_axes"]),
+        defocus_radius=drawn["defocus_radius"] * resolution,
+        motion_length=drawn["motion_length"] * resolution,
     )
     geometry: dict[str, Any] = {
         "out_long_side": max(width, height),
