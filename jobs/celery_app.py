@@ -35,6 +35,7 @@ from jobs.backends import page_engines, page_router
 from jobs.callbacks import send_callback
 from jobs.runner import PageRunner, Ran
 from jobs.store import LEASE_SECONDS
+from kernel.request_context import NO_REQUEST, current_request_id, working_for
 from kernel.settings import Settings
 from rollout.shadow import ShadowRunner
 from rollout.snapshot import GateSnapshot
@@ -94,14 +95,17 @@ def make_app(settings: Settings) -> Celery:
     worker = _WorkerState(app, settings)
 
     @app.task(name=PAGE_TASK, bind=True, max_retries=None, acks_late=True)
-    def page(task: Any, job_id: str, number: int) -> None:
-        if worker.context().pages.run(job_id, number) is Ran.BUSY:
+    def page(task: Any, job_id: str, number: int, http_request_id: str | None = None) -> None:
+        with working_for(http_request_id):  # the page's log lines (and its shadow runs') carry the id
+            ran = worker.context().pages.run(job_id, number)
+        if ran is Ran.BUSY:
             raise task.retry(countdown=RETRY_SECONDS, queue=WORK_QUEUE, priority=page_priority)
 
     @app.task(name=SHADOW_TASK, bind=True, max_retries=100, acks_late=True)
-    def shadow(task: Any, shadow_job_id: int) -> None:
+    def shadow(task: Any, shadow_job_id: int, http_request_id: str | None = None) -> None:
         context = worker.context()
-        context.shadows.run_job(shadow_job_id)
+        with working_for(http_request_id):
+            context.shadows.run_job(shadow_job_id)
         with context.store.session() as session:
             job = session.get(ShadowJob, shadow_job_id)
             unfinished = job is not None and job.status in ("pending", "running")
@@ -111,14 +115,16 @@ def make_app(settings: Settings) -> Celery:
     return app
 
 
-def send_page(app: Celery, job_id: str, number: int) -> None:
-    """Queue a job page (before every shadow run)."""
-    app.send_task(PAGE_TASK, args=(job_id, number), queue=WORK_QUEUE, priority=priorities(app.conf.broker_url)[0])
+def send_page(app: Celery, job_id: str, number: int, http_request_id: str | None = None) -> None:
+    """Queue a job page (before every shadow run); `http_request_id`: the request that created the job."""
+    app.send_task(PAGE_TASK, args=(job_id, number), kwargs={"http_request_id": http_request_id}, queue=WORK_QUEUE,
+                  priority=priorities(app.conf.broker_url)[0])
 
 
-def send_shadow(app: Celery, shadow_job_id: int) -> None:
+def send_shadow(app: Celery, shadow_job_id: int, http_request_id: str | None = None) -> None:
     """Queue a shadow run (after every page)."""
-    app.send_task(SHADOW_TASK, args=(shadow_job_id,), queue=WORK_QUEUE, priority=priorities(app.conf.broker_url)[1])
+    app.send_task(SHADOW_TASK, args=(shadow_job_id,), kwargs={"http_request_id": http_request_id}, queue=WORK_QUEUE,
+                  priority=priorities(app.conf.broker_url)[1])
 
 
 class _ShadowsOnTheQueue:
@@ -128,8 +134,13 @@ class _ShadowsOnTheQueue:
         self.app = app
 
     def submit(self, job_id: int) -> bool:
-        send_shadow(self.app, job_id)
+        send_shadow(self.app, job_id, _request_or_none())  # under the page's request id
         return True
+
+
+def _request_or_none() -> str | None:
+    request_id = current_request_id()
+    return None if request_id == NO_REQUEST else request_id
 
 
 class WorkerContext:

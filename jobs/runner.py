@@ -103,6 +103,7 @@ class PageRunner:
         if claimed is None:
             return Ran.BUSY
         request_id, attempts = claimed
+        log.info("job %s page %s: reading it (attempt %s, stored request %s)", job_id, page, attempts, request_id)
         if earlier is not None:
             outcome = _outcome_of(earlier)
         elif attempts > MAX_ATTEMPTS:
@@ -112,6 +113,9 @@ class PageRunner:
                 outcome = self._read(job, row, request_id)
         self.on_page(outcome)
         recorded = store.finish(self.store, job_id, page, request_id, outcome)
+        log.info("job %s page %s: %s by %s%s (%s)", job_id, page, "failed" if outcome.error else "read",
+                 outcome.engine or "no engine", f", {outcome.reason}: {outcome.error}" if outcome.error else "",
+                 "recorded" if recorded is not Recorded.NOTHING else "another attempt recorded it")
         if recorded is not Recorded.NOTHING:
             metrics.record_page(outcome)
         if recorded is Recorded.JOB:

@@ -33,17 +33,21 @@ class NewJob:
     category: str
     options: RecognizeOptions
     callback_url: str | None = None
+    #: the HTTP request that submitted it (its pages' log lines carry the id)
+    http_request_id: str | None = None
 
 
 def create_job(store: Store, new: NewJob, document: Document) -> str:
     """Store the job and its pages (pending); its id."""
     job_id = uuid.uuid4().hex
+    now = utcnow()
     with store.session() as session:
         session.add(Job(id=job_id, client=new.client, gate=new.gate, unit=new.unit, category=new.category,
                         options=new.options.output_settings(), kind=document.kind, document=document.pdf,
-                        pages=document.pages, status=JobStatus.QUEUED, callback_url=new.callback_url))
+                        pages=document.pages, status=JobStatus.QUEUED, callback_url=new.callback_url,
+                        http_request_id=new.http_request_id, created_at=now))
         session.flush()
-        session.add_all(JobPage(job_id=job_id, page=number, status=PageStatus.PENDING, attempts=0,
+        session.add_all(JobPage(job_id=job_id, page=number, status=PageStatus.PENDING, attempts=0, sent_at=now,
                                 image=document.page_pngs[number - 1] if document.page_pngs else None)
                         for number in range(1, document.pages + 1))
     return job_id
@@ -123,13 +127,41 @@ def finish(store: Store, job_id: str, page: int, request_id: str, outcome: PageO
         return Recorded.JOB if done.rowcount == 1 else Recorded.PAGE
 
 
-def unfinished_pages(store: Store, limit: int = 1000) -> list[tuple[str, int]]:
+@dataclass(frozen=True)
+class PageTask:
+    """What a back end hands a worker for one page: the page, and the HTTP request that created its job."""
+
+    job_id: str
+    page: int
+    http_request_id: str | None = None
+
+
+def unfinished_pages(store: Store, limit: int = 1000) -> list[PageTask]:
     """Pages no live worker holds (pending, or their lease ran out): what a sweep hands out again."""
     now = utcnow()
     with store.session() as session:
-        rows = session.execute(select(JobPage.job_id, JobPage.page).where(_claimable(now))
-                               .order_by(JobPage.job_id, JobPage.page).limit(limit)).all()
-    return [(job_id, page) for job_id, page in rows]
+        rows = session.execute(select(JobPage.job_id, JobPage.page, Job.http_request_id).join(Job)
+                               .where(_claimable(now)).order_by(JobPage.job_id, JobPage.page).limit(limit)).all()
+    return [PageTask(job_id, page, request_id) for job_id, page, request_id in rows]
+
+
+def take_lost_pages(store: Store, age_seconds: float, limit: int = 1000) -> list[PageTask]:
+    """Pages to send again: no live worker holds them (pending, or their lease ran out) and they were
+    last sent more than `age_seconds` ago, so their message is presumed lost. Each is marked sent
+    now, by a conditional update: of several sweepers at once, one takes a page."""
+    now = utcnow()
+    cutoff = now - timedelta(seconds=age_seconds)
+    due = and_(_claimable(now), or_(JobPage.sent_at.is_(None), JobPage.sent_at <= cutoff))
+    taken = []
+    with store.session() as session:
+        rows = session.execute(select(JobPage.job_id, JobPage.page, Job.http_request_id).join(Job)
+                               .where(due).order_by(JobPage.job_id, JobPage.page).limit(limit)).all()
+        for job_id, page, request_id in rows:  # still due: no other sweeper marked it since
+            marked: CursorResult = session.execute(  # type: ignore[assignment]
+                update(JobPage).where(JobPage.job_id == job_id, JobPage.page == page, due).values(sent_at=now))
+            if marked.rowcount == 1:
+                taken.append(PageTask(job_id, page, request_id))
+    return taken
 
 
 def queue_depth(store: Store) -> int:

@@ -48,6 +48,7 @@ admin forms, environment): whole numbers are ASCII digits only (`str.isdigit()` 
 | `OCRGATE_BROKER_URL` | `broker_url` | none: jobs on the embedded pool; `redis://…`/`amqp://…`: Celery |
 | `OCRGATE_BROKER_VISIBILITY_TIMEOUT` | `broker_visibility_timeout` | 30 s (5–3,600): a killed worker's page re-runs |
 | `OCRGATE_JOB_WORKERS` | `job_workers` | 2 (1–64) pages at once in the embedded pool, and per `ocrgate worker` |
+| `OCRGATE_JOB_RESEND_SECONDS` | `job_resend_seconds` | 300 s (1–86,400): a page unread this long is sent again |
 | `OCRGATE_CALLBACK_HOSTS` | `callback_hosts` | none: the host names a job's callback URL may name, comma-separated |
 | `OCRGATE_JAIL` | `jail` | on: each job page runs in a forked process with the limits below |
 | `OCRGATE_JAIL_MEMORY_MB` | `jail_memory_mb` | 2,048 MiB of address space per page (64–1,048,576) |
@@ -277,6 +278,7 @@ _PARSERS: dict[str, Callable[[str, str], Any]] = {
     "broker_url": _broker_url,
     "broker_visibility_timeout": _seconds(5.0, 3600.0),
     "job_workers": _whole(1, 64),
+    "job_resend_seconds": _seconds(1.0, 86_400.0),
     "callback_hosts": _host_list,
     "jail": _flag,
     "jail_memory_mb": _whole(64, 1 << 20),
@@ -326,6 +328,7 @@ class Settings:
     broker_url: str | None = None  # None: the embedded in-process job pool
     broker_visibility_timeout: float = 30.0
     job_workers: int = 2
+    job_resend_seconds: float = 300.0
     callback_hosts: tuple[str, ...] = ()
     jail: bool = True
     jail_memory_mb: int = 2048

@@ -66,7 +66,7 @@ def register_jobs(app: Flask) -> None:
                                    serve_timeout=service.settings.serve_timeout)
     backend: JobBackend
     if settings.broker_url:
-        backend = CeleryBackend(settings)
+        backend = CeleryBackend(settings, service.store, start_sweep=service.settings.start_workers)
     else:
         router = page_router(service.store, service.snapshot, service.shadows, settings)
         runner = PageRunner(service.store, router,
@@ -97,9 +97,9 @@ def submit():
         callback = check_callback(callback, runtime.settings.callback_hosts)
     document = job_pages.split(upload.read())  # bad input stops here: nothing stored
     new = NewJob(client=g.grant.name, gate=gate, unit=unit, category=category, options=options,
-                 callback_url=callback)
+                 callback_url=callback, http_request_id=g.request_id)
     job_id = create_job(service.store, new, document)
-    runtime.backend.submit(job_id, document.pages)
+    runtime.backend.submit(job_id, document.pages, g.request_id)
     location = url_for("jobs_api.status", job_id=job_id)
     response = jsonify({"job_id": job_id, "status": JobStatus.QUEUED.value, "pages": document.pages,
                         "url": location})

@@ -14,24 +14,27 @@ import json
 import logging
 import time
 import uuid
-from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from flask import Flask, Response, g, request
 
+from kernel.request_context import (
+    LOG_FORMAT,
+    NO_REQUEST,
+    RequestIdFilter,
+    configure_logging,
+    current_request_id,
+    enter_request,
+    leave_request,
+)
+
 HEADER = "X-Request-Id"
 MAX_LENGTH = 64
-#: what a record carries outside any request (background threads, start-up)
-NO_REQUEST = "-"
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"
 
 access_log = logging.getLogger("ocrgate.access")
-_current: ContextVar[str] = ContextVar("request_id", default=NO_REQUEST)
 
-
-def current_request_id() -> str:
-    """The id of the request this thread is answering, or `NO_REQUEST`."""
-    return _current.get()
+__all__ = ["HEADER", "LOG_FORMAT", "NO_REQUEST", "RequestIdFilter", "configure_logging", "current_request_id",
+           "register_request_log", "request_id_from"]
 
 
 def request_id_from(header: str | None) -> str:
@@ -46,22 +49,6 @@ def elapsed_seconds() -> float:
     return time.perf_counter() - g.get("request_clock", time.perf_counter())
 
 
-class RequestIdFilter(logging.Filter):
-    """Gives every record the id of the request it was written for (`%(request_id)s`)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = current_request_id()
-        return True
-
-
-def configure_logging() -> None:
-    """Log to standard error at INFO, each line with its request id (`ocrgate serve`)."""
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(RequestIdFilter())
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-
-
 def register_request_log(app: Flask) -> None:
     """Give `app`'s requests their ids and access log lines."""
 
@@ -70,7 +57,7 @@ def register_request_log(app: Flask) -> None:
         g.request_id = request_id_from(request.headers.get(HEADER))
         g.request_started = datetime.now(UTC)
         g.request_clock = time.perf_counter()
-        g.request_id_token = _current.set(g.request_id)
+        g.request_id_token = enter_request(g.request_id)
 
     @app.after_request
     def finish(response: Response) -> Response:
@@ -91,7 +78,7 @@ def register_request_log(app: Flask) -> None:
     def forget(_exc: BaseException | None) -> None:
         token = g.pop("request_id_token", None)
         if token is not None:
-            _current.reset(token)
+            leave_request(token)
 
 
 def _add_to_error_body(response: Response, request_id: str) -> None:

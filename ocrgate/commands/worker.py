@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import logging
 import os
 
 from kernel.errors import SettingsError
+from kernel.request_context import configure_logging
 from ocrgate.commands.common import add_db_option, whole
 
 
@@ -42,8 +42,7 @@ def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # inherited by the jailed pages and their Tesseract
     from jobs.celery_app import WORK_QUEUE, make_app
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    configure_logging()  # each line with the request id of the job its page belongs to
     app = make_app(settings)
     if args.metrics_port:
         from prometheus_client import start_http_server

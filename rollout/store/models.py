@@ -417,6 +417,8 @@ class Job(Base):
     callback_url: Mapped[str | None] = mapped_column(Text)
     callback_status: Mapped[str | None] = mapped_column(String(200))  # what the callback got, once sent
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: the id of the HTTP request that created the job (X-Request-Id): its pages' log lines carry it
+    http_request_id: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (check_in("status", JobStatus),)
 
@@ -440,5 +442,7 @@ class JobPage(Base):
     reason: Mapped[str | None] = mapped_column(String(16))
     latency_ms: Mapped[float | None] = mapped_column(Float)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: when the page was last handed to the job back end (a page unread long after is sent again)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("ix_job_pages_status", "status", "lease_until"), check_in("status", PageStatus))

@@ -51,28 +51,30 @@ class JobsClient:
         self.base, self.token = base, token
 
     def call(self, method: str, path: str, body: bytes | None = None, content_type: str | None = None,
-             raw: bool = False) -> tuple[int, dict | bytes, dict]:
+             raw: bool = False, headers: dict[str, str] | None = None) -> tuple[int, dict | bytes, dict]:
         request = urllib.request.Request(self.base + path, data=body, method=method,
-                                         headers={"Authorization": f"Bearer {self.token}"})
+                                         headers={"Authorization": f"Bearer {self.token}", **(headers or {})})
         if content_type:
             request.add_header("Content-Type", content_type)
         try:
             with urllib.request.urlopen(request, timeout=60) as response:
-                data, status, headers = response.read(), response.status, dict(response.headers)
+                data, status, answered = response.read(), response.status, dict(response.headers)
         except urllib.error.HTTPError as exc:
-            data, status, headers = exc.read(), exc.code, dict(exc.headers)
-        return status, (data if raw else json.loads(data)), headers
+            data, status, answered = exc.read(), exc.code, dict(exc.headers)
+        return status, (data if raw else json.loads(data)), answered
 
-    def submit(self, document: bytes, filename: str = "doc.bin", **fields: str) -> tuple[int, dict, dict]:
+    def submit(self, document: bytes, filename: str = "doc.bin", headers: dict[str, str] | None = None,
+               **fields: str) -> tuple[int, dict, dict]:
         boundary = uuid.uuid4().hex
         parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
                  for k, v in fields.items()]
         parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="document"; filename="{filename}"\r\n'
                      f"Content-Type: application/octet-stream\r\n\r\n".encode() + document + b"\r\n")
         body = b"".join(parts) + f"--{boundary}--\r\n".encode()
-        status, data, headers = self.call("POST", "/v1/jobs", body, f"multipart/form-data; boundary={boundary}")
+        status, data, answered = self.call("POST", "/v1/jobs", body, f"multipart/form-data; boundary={boundary}",
+                                           headers=headers)
         assert isinstance(data, dict)
-        return status, data, headers
+        return status, data, answered
 
     def wait(self, location: str, timeout: float = 180.0) -> dict:
         """The job at `location` once it is done (polling; fails the test after `timeout` seconds)."""

@@ -212,3 +212,40 @@ def test_pages_go_before_every_shadow_run_queued_before_them(celery_jobs):
     assert len(shadows) == 6 and len(pages) == 3
     order = sorted([(at, "page") for at in pages] + [(at, "shadow") for at in shadows])
     assert [kind for _, kind in order] == ["page"] * 3 + ["shadow"] * 6, order
+
+
+def test_a_page_whose_message_was_lost_is_sent_again_and_read_once_under_its_request_id(celery_jobs, tmp_path):
+    """The broker loses a queued page's message (its queue purged, as by a restart without
+    persistence): the sweep sends it again once it is older than its age, and again (a duplicate)
+    when asked; one worker reads it once, and its log lines carry the job's request id."""
+    from jobs.backends import CeleryBackend
+    from kernel.settings import load_settings
+
+    service, client, workers = celery_jobs
+    create_gate(service.store, "quick", "alpha", "beta", actor="test")
+    change_gate(service.store, "quick", GateChange(stage="shadow", aa_percent=0), actor="test")
+    service.snapshot.refresh()
+    _, body, headers = client.submit(png(), gate="quick", headers={"X-Request-Id": "lost-and-found-7"})
+    job_id = body["job_id"]
+    sweeper = CeleryBackend(load_settings(), service.store)
+    try:
+        assert sweeper.app.control.purge() == 1  # the page's message is gone
+        assert sweeper.resend_lost() == []  # younger than OCRGATE_JOB_RESEND_SECONDS (300 s)
+        time.sleep(1.2)
+        resent = sweeper.resend_lost(1.0)
+        assert [(task.job_id, task.page, task.http_request_id) for task in resent] == [(job_id, 1, "lost-and-found-7")]
+        assert sweeper.resend_lost(1.0) == []  # just sent
+        assert len(sweeper.resend_lost(0.0)) == 1  # a duplicate on purpose: the page must still be read once
+    finally:
+        sweeper.close()
+    workers.start("w1")
+    job = client.wait(headers["Location"], timeout=60)
+    assert job["results"][0]["status"] == "done" and job["results"][0]["text"] == "hello"
+    _wait(lambda: _shadows_finished(service), what="the shadow run")
+    assert _counts(service, job_id) == (1, 1)  # exactly one result and one pair
+    with service.store.session() as session:
+        assert session.get(JobPage, (job_id, 1)).attempts == 1
+    workers.stop()  # its log is complete
+    lines = [line for line in (tmp_path / "w1.log").read_text().splitlines() if f"job {job_id} page 1" in line]
+    assert any("reading it" in line for line in lines) and any(": read by alpha" in line for line in lines), lines
+    assert all("[lost-and-found-7]" in line for line in lines), lines

@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.server
 import io
 import json
+import logging
 import threading
 import time
 
@@ -13,6 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from accounts.tokens import create_token
+from kernel.request_context import LOG_FORMAT, RequestIdFilter
 from rollout.gate_store import create_gate
 from rollout.store.models import Job, JobPage, Pair, Request
 from tests.jobs.documents import JobsClient, page_words, pdf, png, tiff
@@ -165,3 +167,25 @@ def test_metrics_count_pages_their_failures_by_reason_and_engine_and_jobs(jobs_s
     assert grew("ocrgate_job_page_duration_seconds_count") == 3
     assert grew("ocrgate_job_duration_seconds_count") == 2
     assert value(after, "ocrgate_job_pages_queued", status="pending") == 0
+
+
+def test_a_pages_log_lines_in_the_pool_carry_the_request_id_that_created_its_job(jobs_service):
+    """The pool's threads read a job's pages long after its HTTP request ended, under its id."""
+    _, client = jobs_service
+    lines: list[str] = []
+    handler = logging.Handler(logging.INFO)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler.emit = lambda record: lines.append(handler.format(record))  # type: ignore[method-assign]
+    handler.addFilter(RequestIdFilter())
+    runner_log = logging.getLogger("jobs.runner")
+    runner_log.addHandler(handler)
+    level, runner_log.level = runner_log.level, logging.INFO
+    try:
+        _, body, headers = client.submit(tiff(2), headers={"X-Request-Id": "pool-req-9"})
+        client.wait(headers["Location"])
+    finally:
+        runner_log.removeHandler(handler)
+        runner_log.setLevel(level)
+    for page in (1, 2):
+        mine = [line for line in lines if f"job {body['job_id']} page {page}:" in line]
+        assert len(mine) == 2 and all("[pool-req-9]" in line for line in mine), lines

@@ -44,7 +44,8 @@ def test_every_variable_is_read():
                "OCRGATE_GUARD_MIN_LABELS": "56", "OCRGATE_GUARD_MARGIN": "0.01", "OCRGATE_GUARD_MAX_ERROR_GAP": "0.05",
                "OCRGATE_GUARD_MAX_LATENCY_RATIO": "2.5", "OCRGATE_BROKER_URL": "amqp://guest:guest@127.0.0.1//",
                "OCRGATE_BROKER_VISIBILITY_TIMEOUT": "40", "OCRGATE_JOB_WORKERS": "3",
-               "OCRGATE_CALLBACK_HOSTS": "hooks.example, Other.example", "OCRGATE_JAIL": "off",
+               "OCRGATE_JOB_RESEND_SECONDS": "90", "OCRGATE_CALLBACK_HOSTS": "hooks.example, Other.example",
+               "OCRGATE_JAIL": "off",
                "OCRGATE_JAIL_MEMORY_MB": "512", "OCRGATE_JAIL_CPU_SECONDS": "9", "OCRGATE_JAIL_FILE_MB": "8",
                "OCRGATE_METRICS_LOOPBACK": "on"}
     assert set(environ) == {Settings.variable(f.name) for f in fields(Settings)}
@@ -67,7 +68,7 @@ def test_every_variable_is_read():
         == ("amqp://guest:guest@127.0.0.1//", 40.0, 3)
     assert settings.callback_hosts == ("hooks.example", "other.example") and settings.jail is False
     assert (settings.jail_memory_mb, settings.jail_cpu_seconds, settings.jail_file_mb) == (512, 9, 8)
-    assert settings.metrics_loopback is True
+    assert settings.metrics_loopback is True and settings.job_resend_seconds == 90.0
 
 
 def test_an_empty_variable_counts_as_unset():
