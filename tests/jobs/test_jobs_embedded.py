@@ -179,7 +179,8 @@ def test_a_pages_log_lines_in_the_pool_carry_the_request_id_that_created_its_job
     handler.addFilter(RequestIdFilter())
     runner_log = logging.getLogger("jobs.runner")
     runner_log.addHandler(handler)
-    level, runner_log.level = runner_log.level, logging.INFO
+    level = runner_log.level
+    runner_log.setLevel(logging.INFO)
     try:
         _, body, headers = client.submit(tiff(2), headers={"X-Request-Id": "pool-req-9"})
         client.wait(headers["Location"])
