@@ -17,7 +17,7 @@ import io
 from typing import Any
 
 from flask import Flask, request
-from waitress import channel, create_server, server, task, utilities
+from waitress import channel, create_server, server, task, utilities, wasyncore
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from kernel.settings import load_settings
@@ -86,6 +86,12 @@ def make_server(app: Flask, host: str, port: int, threads: int) -> Any:
         if isinstance(listener, server.BaseWSGIServer):
             listener.channel_class = _Channel
     return made
+
+
+def close_server(made: Any) -> None:
+    """Stop a server from `make_server` (its `run` returns) and close its connections."""
+    made.task_dispatcher.shutdown()
+    wasyncore.close_all(made.map if isinstance(made, server.MultiSocketServer) else made._map)
 
 
 def serve_http(app: Flask, host: str, port: int, threads: int) -> None:

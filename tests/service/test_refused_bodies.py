@@ -13,7 +13,7 @@ import pytest
 
 from accounts.tokens import create_token
 from service.app import create_app
-from service.http_server import make_server
+from service.http_server import close_server, make_server
 from service.settings import ServiceSettings
 from tests.service.http import fetch, samples, value
 
@@ -33,10 +33,7 @@ def waitress_app(tmp_path, test_engines):
     thread.start()
     store = app.extensions["ocrgate"].store
     yield server.effective_port, create_token(store, "tests", ["ocr"]), create_token(store, "prom", ["metrics"])
-    server.task_dispatcher.shutdown()
-    from waitress import wasyncore
-
-    wasyncore.close_all(server._map)
+    close_server(server)
     thread.join(10)
     app.extensions["ocrgate"].close()
 
