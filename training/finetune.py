@@ -25,11 +25,16 @@ from training.train import fit, parse_config
 @dataclass(frozen=True)
 class MixConfig:
     real_fraction: float = 0.5  # share of batches made of real crops
-    # category shares among real batches (receipts are few but matter)
-    category_weights: tuple[tuple[str, float], ...] = (("register_tapes", 0.45), ("scanned_docs", 0.55))
+    # category shares among real batches (receipts are few but matter); the photo categories count
+    # only when a photo set is given, and then as one in four, the photos' share of our evaluation
+    category_weights: tuple[tuple[str, float], ...] = (
+        ("register_tapes", 0.34), ("scanned_docs", 0.41),
+        ("photos_register_tapes", 0.11), ("photos_scanned_docs", 0.14))
     real_augment_prob: float = 0.3
     # the real crops have no typeset papers: keep them in the synthetic share
     typeset_prob: float = 0.6
+    # synthetic words captured as a phone would, when a photo set is given (one in four, as above)
+    photo_prob: float = 0.25
 
 
 def restore_case(crops: list, predictions: list[str]) -> int:
@@ -82,7 +87,7 @@ def main(argv: list[str] | None = None) -> None:
     if not cfg.init_weights:
         raise SystemExit("--init-weights is required: fine-tuning starts from the synthetic-only model")
     mix = replace(defaults, real_fraction=args.real_fraction, typeset_prob=args.typeset_prob)
-    crops = cut_crops(holdout=False)
+    crops = cut_crops(holdout=False) + (cut_crops(Path(cfg.photo_set), holdout=False) if cfg.photo_set else [])
     # the initial weights' directory must hold their model config (as training writes it)
     reader = load_recognizer(Path(cfg.init_weights).parent)
     cfg.model = json.loads((Path(cfg.init_weights).parent / CONFIG_FILE).read_text())["model"]
@@ -100,7 +105,8 @@ def main(argv: list[str] | None = None) -> None:
         if rng.random() < mix.real_augment_prob:  # and the clean copy as well
             samples_by_cat[c.category].append((preprocess(c.image).astype(np.float16), c.text))
 
-    synth = SynthConfig(seed=args.synth_seed, typeset_prob=mix.typeset_prob)
+    synth = SynthConfig(seed=args.synth_seed, typeset_prob=mix.typeset_prob,
+                        photo_prob=mix.photo_prob if cfg.photo_set else 0.0)
     stream = StreamConfig(batch_size=cfg.batch_size, workers=cfg.workers)
 
     def batches(start: int) -> Iterator:

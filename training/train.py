@@ -41,6 +41,9 @@ class TrainConfig:
     workers: int = 1
     val_per_category: int = 400
     init_weights: str | None = None
+    # a photo set built from train (`ocrgate sets photos`): its held-out pages' crops join validation
+    # and, when fine-tuning, its other pages' crops join the real batches
+    photo_set: str | None = None
     model: dict = field(default_factory=dict)
 
 
@@ -124,12 +127,13 @@ def evaluate(predict, samples: list, categories: list[str], batch_size: int = 12
     return {k: {"swa": s[0] / s[1], "cer": s[2] / s[3], "n": s[1]} for k, s in stats.items()}
 
 
-def real_validation(per_category: int, seed: int) -> tuple[list, list[str]]:
-    """Held-out real crops of the train split (pages never used for fitting), preprocessed."""
+def real_validation(per_category: int, seed: int, photo_set: str | None = None) -> tuple[list, list[str]]:
+    """Held-out real crops of the train split (pages never used for fitting), and of its photos
+    when `photo_set` is given (the same pages held out), preprocessed."""
     from inhouse.recognizer.preprocess import preprocess
     from training.realcrops import cut_crops
 
-    crops = cut_crops(holdout=True)
+    crops = cut_crops(holdout=True) + (cut_crops(Path(photo_set), holdout=True) if photo_set else [])
     rng = np.random.default_rng(seed)
     chosen = []
     for cat in sorted({c.category for c in crops}):
@@ -164,7 +168,7 @@ def fit(out: Path, cfg: TrainConfig, batches: Callable[[int], Iterator], run_id:
         print(f"resumed from {manager.latest_checkpoint} at step {int(step_var.numpy())}", flush=True)
     (out / CONFIG_FILE).write_text(json.dumps({"model": model_cfg.to_dict(), "input": asdict(SPEC)}, indent=1))
 
-    val, val_cats = real_validation(cfg.val_per_category, cfg.seed)
+    val, val_cats = real_validation(cfg.val_per_category, cfg.seed, cfg.photo_set)
     train_step, predict = make_train_step(model, optimizer), make_predict(model)
     labnotebook.record_training("start", run_id, out=str(out), train=asdict(cfg), data=data_config,
                        resumed_step=int(step_var.numpy()), val_size=len(val))

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from capture.photometric import degrade_crop
 from training.synth.augment import AugmentConfig, augment, negative
 from training.synth.corpus import Corpus, CorpusConfig
 from training.synth.fonts import FontRegistry
@@ -30,6 +31,9 @@ class SynthConfig:
     # Modern and serif faces, light damage
     typeset_prob: float = 0.0
     typeset: "TypesetProfile" = field(default_factory=lambda: TypesetProfile())
+    # share of samples then captured as a phone would (`capture.degrade_crop`: light, shadow edges,
+    # glare, defocus, shake, sensor noise, JPEG), the page simulator's photometric model on one word
+    photo_prob: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -73,8 +77,11 @@ class SynthGenerator:
         else:
             raise RuntimeError("no font can draw the sampled texts")
         if typeset:
-            crop = render_word(text, font, rng, self.config.typeset.render)
-            return augment(crop, rng, self.config.typeset.augment), text
-        crop = render_word(text, font, rng, self.config.render)
-        bias = self.config.thermal_bias if font.kind in THERMAL_KINDS else 1.0
-        return augment(crop, rng, self.config.augment, thermal_bias=bias), text
+            crop = augment(render_word(text, font, rng, self.config.typeset.render), rng, self.config.typeset.augment)
+        else:
+            bias = self.config.thermal_bias if font.kind in THERMAL_KINDS else 1.0
+            crop = render_word(text, font, rng, self.config.render)
+            crop = augment(crop, rng, self.config.augment, thermal_bias=bias)
+        if rng.random() < self.config.photo_prob:
+            crop = degrade_crop(crop, rng)
+        return crop, text
