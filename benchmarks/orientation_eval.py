@@ -1,15 +1,18 @@
 """Orientation on the benchmark pages, per engine: false rotations of upright pages, and recovery of
 the same pages turned 90/180/270 degrees.
 
-    .venv/bin/python benchmarks/orientation_eval.py [--split dev] [--limit N] [--engine inhouse --engine tesseract]
-                                                    [--out NAME]
+    .venv/bin/python benchmarks/orientation_eval.py [--split dev | --set DIR] [--limit N]
+                                                    [--engine inhouse --engine tesseract] [--out NAME]
 
-The in-house engine's orientation step (`inhouse.orientation.predict`, as the engine calls it) and
+The in-house engine's orientation step (`InhouseEngine.orientation`, as a page read decides it) and
 Tesseract's OSD (`TesseractEngine.detect_orientation`, what `engine_args orientation=auto` applies)
 see the same turned pages. For Tesseract the rows keep OSD's own answer and confidence, the summary
 shows what each confidence threshold would give (how `OSD_MIN_CONFIDENCE` is chosen, on train), and
 each upright page is also read once without OSD, so OSD's cost is measured against a page read in the
-same run. Writes benchmarks/results/orientation_<split>.json (or NAME.json).
+same run; for the in-house engine the rows keep the recognizer's score per turn and the summary
+shows what each quarter-turn margin would give (how `TURN_MARGIN` is chosen, on train and its
+photos). `--set` reads any page set, e.g. a photo set from `ocrgate sets photos`. Writes
+benchmarks/results/orientation_<split>.json (or NAME.json).
 """
 
 from __future__ import annotations
@@ -32,25 +35,30 @@ from engines.registry import get_engine  # noqa: E402
 from engines.tesseract import OSD_MIN_CONFIDENCE  # noqa: E402
 from evaluation.dataset import load_set  # noqa: E402
 from imaging import PageImage, load_first_page  # noqa: E402
-from inhouse.detector import detect_words  # noqa: E402
-from inhouse.orientation import predict, rotate  # noqa: E402
+from inhouse.orientation import TURN_MARGIN, decide, rotate  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
 #: page turned clockwise by k degrees needs (360 - k) % 360 to come back
 TURNS = (0, 90, 180, 270)
 #: OSD confidence thresholds whose outcome the Tesseract summary lists
 THRESHOLDS = (0.0, 1.0, 2.0, 3.0, 5.0, 6.0, 7.5, 10.0, 14.0)
+#: quarter-turn margins whose outcome the in-house summary lists
+MARGINS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4)
 PAGE = RecognizeOptions(mode="page")
 
 Predictor = Callable[[PageImage], dict]
 
 
 def inhouse_predictor() -> Predictor:
-    read = get_engine("inhouse").recognizer.recognize_batch
+    engine = get_engine("inhouse")
 
     def one(page: PageImage) -> dict:
-        gray = page.gray()  # as the engine does: the page's own detection answers the 0/180 question
-        return {"predicted": predict(gray, read, upright=detect_words(gray)).rotation}
+        found = engine.orientation(page, PAGE)
+        return {
+            "predicted": found.rotation,
+            "profile_ratio": round(found.profile_ratio, 4),
+            "scores": {str(turn): round(score, 4) for turn, score in found.scores.items()},
+        }
 
     return one
 
@@ -63,6 +71,10 @@ def tesseract_predictor() -> Predictor:
         return {"predicted": osd.rotation, "osd_rotate": osd.rotate, "osd_confidence": osd.confidence}
 
     return one
+
+
+def _with_margin(row: dict, margin: float) -> int:
+    return decide({int(turn): score for turn, score in row["scores"].items()}, row["profile_ratio"], margin)
 
 
 PREDICTORS: dict[str, Callable[[], Predictor]] = {"inhouse": inhouse_predictor, "tesseract": tesseract_predictor}
@@ -89,6 +101,8 @@ def summarise(engine: str, rows: list[dict]) -> dict:
         if reads:  # OSD's cost against a page read, on the same pages in the same run
             row["seconds_per_page_read"] = float(np.mean(reads))
             row["cost_share_of_read"] = row["seconds_per_prediction"] / row["seconds_per_page_read"]
+        if engine == "inhouse":
+            row["by_turn_margin"] = {str(m): _counts(mine, lambda r, m=m: _with_margin(r, m)) for m in MARGINS}
         if engine == "tesseract":
             row["by_threshold"] = {
                 str(t): _counts(mine, lambda r, t=t: r["osd_rotate"] if r["osd_confidence"] >= t else 0)
@@ -107,13 +121,14 @@ def summarise(engine: str, rows: list[dict]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--split", default="dev")
+    parser.add_argument("--set", type=Path, help="a page set folder instead of a shared split")
     parser.add_argument("--limit", type=int, default=0, help="pages per category (0: all)")
     parser.add_argument("--engine", action="append", choices=sorted(PREDICTORS), help="default: both")
     parser.add_argument("--out", help="results file name without .json (default orientation_<split>)")
     args = parser.parse_args()
     engines = args.engine or sorted(PREDICTORS)
     predictors = {name: PREDICTORS[name]() for name in engines}
-    bench = load_set(SHARED / args.split)
+    bench = load_set(args.set or SHARED / args.split)
     seen: dict[str, int] = defaultdict(int)
     rows: dict[str, list[dict]] = defaultdict(list)
     for record in bench.records:
@@ -137,9 +152,12 @@ def main() -> None:
         "split": args.split,
         "limit_per_category": args.limit,
         "command": "benchmarks/orientation_eval.py " + " ".join(sys.argv[1:]),
+        "set": str(args.set or SHARED / args.split),
         "tesseract_osd_min_confidence": OSD_MIN_CONFIDENCE,
-        "engines": {name: {"version": get_engine(name).version, "summary": summarise(name, rows[name])}
-                    for name in engines},
+        "inhouse_turn_margin": TURN_MARGIN,
+        "engines": {
+            name: {"version": get_engine(name).version, "summary": summarise(name, rows[name])} for name in engines
+        },
         "pages": {name: rows[name] for name in engines},
     }
     out = Path(__file__).resolve().parent / "results" / f"{args.out or f'orientation_{args.split}'}.json"

@@ -17,8 +17,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
+
+import numpy as np
 
 from engines.base import OcrEngine
 from engines.options import RecognizeOptions
@@ -26,7 +29,8 @@ from engines.result import BBox, Block, Line, Page, Word
 from imaging import PageImage, illumination, load_pages
 from imaging.intake import ImageSource
 from inhouse.detector import DetectorConfig, detect_words
-from inhouse.detector.detect import word_crop
+from inhouse.detector.detect import Detection, word_crop
+from inhouse.orientation import Orientation
 from inhouse.orientation import predict as predict_orientation
 from inhouse.orientation import rotate
 from inhouse.postprocess.buckets import ReadWord, Thresholds, postprocess
@@ -72,7 +76,7 @@ class InhouseEngine(OcrEngine):
     @property
     def version(self) -> str:
         settings = {"detector": self.detector.as_dict(), "postprocess": asdict(self.thresholds),
-                    "illumination": [illumination.VERSION, illumination.UNEVEN_SPREAD]}
+                    "illumination": illumination.VERSION}
         digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:8]
         # ".int8" whenever it serves; a recognizer that a training tool built on a float runtime says so
         int8 = ".int8" if self.recognizer.runtime.name == "onnx-int8" else ""
@@ -103,21 +107,33 @@ class InhouseEngine(OcrEngine):
         words, text_height, _, _ = self._detect_and_read(page, RecognizeOptions(mode="page"))
         return words, text_height
 
+    def orientation(self, page: PageImage, options: RecognizeOptions | None = None) -> Orientation:
+        """Which way up `page` is, decided as a page-mode read decides it (lighting flattened first)."""
+        gray, _, detection, read = self._first_look(page, options or RecognizeOptions(mode="page"))
+        return predict_orientation(gray, self.recognizer.recognize_batch, self.detector, detection, read)
+
+    def _first_look(self, page: PageImage, options: RecognizeOptions
+                    ) -> tuple[np.ndarray, np.ndarray | None, Detection, Callable[[], list[tuple[str, float]]]]:
+        """The page as read (gray, lighting flattened if uneven), its colour, its detection as it
+        is, and its words' readings (read once, when first asked for)."""
+        gray = page.gray()
+        flat = illumination.flatten_as_asked(gray, options.engine_args, self.name)
+        gray = gray if flat is None else flat
+        colour = page.pixels if page.pixels.ndim == 3 else None
+        deadline.check()
+        detection = detect_words(gray, self.detector, colour)
+        return gray, colour, detection, functools.cache(functools.partial(self._read_words, gray, detection))
+
     def _detect_and_read(self, page: PageImage, options: RecognizeOptions
                          ) -> tuple[list[ReadWord], float, int, tuple[int, int]]:
         """Orientation, detection, recognition and the Wordinator: (words, text height or 0,
         rotation, upright shape), before post-processing."""
-        gray = page.gray()
-        flat = illumination.flatten_as_asked(gray, options.engine_args, self.name)
-        gray = gray if flat is None else flat
+        gray, colour, detection, read = self._first_look(page, options)
         rotation = 0
-        colour = page.pixels if page.pixels.ndim == 3 else None
-        deadline.check()
-        detection = detect_words(gray, self.detector, colour)
-        read = functools.cache(functools.partial(self._read_words, gray, detection))
         deadline.check()
         if options.mode == "page" and options.engine_args.get("orientation", "auto") != "off":
-            rotation = predict_orientation(gray, self.recognizer.recognize_batch, self.detector, detection, read).rotation
+            rotation = predict_orientation(gray, self.recognizer.recognize_batch, self.detector, detection,
+                                           read).rotation
         upright = rotate(gray, rotation)
         if rotation:
             deadline.check()

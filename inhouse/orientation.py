@@ -25,16 +25,23 @@ MIN_SAMPLE_WORDS = 4
 FIRST_LOOK_WORDS = 8        # the widest words are read upside down first…
 CLEAR_MARGIN = 0.4          # …and when one way up beats the other by this much, the rest are not
 FLIP_MARGIN = 0.05  # mean confidence gain to turn a page over: on 30 upright train pages the largest was 0.009
-HORIZONTAL_RATIO = 1.0      # row/column profile variation at or above this: lines run across
-VERTICAL_RATIO = 0.3        # below this: lines run down; in between, the recognizer decides
+#: mean confidence gain over upright to turn a page a quarter: a photo's shadow or a figure's
+#: rotated tick labels can make an upright page's ink profile look like lines running down, and
+#: its sideways reading then score close to its upright one. On 50 train pages and their 50
+#: simulated photos no upright page's quarter turn came within 0.11 of upright (so 0 would do on
+#: train), but train has no typeset pages or figures: 0.1 of safety costs 9 of 150 turned train
+#: pages and 9 of 150 turned photos (benchmarks/results/orientation_margins_*.json), never on dev
+TURN_MARGIN = 0.1
+HORIZONTAL_RATIO = 1.0      # row/column profile variation at or above this: lines run across; below, the
+                            # recognizer reads the page across and down…
+VERTICAL_RATIO = 0.3        # …and below this, where lines plainly run down, a quarter turn needs no margin
 
 
 @dataclass(frozen=True)
 class Orientation:
     rotation: int            # clockwise degrees applied to make the page upright
     profile_ratio: float
-    upright_confidence: float
-    flipped_confidence: float
+    scores: dict[int, float]  # mean recognizer confidence per turn that was read (0 is the page as it is)
 
 
 def rotate(gray: np.ndarray, degrees: int) -> np.ndarray:
@@ -100,19 +107,20 @@ def predict(gray: np.ndarray, read_crops, config: DetectorConfig | None = None,
             upright: Detection | None = None, upright_readings: Callable[[], Readings] | None = None) -> Orientation:
     """`read_crops(list of crops) -> [(text, confidence)]` is the recognizer.
 
-    Clear ink profiles decide across/down alone; in the band where layouts disagree (photos
-    of receipts, forms with rules) the recognizer reads the page both ways. Any turn away from
-    upright must beat upright's confidence by FLIP_MARGIN.
+    A clear horizontal ink profile leaves only upright or upside down to tell; otherwise (lines
+    that may run down, photos of receipts, forms with rules) the recognizer reads the page both
+    across and down. The page as it is always counts: turning an upright page is the costly
+    mistake, so a turn must beat upright's confidence by FLIP_MARGIN (upside down) or, unless the
+    profile plainly runs down, by TURN_MARGIN (a quarter turn).
 
     `upright` is the detection of `gray` as it is, and `upright_readings()` the readings of its
     words: the engine needs both anyway for the common upright page, so passing them saves
-    detecting and reading the page a second time here. They are only called for when the page's
-    lines may run across.
+    detecting and reading the page a second time here.
     """
     config = config or DetectorConfig()
     probe = _probe(gray)
     ratio = profile_ratio(probe)
-    bases = [0] if ratio >= HORIZONTAL_RATIO else [90] if ratio < VERTICAL_RATIO else [0, 90]
+    bases = [0] if ratio >= HORIZONTAL_RATIO else [0, 90]
     scores: dict[int, float] = {}
     for base in bases:
         if base == 0 and upright is not None:
@@ -121,9 +129,13 @@ def predict(gray: np.ndarray, read_crops, config: DetectorConfig | None = None,
             found = _confidences(rotate(probe, base), read_crops, config)
         if found is not None:
             scores[base], scores[(base + 180) % 360] = found
+    return Orientation(decide(scores, ratio, TURN_MARGIN), ratio, scores)
+
+
+def decide(scores: dict[int, float], ratio: float, turn_margin: float) -> int:
+    """The turn that the recognizer's `scores` per turn and the ink profile `ratio` call for."""
     if not scores:
-        return Orientation(bases[0], ratio, 0.0, 0.0)
-    reference = bases[0]
+        return 0
     best = max(scores, key=scores.get)
-    rotation = best if best == reference or scores[best] > scores.get(reference, 0.0) + FLIP_MARGIN else reference
-    return Orientation(rotation, ratio, scores.get(reference, 0.0), scores.get((reference + 180) % 360, 0.0))
+    margin = FLIP_MARGIN if best == 180 else 0.0 if ratio < VERTICAL_RATIO else turn_margin
+    return best if best and scores[best] > scores.get(0, 0.0) + margin else 0

@@ -103,3 +103,32 @@ def test_is_registered_through_its_entry_point_like_any_engine():
     from inhouse.engine import InhouseEngine
 
     assert type(get_engine("inhouse")) is InhouseEngine
+
+
+def test_an_upright_receipt_photo_under_a_shadow_is_not_turned(engine):
+    """A narrow receipt with a shadow over its right half: unflattened, the shadow is one tall
+    block of "ink", so the ink profile says lines run down and upright was never even read (the
+    page came back turned 90°). Flattened first, and with upright always in the running, it
+    stays as it is and reads."""
+    lines = ["TOTAL 12.90", "CASH 20.00", "CHANGE 7.10", "THANK YOU"] * 5
+    gray, _ = rendered(lines)
+    gray = gray[:, :420]
+    xs = np.linspace(0, 1, gray.shape[1])[None, :]
+    shadowed = np.clip(gray * (1 - 0.6 / (1 + np.exp(-(xs - 0.55) * 25))), 0, 255).astype(np.uint8)
+    page = engine.recognize(shadowed).pages[0]
+    assert page.rotation == 0
+    assert sum(word.text in {"TOTAL", "CASH", "CHANGE", "THANK", "YOU"} for word in page.words) >= 12
+
+
+@pytest.mark.parametrize("scores, ratio, turn", [
+    ({0: 0.70, 180: 0.20, 90: 0.78, 270: 0.10}, 0.6, 0),     # a quarter turn within the margin: stays
+    ({0: 0.60, 180: 0.20, 90: 0.85, 270: 0.10}, 0.6, 90),    # beyond it: turns
+    ({0: 0.70, 180: 0.20, 90: 0.75, 270: 0.10}, 0.2, 90),    # lines plainly run down: no margin
+    ({0: 0.70, 180: 0.74}, 1.5, 0),                          # upside down within FLIP_MARGIN: stays
+    ({0: 0.30, 180: 0.80}, 1.5, 180),
+    ({}, 0.6, 0),                                            # nothing to read: as it is
+])
+def test_a_turn_must_beat_upright_by_its_margin(scores, ratio, turn):
+    from inhouse.orientation import decide
+
+    assert decide(scores, ratio, turn_margin=0.1) == turn
