@@ -124,6 +124,14 @@ def main() -> None:
     parser.add_argument("--set", type=Path, help="a page set folder instead of a shared split")
     parser.add_argument("--limit", type=int, default=0, help="pages per category (0: all)")
     parser.add_argument("--engine", action="append", choices=sorted(PREDICTORS), help="default: both")
+    parser.add_argument(
+        "--turns",
+        type=int,
+        nargs="+",
+        choices=TURNS,
+        default=list(TURNS),
+        help="the turns each page is shown in (default: all four; 0 alone: false rotations only)",
+    )
     parser.add_argument("--out", help="results file name without .json (default orientation_<split>)")
     args = parser.parse_args()
     engines = args.engine or sorted(PREDICTORS)
@@ -136,7 +144,7 @@ def main() -> None:
             continue
         seen[record.category] += 1
         page = load_first_page(record.image)
-        for turn in TURNS:
+        for turn in args.turns:
             turned = dataclasses.replace(page, pixels=np.ascontiguousarray(rotate(page.pixels, turn)))
             for name, one in predictors.items():
                 started = time.perf_counter()
@@ -151,6 +159,7 @@ def main() -> None:
     result = {
         "split": args.split,
         "limit_per_category": args.limit,
+        "turns": args.turns,
         "command": "benchmarks/orientation_eval.py " + " ".join(sys.argv[1:]),
         "set": str(args.set or SHARED / args.split),
         "tesseract_osd_min_confidence": OSD_MIN_CONFIDENCE,

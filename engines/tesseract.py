@@ -9,8 +9,8 @@ script detection (`--psm 0`, as OCRmyPDF's `--rotate-pages` does) which way up t
 turns it when OSD is confident enough; the result's `Page.rotation` says what was applied.
 
 With `engine_args["illumination"] = "auto"` (the default) an unevenly lit page (a phone photo's
-shadows and highlights) is flattened first by `imaging.illumination`, the same step the in-house
-engine takes, as a careful integrator would clean a page before Tesseract's global threshold.
+shadows and highlights) is flattened first by `imaging.illumination`, as a careful integrator
+would clean a page before Tesseract's global threshold (OCRmyPDF's `--clean` is the anchor).
 """
 
 from __future__ import annotations
@@ -33,6 +33,9 @@ from imaging import PageImage, illumination
 from kernel import deadline
 from kernel.errors import EngineFailedError, EngineTimeoutError, EngineUnavailableError, OcrInputError
 
+#: engine_args["illumination"] unless a read says: "auto" flattens an unevenly lit page first
+#: (chosen on train pages and their photos: benchmarks/results/illumination_gate_tesseract.json)
+ILLUMINATION_DEFAULT = "auto"
 #: page-segmentation mode per recognition mode: 3 = automatic layout, 7 = one line, 8 = one word
 PSM_BY_MODE = {"page": 3, "line": 7, "word": 8}
 #: Tesseract treats resolutions under 70 dpi as unknown and estimates its own
@@ -180,7 +183,7 @@ def _turned(page: PageImage, rotation: int) -> PageImage:
 
 def _evenly_lit(page: PageImage, options: RecognizeOptions) -> PageImage:
     """`page` flattened to gray when its lighting is uneven and `illumination` is not "off"."""
-    flat = illumination.flatten_as_asked(page.gray(), options.engine_args, "tesseract")
+    flat = illumination.flatten_as_asked(page.gray(), options.engine_args, "tesseract", ILLUMINATION_DEFAULT)
     return page if flat is None else dataclasses.replace(page, pixels=flat)
 
 

@@ -6,8 +6,11 @@ reflective highlights"); flatbed scans and screenshots are not. The estimate is 
 local brightest level (paper between strokes), found on a small copy of the page: a max filter
 wider than any stroke, a median to drop specks, a blur to smooth it. A page is flattened only
 when that background really varies (`UNEVEN_SPREAD`); an evenly lit page is left exactly as it
-is, so clean scans read as before. Both engines call `flatten_if_uneven` (the in-house detector
-and Tesseract's input), so the comparison between them stays fair.
+is, so clean scans read as before. Each engine says whether it flattens by default, from its own
+measurement on train pages and their photos (`benchmarks/illumination_gate.py`): Tesseract's global
+threshold gains from it; the in-house detector (MSER, local by nature) and recognizer (each crop
+contrast-stretched) lose, so it reads photos as they are and flattens only the small copy its
+orientation step profiles. Reads can ask either way with `engine_args["illumination"]`.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ WHITE = 245.0
 #: an engine's `engine_args["illumination"]`: "auto" flattens an unevenly lit page, "off" never does
 MODES = ("auto", "off")
 #: named in the engines' versions, so that cached and stored outputs tell which flattening read them
-VERSION = "illum1"
+VERSION = f"illum1@{UNEVEN_SPREAD:g}"
 
 
 @dataclass(frozen=True)
@@ -91,9 +94,10 @@ def flatten_if_uneven(gray: np.ndarray) -> np.ndarray | None:
     return flatten(gray, background) if background.uneven else None
 
 
-def flatten_as_asked(gray: np.ndarray, engine_args: Mapping[str, str], engine: str) -> np.ndarray | None:
-    """`flatten_if_uneven`, unless the read's `illumination` option is "off"; a bad value is an input error."""
-    wanted = engine_args.get("illumination", "auto")
+def flatten_as_asked(gray: np.ndarray, engine_args: Mapping[str, str], engine: str, default: str) -> np.ndarray | None:
+    """`flatten_if_uneven` when the read's `illumination` option (else the engine's `default`) is
+    "auto"; None when it is "off"; a bad value is an input error."""
+    wanted = engine_args.get("illumination", default)
     if wanted not in MODES:
         raise OcrInputError(f"{engine} illumination must be one of {', '.join(MODES)}, got {wanted!r}")
     return flatten_if_uneven(gray) if wanted == "auto" else None

@@ -44,6 +44,10 @@ from kernel.errors import OcrInputError
 #: a line whose top is this many line heights below the previous one starts a new block
 BLOCK_GAP = 1.8
 ENGINE_ARGS = ("orientation", "postprocess", "illumination")
+#: "off": flattening uneven light costs the in-house pipeline accuracy on train pages and on their
+#: photos alike (aligned CER 0.182 as they are, 0.204 all flattened, worse at every gate threshold:
+#: benchmarks/results/illumination_gate_inhouse.json); orientation flattens its own small copy
+ILLUMINATION_DEFAULT = "off"
 
 
 @functools.lru_cache(maxsize=1)
@@ -108,16 +112,16 @@ class InhouseEngine(OcrEngine):
         return words, text_height
 
     def orientation(self, page: PageImage, options: RecognizeOptions | None = None) -> Orientation:
-        """Which way up `page` is, decided as a page-mode read decides it (lighting flattened first)."""
+        """Which way up `page` is, decided as a page-mode read decides it."""
         gray, _, detection, read = self._first_look(page, options or RecognizeOptions(mode="page"))
         return predict_orientation(gray, self.recognizer.recognize_batch, self.detector, detection, read)
 
     def _first_look(self, page: PageImage, options: RecognizeOptions
                     ) -> tuple[np.ndarray, np.ndarray | None, Detection, Callable[[], list[tuple[str, float]]]]:
-        """The page as read (gray, lighting flattened if uneven), its colour, its detection as it
+        """The page as read (gray; lighting flattened if the read asks), its colour, its detection as it
         is, and its words' readings (read once, when first asked for)."""
         gray = page.gray()
-        flat = illumination.flatten_as_asked(gray, options.engine_args, self.name)
+        flat = illumination.flatten_as_asked(gray, options.engine_args, self.name, ILLUMINATION_DEFAULT)
         gray = gray if flat is None else flat
         colour = page.pixels if page.pixels.ndim == 3 else None
         deadline.check()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from imaging import illumination
 from inhouse.detector import DetectorConfig, detect_words
 from inhouse.detector.detect import Detection, word_crop
 
@@ -119,7 +120,8 @@ def predict(gray: np.ndarray, read_crops, config: DetectorConfig | None = None,
     """
     config = config or DetectorConfig()
     probe = _probe(gray)
-    ratio = profile_ratio(probe)
+    flat = illumination.flatten_if_uneven(probe)  # a shadow is not a column of ink
+    ratio = profile_ratio(probe if flat is None else flat)
     bases = [0] if ratio >= HORIZONTAL_RATIO else [0, 90]
     scores: dict[int, float] = {}
     for base in bases:

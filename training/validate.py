@@ -1,8 +1,8 @@
 """`python -m training.validate --model DIR [DIR ...] [--runtime R ...]`: compare models
 (and runtimes of one model: float against int8) without touching dev.
 
-Scores each model on the held-out pages of the `train` split (receipts, forms) and on held-out
-synthetic typeset words (the stand-in for papers, which the train split lacks), so a choice
+Scores each model on the held-out pages of the `train` split (receipts, forms), on the same
+pages' photos when `--photo-set` names a photo set of train, and on held-out synthetic typeset words (the stand-in for papers, which the train split lacks), so a choice
 between checkpoints never looks at the evaluation sets.
 """
 from __future__ import annotations
@@ -24,8 +24,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--model", type=Path, nargs="+", required=True)
     ap.add_argument("--typeset", type=int, default=1000)
     ap.add_argument("--runtime", nargs="+", default=["auto"], choices=RUNTIMES)
+    ap.add_argument("--photo-set", type=Path, help="a photo set of train (`ocrgate sets photos`)")
     args = ap.parse_args(argv)
-    crops = cut_crops(holdout=True)
+    crops = cut_crops(holdout=True) + (cut_crops(args.photo_set, holdout=True) if args.photo_set else [])
     gen = SynthGenerator(SynthConfig(seed=HELD_OUT_SYNTH_SEED, typeset_prob=1.0, negative_prob=0.0))
     typeset = [gen.sample(i) for i in range(args.typeset)]
     for model_dir, runtime in ((m, r) for m in args.model for r in args.runtime):
