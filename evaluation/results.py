@@ -150,6 +150,8 @@ def page_records(scored: list[Scored]) -> list[dict[str, Any]]:
         engine_entry: dict[str, Any] = {
             "text": run.result.text if run.result else "", "error": run.error,
             "seconds": run.seconds, "cached": run.cached,
+            # the clockwise turn the engine applied to read each page (its orientation step)
+            "rotation": [page.rotation for page in run.result.pages] if run.result else [],
             "words": [{"text": w.text, "bbox": w.bbox.as_list(), "confidence": round(w.confidence, 4)}
                       for w in (run.result.words if run.result else [])],
         }

@@ -112,3 +112,24 @@ def test_registered_sets_by_name(tiny_set, tmp_path):
     (bad / "manifest.jsonl").write_text("{oops\n")
     done = ocrgate("sets", "add", "bad", str(bad), env=env)
     assert done.returncode == 2 and "not valid JSON" in done.stderr
+
+
+class TurningEngine(OcrEngine):
+    """Reads nothing, but says it turned every page over first (as an orientation step would)."""
+
+    name, version = "turning", "1"
+
+    def _read_page(self, page, options):
+        from engines.result import Page
+
+        return Page(width=page.width, height=page.height, blocks=[], rotation=180)
+
+
+def test_each_page_says_which_way_each_engine_turned_it(tiny_set, corrupting_engines, tmp_path):
+    register_engine("turning", TurningEngine)
+    try:
+        results = evaluate(["perfect", "turning"], [str(tiny_set)], tmp_path / "out", cache_dir=None, progress=False)
+    finally:
+        unregister_engine("turning")
+    assert all(p["engines"]["turning"]["rotation"] == [180] for p in results["pages"])
+    assert all(p["engines"]["perfect"]["rotation"] == [0] for p in results["pages"])
