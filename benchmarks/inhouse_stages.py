@@ -60,6 +60,7 @@ sys.path.insert(0, str(ROOT))
 from engines.options import RecognizeOptions  # noqa: E402
 from imaging import illumination  # noqa: E402
 from imaging.intake import load_first_page  # noqa: E402
+from inhouse import engine as engine_module  # noqa: E402
 from inhouse.detector import detect as detect_module  # noqa: E402
 from inhouse.detector.detect import Detection, WordBox, word_crop  # noqa: E402
 from inhouse.detector.graphics import colour_pictures, graphics_boxes, inside_graphics  # noqa: E402
@@ -173,7 +174,7 @@ def staged_page(engine: InhouseEngine, image: Path, clock: Clock):
         page = load_first_page(image, engine.limits)
         gray = page.gray()
     with clock.stage("illumination"):
-        flat = illumination.flatten_as_asked(gray, options.engine_args, engine.name)
+        flat = illumination.flatten_as_asked(gray, options.engine_args, engine.name, engine_module.ILLUMINATION_DEFAULT)
         gray = gray if flat is None else flat
     colour = page.pixels if page.pixels.ndim == 3 else None
     detection = staged_detect_words(gray, config, colour, clock)
