@@ -9,6 +9,7 @@ import sys
 import pytest
 from lxml import etree
 
+from imaging import illumination
 from tests.conftest import render_text
 from tests.imaging.test_intake import bomb_png
 
@@ -82,4 +83,6 @@ def test_engines_lists_tesseract_with_its_version():
     assert done.returncode == 0
     rows = {row["name"]: row for row in json.loads(done.stdout)}
     installed = subprocess.run(["tesseract", "--version"], capture_output=True, text=True).stdout.split()[1]
-    assert rows["tesseract"]["version"] == installed and rows["tesseract"]["status"] == "ok"
+    # the program's own version, then the pre-processing that stands between it and the page
+    assert rows["tesseract"]["version"] == f"{installed}+{illumination.VERSION}"
+    assert rows["tesseract"]["status"] == "ok"
