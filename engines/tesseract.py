@@ -2,7 +2,8 @@
 
 The one place that talks to the `tesseract` program (through pytesseract). We hand it
 a lossless PNG of exactly the pixels we decoded, carrying the source's resolution, so
-its output matches running `tesseract` on the original file.
+without pre-processing (`illumination=off`) its output matches running `tesseract` on the
+original file.
 
 With `engine_args["orientation"] = "auto"` a page read first asks Tesseract's orientation and
 script detection (`--psm 0`, as OCRmyPDF's `--rotate-pages` does) which way up the page is, and
