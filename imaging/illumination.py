@@ -6,9 +6,9 @@ reflective highlights"); flatbed scans and screenshots are not. The estimate is 
 local brightest level (paper between strokes), found on a small copy of the page: a max filter
 wider than any stroke, a median to drop specks, a blur to smooth it. A page is flattened when
 that background varies more than `UNEVEN_SPREAD` (on train: at all); a perfectly even page (a
-screenshot, most clean scans) is left exactly as it is. Each engine says whether it flattens by default, from its own
-measurement on train pages and their photos (`benchmarks/illumination_gate.py`): Tesseract's global
-threshold gains from it; the in-house detector (MSER, local by nature) and recognizer (each crop
+screenshot, most clean scans) is left exactly as it is. Each engine says whether it flattens by
+default, from its own measurement on train pages and their photos (`benchmarks/illumination_gate.py`):
+Tesseract's global threshold gains from it; the in-house detector (MSER, local by nature) and recognizer (each crop
 contrast-stretched) lose, so it reads photos as they are and flattens only the small copy its
 orientation step profiles. Reads can ask either way with `engine_args["illumination"]`.
 """

@@ -30,9 +30,8 @@ from imaging import PageImage, illumination, load_pages
 from imaging.intake import ImageSource
 from inhouse.detector import DetectorConfig, detect_words
 from inhouse.detector.detect import Detection, word_crop
-from inhouse.orientation import Orientation
+from inhouse.orientation import Orientation, rotate
 from inhouse.orientation import predict as predict_orientation
-from inhouse.orientation import rotate
 from inhouse.postprocess.buckets import ReadWord, Thresholds, postprocess
 from inhouse.postprocess.lexicon import Lexicon
 from inhouse.recognizer.model_files import DEFAULT_MODEL_DIR, WEIGHTS_FILE, weights_digest
@@ -177,4 +176,3 @@ class InhouseEngine(OcrEngine):
             blocks.append([line])
         return Page(width=width, height=height, blocks=[Block(b) for b in blocks], rotation=rotation,
                     source_width=source.width, source_height=source.height, dpi=source.dpi)
-

@@ -138,6 +138,6 @@ def decide(scores: dict[int, float], ratio: float, turn_margin: float) -> int:
     """The turn that the recognizer's `scores` per turn and the ink profile `ratio` call for."""
     if not scores:
         return 0
-    best = max(scores, key=scores.get)
+    best = max(scores, key=lambda turn: scores[turn])
     margin = FLIP_MARGIN if best == 180 else 0.0 if ratio < VERTICAL_RATIO else turn_margin
     return best if best and scores[best] > scores.get(0, 0.0) + margin else 0

@@ -2,8 +2,9 @@
 (and runtimes of one model: float against int8) without touching dev.
 
 Scores each model on the held-out pages of the `train` split (receipts, forms), on the same
-pages' photos when `--photo-set` names a photo set of train, and on held-out synthetic typeset words (the stand-in for papers, which the train split lacks), so a choice
-between checkpoints never looks at the evaluation sets.
+pages' photos when `--photo-set` names a photo set of train, and on held-out synthetic typeset
+words (the stand-in for papers, which the train split lacks), so a choice between checkpoints
+never looks at the evaluation sets.
 """
 from __future__ import annotations
 

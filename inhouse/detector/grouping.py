@@ -3,10 +3,10 @@
 Lines: components sorted left to right join the line whose vertical band they overlap most,
 if the horizontal gap to its last member is small. A line's band is the mean top and bottom of
 its last few letter-height members, not of all of them, so that it follows a baseline that
-bends (a curved or crinkled page in a phone photo) instead of a straight horizontal strip; small components (dots, commas, hyphens)
-may join a line but never start one. Words: within a line, the gaps between neighbours are
-split into "letter gaps" and "word gaps" at the threshold that best separates them (Otsu's
-method on the gaps), clamped to sane multiples of the line height.
+bends (a curved or crinkled page in a phone photo) instead of a straight horizontal strip;
+small components (dots, commas, hyphens) may join a line but never start one. Words: within a
+line, the gaps between neighbours are split into "letter gaps" and "word gaps" at the threshold
+that best separates them (Otsu's method on the gaps), clamped to sane multiples of the line height.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from inhouse.detector.config import DetectorConfig
-
 
 PRUNE_EVERY = 16
 
