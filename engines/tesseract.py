@@ -23,6 +23,7 @@ import tempfile
 from collections.abc import Callable
 from typing import Any
 
+import cv2
 import numpy as np
 import pytesseract
 from PIL import Image
@@ -30,7 +31,7 @@ from PIL import Image
 from engines.base import OcrEngine
 from engines.options import RecognizeOptions
 from engines.result import BBox, Block, Line, Page, Word
-from imaging import PageImage, illumination
+from imaging import PageImage, illumination, text_size
 from kernel import deadline
 from kernel.errors import EngineFailedError, EngineTimeoutError, EngineUnavailableError, OcrInputError
 
@@ -46,9 +47,16 @@ ORIENTATIONS = ("auto", "off")
 #: off by default: OSD costs a third to two thirds of a page read (train 1.33 s against 1.94 s, dev 2.69 s
 #: against 8.13 s) and turns back 29 of 72 turned dev pages (benchmarks/results/orientation_dev_two_engines.json)
 DEFAULT_ORIENTATION = "off"
-#: OSD's orientation confidence that a turn must reach, chosen on 24 train pages turned 0/90/180/270:
-#: the most confident wrong answer there was 4.92 (OCRmyPDF's default of 14 turns back none of them)
-OSD_MIN_CONFIDENCE = 6.0
+#: OSD reads a copy of the page whose letters are enlarged to this height (px) when they are smaller,
+#: at most OSD_MOST_ENLARGEMENT times: OSD is tuned for 300-dpi scans, and on our 100-dpi forms
+#: (letters 6–9 px) it turned back 2 of 36 train pages as they are and 24 of 36 enlarged to 20 px
+#: (28 and 36 px did no better: benchmarks/results/orientation_train_tesseract_osd.json)
+OSD_LETTER_HEIGHT = 20.0
+OSD_MOST_ENLARGEMENT = 4.0
+#: OSD's orientation confidence that a turn must reach, chosen on 24 train pages turned 0/90/180/270
+#: (letters enlarged as above): the most confident wrong answer there was 3.97, so 5 keeps a point
+#: of safety (OCRmyPDF's default of 14 turns back none of them)
+OSD_MIN_CONFIDENCE = 5.0
 
 
 @functools.lru_cache(maxsize=1)
@@ -114,10 +122,12 @@ class TesseractEngine(OcrEngine):
         )
 
     def detect_orientation(self, page: PageImage, options: RecognizeOptions) -> Osd:
-        """Tesseract's OSD (`--psm 0`) on `page`; no turn when it finds too few characters to tell."""
+        """Tesseract's OSD (`--psm 0`) on `page`, its small letters enlarged first; no turn when it
+        finds too few characters to tell."""
         if "osd" not in self.languages():
             raise EngineUnavailableError("tesseract has no orientation data (osd); apt-get install tesseract-ocr-osd")
-        found = self._tesseract(page, options, _osd_or_none, " ".join(["--psm 0", *_dpi_flags(page)]))
+        enlarged = _enlarged_for_osd(page)
+        found = self._tesseract(enlarged, options, _osd_or_none, " ".join(["--psm 0", *_dpi_flags(enlarged)]))
         if found is None:
             return Osd(0, 0.0)
         return Osd(int(found["rotate"]) % 360, float(found["orientation_conf"]))
@@ -173,6 +183,17 @@ def _orientation_wanted(options: RecognizeOptions) -> bool:
     if wanted not in ORIENTATIONS:
         raise OcrInputError(f"tesseract orientation must be one of {', '.join(ORIENTATIONS)}, got {wanted!r}")
     return options.mode == "page" and wanted == "auto"
+
+
+def _enlarged_for_osd(page: PageImage) -> PageImage:
+    """`page`, its letters enlarged to OSD_LETTER_HEIGHT (in gray, its resolution with them) when
+    they are smaller."""
+    gray = page.gray()
+    factor = text_size.enlargement(gray, OSD_LETTER_HEIGHT, OSD_MOST_ENLARGEMENT)
+    if factor == 1.0:
+        return page
+    pixels = cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+    return dataclasses.replace(page, pixels=pixels, dpi=page.dpi * factor if page.dpi else None)
 
 
 def _turned(page: PageImage, rotation: int) -> PageImage:

@@ -55,8 +55,12 @@ class ImageLimits:
     def from_env(cls) -> ImageLimits:
         """Limits from OCRGATE_MAX_IMAGE_BYTES, _PIXELS, _FRAMES and OCRGATE_MAX_TOTAL_PIXELS (see kernel.settings)."""
         settings = load_settings()
-        return cls(max_bytes=settings.max_image_bytes, max_pixels=settings.max_image_pixels,
-                   max_frames=settings.max_image_frames, max_total_pixels=settings.max_total_pixels)
+        return cls(
+            max_bytes=settings.max_image_bytes,
+            max_pixels=settings.max_image_pixels,
+            max_frames=settings.max_image_frames,
+            max_total_pixels=settings.max_total_pixels,
+        )
 
 
 @dataclass
@@ -67,7 +71,7 @@ class PageImage:
     source: str = "<array>"
     frame: int = 0
     dpi: float | None = None
-    exif_rotation: int = 0   # degrees clockwise applied from EXIF to make the image upright
+    exif_rotation: int = 0  # degrees clockwise applied from EXIF to make the image upright
     metadata: dict = field(default_factory=dict)
 
     @property
@@ -86,8 +90,7 @@ class PageImage:
         return np.clip(self.pixels.astype(np.float32) @ weights + 0.5, 0, 255).astype(np.uint8)
 
 
-ImageSource = (str | os.PathLike | bytes | bytearray | BinaryIO | np.ndarray | Image.Image | PageImage
-               | list[PageImage])
+ImageSource = str | os.PathLike | bytes | bytearray | BinaryIO | np.ndarray | Image.Image | PageImage | list[PageImage]
 
 _EXIF_ORIENTATION_TO_DEGREES = {3: 180, 6: 90, 8: 270}
 
@@ -98,8 +101,9 @@ def load_first_page(source: ImageSource, limits: ImageLimits | None = None) -> P
     return load_pages(source, limits, max_frames=1)[0]
 
 
-def load_pages(source: ImageSource, limits: ImageLimits | None = None,
-               max_frames: int | None = None) -> list[PageImage]:
+def load_pages(
+    source: ImageSource, limits: ImageLimits | None = None, max_frames: int | None = None
+) -> list[PageImage]:
     """Decode every frame of `source` (at most `max_frames`) into `PageImage`s.
 
     Raises `OcrInputError` with a one-line reason for empty, truncated, unsupported, oversized or
@@ -146,8 +150,13 @@ def _read_regular_file(path: Path, limits: ImageLimits) -> bytes:
 
 
 def _file_kind(mode: int) -> str:
-    kinds = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
-             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+    kinds = (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    )
     return next((label for test, label in kinds if test(mode)), "not a plain file")
 
 
@@ -177,7 +186,8 @@ def _check_geometry(size: tuple[int, int], limits: ImageLimits, name: str) -> No
     if width > limits.max_side or height > limits.max_side or width * height > limits.max_pixels:
         raise OcrInputError(
             f"{name}: image is {width}×{height} = {width * height} pixels, over the limit of "
-            f"{limits.max_pixels} pixels (possible decompression bomb); refused before decoding")
+            f"{limits.max_pixels} pixels (possible decompression bomb); refused before decoding"
+        )
 
 
 @contextmanager
@@ -234,8 +244,9 @@ def _frame_sizes(image: Image.Image, limits: ImageLimits, name: str) -> list[tup
             break
         sizes.append(image.size)
         if len(sizes) > limits.max_frames:
-            raise OcrInputError(f"{name}: more than {limits.max_frames} frames, over the limit of "
-                                f"{limits.max_frames} frames")
+            raise OcrInputError(
+                f"{name}: more than {limits.max_frames} frames, over the limit of {limits.max_frames} frames"
+            )
     image.seek(0)
     return sizes
 
@@ -248,7 +259,8 @@ def _check_budget(sizes: list[tuple[int, int]], limits: ImageLimits, name: str) 
     if total > limits.max_total_pixels:
         raise OcrInputError(
             f"{name}: {len(sizes)} frames hold a total of {total} pixels, over the limit of "
-            f"{limits.max_total_pixels} pixels per image (OCRGATE_MAX_TOTAL_PIXELS); refused before decoding")
+            f"{limits.max_total_pixels} pixels per image (OCRGATE_MAX_TOTAL_PIXELS); refused before decoding"
+        )
 
 
 def _page_from_pil(image: Image.Image, name: str, index: int, limits: ImageLimits) -> PageImage:
@@ -259,9 +271,14 @@ def _page_from_pil(image: Image.Image, name: str, index: int, limits: ImageLimit
     upright = ImageOps.exif_transpose(image) if orientation != 1 else image
     pixels = _to_8bit(upright)
     _check_geometry((pixels.shape[1], pixels.shape[0]), limits, name)
-    return PageImage(pixels=pixels, source=name, frame=index, dpi=dpi,
-                     exif_rotation=_EXIF_ORIENTATION_TO_DEGREES.get(orientation, 0),
-                     metadata={"format": image.format, "mode": image.mode})
+    return PageImage(
+        pixels=pixels,
+        source=name,
+        frame=index,
+        dpi=dpi,
+        exif_rotation=_EXIF_ORIENTATION_TO_DEGREES.get(orientation, 0),
+        metadata={"format": image.format, "mode": image.mode},
+    )
 
 
 def _dpi_of(image: Image.Image) -> float | None:

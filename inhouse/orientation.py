@@ -3,9 +3,10 @@
 Two cheap questions instead of a second deep net:
 1. Do text lines run across or down? The ink of horizontal lines varies far more from row to
    row than from column to column (and the other way round on a page turned 90°).
-2. Which way up? The recognizer reads sample words with more confidence right side up than
-   upside down. A page is turned only when the evidence clears a margin (chosen on data):
-   turning an upright page is the costly mistake.
+2. Which way up? The recognizer reads sample words right side up as longer strings, with more
+   confidence, than upside down or sideways: each turn scores its sample's confident characters
+   per word. A page is turned only when the evidence clears a margin (chosen on data): turning
+   an upright page is the costly mistake.
 """
 
 from __future__ import annotations
@@ -25,24 +26,31 @@ SAMPLE_WORDS = 24
 MIN_SAMPLE_WORDS = 4
 FIRST_LOOK_WORDS = 8        # the widest words are read upside down first…
 CLEAR_MARGIN = 0.4          # …and when one way up beats the other by this much, the rest are not
-FLIP_MARGIN = 0.05  # mean confidence gain to turn a page over: on 30 upright train pages the largest was 0.009
-#: mean confidence gain over upright to turn a page a quarter: a photo's shadow or a figure's
-#: rotated tick labels can make an upright page's ink profile look like lines running down, and
-#: its sideways reading then score close to its upright one. On 50 train pages and their 50
-#: simulated photos no upright page's quarter turn came within 0.11 of upright (so 0 would do on
-#: train), but train has no typeset pages or figures: 0.1 of safety costs 9 of 150 turned train
-#: pages and 9 of 150 turned photos (benchmarks/results/orientation_margins_*.json), never on dev
+#: score gain over upright to turn a page over: on 50 upright train pages and their 50 simulated
+#: photos upside down never scored within 0.07 of upright; the 100 pages turned over gained at least 0.09
+FLIP_MARGIN = 0.05
+#: score gain over upright to turn a page a quarter: a photo's shadow or a figure's rotated tick
+#: labels can make an upright page's ink profile look like lines running down, and its sideways
+#: reading then score close to its upright one. On 50 train pages and their 50 simulated photos no
+#: upright page's quarter turn came within 0.004 of upright (so 0 would do on train), but train has
+#: no typeset pages or figures: 0.1 of safety costs 0 of 150 turned train pages and 6 of 150 turned
+#: photos (benchmarks/results/orientation_margins_*.json), never on dev
 TURN_MARGIN = 0.1
 HORIZONTAL_RATIO = 1.0      # row/column profile variation at or above this: lines run across; below, the
                             # recognizer reads the page across and down…
 VERTICAL_RATIO = 0.3        # …and below this, where lines plainly run down, a quarter turn needs no margin
+#: a page whose best reading across (either way up) scores under this is read down as well, whatever
+#: its ink profile: a receipt turned sideways can have a row profile as varied as its columns'
+#: (profile ratio 1.04). On 50 train pages, upright ones scored at least 0.17 across and that
+#: sideways receipt 0.13; reading down costs time only, since a turn must still clear its margin
+WEAK_ACROSS = 0.2
 
 
 @dataclass(frozen=True)
 class Orientation:
     rotation: int            # clockwise degrees applied to make the page upright
     profile_ratio: float
-    scores: dict[int, float]  # mean recognizer confidence per turn that was read (0 is the page as it is)
+    scores: dict[int, float]  # `_score` per turn that was read (0 is the page as it is)
 
 
 def rotate(gray: np.ndarray, degrees: int) -> np.ndarray:
@@ -77,15 +85,28 @@ def _probe(gray: np.ndarray) -> np.ndarray:
 
 Readings = list[tuple[str, float]]
 
+#: a sampled word's score is its confidence × its characters, counted up to this many, ÷ this: a
+#: sideways page's "words" are stacks of turned letters that read as one or two characters, often
+#: confidently (a turned "l" is a fine "-"), so confidence alone rated sideways forms as high as
+#: upright ones; right side up, a word reads as a long string (on 6 train forms, upright 1.5–6.2
+#: confident characters per word against at most 1.1 for any other turn)
+FULL_WORD = 8
+
+
+def _score(readings: Readings) -> float:
+    """Confident characters per word, ÷ FULL_WORD (0 to 1)."""
+    return float(np.mean([confidence * min(len(text.replace(" ", "")), FULL_WORD) / FULL_WORD
+                          for text, confidence in readings]))
+
 
 def _confidences(turned: np.ndarray, read_crops, config: DetectorConfig, detection: Detection | None = None,
                  readings: Callable[[], Readings] | None = None) -> tuple[float, float] | None:
-    """Mean recognizer confidence on the widest words of `turned`, as they are and upside down.
+    """The `_score` of the widest words of `turned`, as they are and upside down.
 
     `detection` is `turned`'s detection when the caller already has it, and `readings()` the
     readings of its words' crops, in order, if the caller reads them anyway. A sequential test:
-    the first FIRST_LOOK_WORDS decide alone when the answer is plain (the usual upright page,
-    where right side up reads about 0.9 and upside down about 0.1); a close call reads them all.
+    the first FIRST_LOOK_WORDS decide alone when the answer is plain (the usual upright page);
+    a close call reads them all.
     """
     detection = detection if detection is not None else detect_words(turned, config)
     chosen = sorted(range(len(detection.words)), key=lambda k: -detection.words[k].bbox.width)[:SAMPLE_WORDS]
@@ -94,25 +115,25 @@ def _confidences(turned: np.ndarray, read_crops, config: DetectorConfig, detecti
     crops = [word_crop(turned, detection.words[k], config.crop_padding) for k in chosen]
     if readings is not None:
         everything = readings()
-        as_is = [everything[k][1] for k in chosen]
+        as_is = [everything[k] for k in chosen]
     else:
-        as_is = [r[1] for r in read_crops(crops)]
-    flipped = [r[1] for r in read_crops([cv2.rotate(c, cv2.ROTATE_180) for c in crops[:FIRST_LOOK_WORDS]])]
-    if abs(np.mean(as_is[:len(flipped)]) - np.mean(flipped)) >= CLEAR_MARGIN:
-        return float(np.mean(as_is[:len(flipped)])), float(np.mean(flipped))
-    flipped += [r[1] for r in read_crops([cv2.rotate(c, cv2.ROTATE_180) for c in crops[FIRST_LOOK_WORDS:]])]
-    return float(np.mean(as_is)), float(np.mean(flipped))
+        as_is = read_crops(crops)
+    flipped = read_crops([cv2.rotate(c, cv2.ROTATE_180) for c in crops[:FIRST_LOOK_WORDS]])
+    if abs(_score(as_is[:len(flipped)]) - _score(flipped)) >= CLEAR_MARGIN:
+        return _score(as_is[:len(flipped)]), _score(flipped)
+    flipped += read_crops([cv2.rotate(c, cv2.ROTATE_180) for c in crops[FIRST_LOOK_WORDS:]])
+    return _score(as_is), _score(flipped)
 
 
 def predict(gray: np.ndarray, read_crops, config: DetectorConfig | None = None,
             upright: Detection | None = None, upright_readings: Callable[[], Readings] | None = None) -> Orientation:
     """`read_crops(list of crops) -> [(text, confidence)]` is the recognizer.
 
-    A clear horizontal ink profile leaves only upright or upside down to tell; otherwise (lines
-    that may run down, photos of receipts, forms with rules) the recognizer reads the page both
-    across and down. The page as it is always counts: turning an upright page is the costly
-    mistake, so a turn must beat upright's confidence by FLIP_MARGIN (upside down) or, unless the
-    profile plainly runs down, by TURN_MARGIN (a quarter turn).
+    A clear horizontal ink profile and a good reading across leave only upright or upside down to
+    tell; otherwise (lines that may run down, photos of receipts, forms with rules) the recognizer
+    reads the page both across and down. The page as it is always counts: turning an upright page
+    is the costly mistake, so a turn must beat upright's score by FLIP_MARGIN (upside down) or,
+    unless the profile plainly runs down, by TURN_MARGIN (a quarter turn).
 
     `upright` is the detection of `gray` as it is, and `upright_readings()` the readings of its
     words: the engine needs both anyway for the common upright page, so passing them saves
@@ -122,15 +143,15 @@ def predict(gray: np.ndarray, read_crops, config: DetectorConfig | None = None,
     probe = _probe(gray)
     flat = illumination.flatten_if_uneven(probe)  # a shadow is not a column of ink
     ratio = profile_ratio(probe if flat is None else flat)
-    bases = [0] if ratio >= HORIZONTAL_RATIO else [0, 90]
     scores: dict[int, float] = {}
-    for base in bases:
-        if base == 0 and upright is not None:
-            found = _confidences(gray, read_crops, config, upright, upright_readings)
-        else:
-            found = _confidences(rotate(probe, base), read_crops, config)
-        if found is not None:
-            scores[base], scores[(base + 180) % 360] = found
+    across = (_confidences(gray, read_crops, config, upright, upright_readings) if upright is not None
+              else _confidences(probe, read_crops, config))
+    if across is not None:
+        scores[0], scores[180] = across
+    if ratio < HORIZONTAL_RATIO or max(across or (0.0,)) < WEAK_ACROSS:
+        down = _confidences(rotate(probe, 90), read_crops, config)
+        if down is not None:
+            scores[90], scores[270] = down
     return Orientation(decide(scores, ratio, TURN_MARGIN), ratio, scores)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -132,3 +133,18 @@ def test_a_turn_must_beat_upright_by_its_margin(scores, ratio, turn):
     from inhouse.orientation import decide
 
     assert decide(scores, ratio, turn_margin=0.1) == turn
+
+
+@pytest.mark.parametrize("quarter_turns, fix", [(-1, 270), (1, 90)])
+def test_a_sideways_low_resolution_form_is_turned_upright(engine, benchmarks_dir, quarter_turns, fix):
+    """A 100-dpi train form turned sideways: read across, its stacks of turned letters came out as
+    one or two characters each, confidently enough that mean confidence rated the page as it was
+    no worse than the right quarter turn, and it stayed sideways. Confident characters per word
+    tell them apart."""
+    from evaluation.dataset import load_set
+    from imaging import load_first_page
+
+    (record,) = [r for r in load_set(benchmarks_dir / "train").records if r.id == "funsd_0060255888"]
+    upright = load_first_page(record.image)
+    turned = dataclasses.replace(upright, pixels=np.ascontiguousarray(np.rot90(upright.pixels, k=quarter_turns)))
+    assert engine.orientation(turned).rotation == fix
