@@ -5,10 +5,13 @@ the same pages turned 90/180/270 degrees.
                                                     [--engine inhouse --engine tesseract] [--out NAME]
 
 The in-house engine's orientation step (`InhouseEngine.orientation`, as a page read decides it) and
-Tesseract's OSD (`TesseractEngine.detect_orientation`, what `engine_args orientation=auto` applies)
-see the same turned pages. For Tesseract the rows keep OSD's own answer and confidence, the summary
-shows what each confidence threshold would give (how `OSD_MIN_CONFIDENCE` is chosen, on train), and
-each upright page is also read once without OSD, so OSD's cost is measured against a page read in the
+Tesseract's OSD (`TesseractEngine.detect_orientation`) with the check that `engine_args
+orientation=auto` applies before turning a page over (the turned page must read better than the page
+as it is: `engines.tesseract.reads_better`) see the same turned pages. For Tesseract the rows keep
+OSD's own answer and confidence and, for every turn-over it proposes, the check's verdict; the summary shows what
+each confidence threshold would give with the check and without it (how `OSD_MIN_CONFIDENCE` is
+chosen, on train), and each upright page is also read once without OSD, so OSD's cost (the check
+runs only on pages OSD would turn over) is measured against a page read in the
 same run; for the in-house engine the rows keep the recognizer's score per turn and the summary
 shows what each quarter-turn margin would give (how `TURN_MARGIN` is chosen, on train and its
 photos). `--set` reads any page set, e.g. a photo set from `ocrgate sets photos`. Writes
@@ -32,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engines.options import RecognizeOptions  # noqa: E402
 from engines.registry import get_engine  # noqa: E402
-from engines.tesseract import OSD_MIN_CONFIDENCE  # noqa: E402
+from engines.tesseract import OSD_MIN_CONFIDENCE, reads_better  # noqa: E402
 from evaluation.dataset import load_set  # noqa: E402
 from imaging import PageImage, load_first_page  # noqa: E402
 from inhouse.orientation import TURN_MARGIN, decide, rotate  # noqa: E402
@@ -41,7 +44,7 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
 #: page turned clockwise by k degrees needs (360 - k) % 360 to come back
 TURNS = (0, 90, 180, 270)
 #: OSD confidence thresholds whose outcome the Tesseract summary lists
-THRESHOLDS = (0.0, 1.0, 2.0, 3.0, 5.0, 6.0, 7.5, 10.0, 14.0)
+THRESHOLDS = (0.0, 1.0, 2.0, 3.0, 4.0, 4.5, 5.0, 6.0, 7.5, 10.0, 14.0)
 #: quarter-turn margins whose outcome the in-house summary lists
 MARGINS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4)
 PAGE = RecognizeOptions(mode="page")
@@ -67,10 +70,22 @@ def tesseract_predictor() -> Predictor:
     engine = get_engine("tesseract")
 
     def one(page: PageImage) -> dict:
+        started = time.perf_counter()
         osd = engine.detect_orientation(page, PAGE)
-        return {"predicted": osd.rotation, "osd_rotate": osd.rotate, "osd_confidence": osd.confidence}
+        row = {"osd_rotate": osd.rotate, "osd_confidence": osd.confidence, "osd_seconds": time.perf_counter() - started}
+        if osd.rotate == 180:  # the check a read makes before it turns a page over, whatever OSD's confidence
+            row["turn_reads_better"] = reads_better(engine.read_turned(page, osd.rotate, PAGE),
+                                                    engine.read_turned(page, 0, PAGE))
+        row["predicted"] = osd.rotation if row.get("turn_reads_better", True) else 0
+        return row
 
     return one
+
+
+def _osd_turn(row: dict, threshold: float, checked: bool) -> int:
+    """OSD's turn at `threshold`, and only when the turned page reads better if `checked`."""
+    confident = row["osd_confidence"] >= threshold and (not checked or row.get("turn_reads_better", True))
+    return row["osd_rotate"] if confident else 0
 
 
 def _with_margin(row: dict, margin: float) -> int:
@@ -98,15 +113,18 @@ def summarise(engine: str, rows: list[dict]) -> dict:
         row = _counts(mine, lambda r: r["predicted"])
         row["seconds_per_prediction"] = float(np.mean([r["seconds"] for r in mine]))
         reads = [r["read_seconds"] for r in mine if "read_seconds" in r]
-        if reads:  # OSD's cost against a page read, on the same pages in the same run
+        if reads:  # OSD's cost against a page read, on the same upright pages in the same run
             row["seconds_per_page_read"] = float(np.mean(reads))
-            row["cost_share_of_read"] = row["seconds_per_prediction"] / row["seconds_per_page_read"]
+            row["osd_seconds_upright"] = float(np.mean([r["osd_seconds"] for r in mine if r["turned"] == 0]))
+            row["cost_share_of_read"] = row["osd_seconds_upright"] / row["seconds_per_page_read"]
         if engine == "inhouse":
             row["by_turn_margin"] = {str(m): _counts(mine, lambda r, m=m: _with_margin(r, m)) for m in MARGINS}
         if engine == "tesseract":
             row["by_threshold"] = {
-                str(t): _counts(mine, lambda r, t=t: r["osd_rotate"] if r["osd_confidence"] >= t else 0)
-                for t in THRESHOLDS
+                str(t): _counts(mine, lambda r, t=t: _osd_turn(r, t, checked=True)) for t in THRESHOLDS
+            }
+            row["by_threshold_osd_alone"] = {
+                str(t): _counts(mine, lambda r, t=t: _osd_turn(r, t, checked=False)) for t in THRESHOLDS
             }
         summary[category] = row
         print(

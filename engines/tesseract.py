@@ -49,14 +49,15 @@ ORIENTATIONS = ("auto", "off")
 DEFAULT_ORIENTATION = "off"
 #: OSD reads a copy of the page whose letters are enlarged to this height (px) when they are smaller,
 #: at most OSD_MOST_ENLARGEMENT times: OSD is tuned for 300-dpi scans, and on our 100-dpi forms
-#: (letters 6–9 px) it turned back 2 of 36 train pages as they are and 24 of 36 enlarged to 20 px
-#: (28 and 36 px did no better: benchmarks/results/orientation_train_tesseract_osd.json)
+#: (letters 6–9 px) it is all but blind. On 24 train pages turned 0/90/180/270, enlarging to 20 px
+#: took the turned pages recovered with no wrong turn from 16 to 35 of 72 (28 px: 34, 36 px: 31;
+#: benchmarks/osd_enlargement.py → benchmarks/results/osd_enlargement_train.json)
 OSD_LETTER_HEIGHT = 20.0
 OSD_MOST_ENLARGEMENT = 4.0
-#: OSD's orientation confidence that a turn must reach, chosen on 24 train pages turned 0/90/180/270
-#: (letters enlarged as above): the most confident wrong answer there was 3.97, so 5 keeps a point
-#: of safety (OCRmyPDF's default of 14 turns back none of them)
-OSD_MIN_CONFIDENCE = 5.0
+#: OSD's orientation confidence that a turn must reach, chosen on those train pages: the most
+#: confident wrong answer there was 3.16, and 4.5 keeps more than a point of safety (29 of 72
+#: recovered; OCRmyPDF's default of 14 turns back none of them)
+OSD_MIN_CONFIDENCE = 4.5
 
 
 @functools.lru_cache(maxsize=1)
@@ -107,10 +108,8 @@ class TesseractEngine(OcrEngine):
         problem = self.unreadable_languages(options)
         if problem:
             raise EngineUnavailableError(f"{problem}; apt-get install tesseract-ocr-LANG")
-        config = _config_for(page, options, self.psm_by_mode)
-        rotation = self.detect_orientation(page, options).rotation if _orientation_wanted(options) else 0
-        upright = _evenly_lit(_turned(page, rotation), options)
-        data = self._tesseract(upright, options, pytesseract.image_to_data, config, lang=options.languages)
+        rotation, data = self.read_upright(page, options)
+        upright = _turned(page, rotation)
         return Page(
             width=upright.width,
             height=upright.height,
@@ -120,6 +119,32 @@ class TesseractEngine(OcrEngine):
             source_height=page.height,
             dpi=page.dpi,
         )
+
+    def read_upright(self, page: PageImage, options: RecognizeOptions) -> tuple[int, dict[str, list]]:
+        """The clockwise turn applied to `page` and Tesseract's TSV data of the page so turned.
+
+        With orientation wanted, OSD proposes the turn. Turning a page over stands only when the
+        turned page also reads better than the page as it is (`reads_better`): OSD can be sure that
+        an upright receipt is upside down, and Tesseract cannot read upside-down text, so the two
+        readings settle it. (Not for quarter turns: Tesseract's layout analysis finds text that
+        runs down the page and reads it, so a sideways page can read as well as the turned one.)
+        The check costs a second read, and only on pages that OSD would turn over."""
+        config = _config_for(page, options, self.psm_by_mode)  # bad options fail before any work
+        rotation = self.detect_orientation(page, options).rotation if _orientation_wanted(options) else 0
+        data = self._read_turned(page, rotation, config, options)
+        if rotation == 180:
+            as_is = self._read_turned(page, 0, config, options)
+            if not reads_better(data, as_is):
+                return 0, as_is
+        return rotation, data
+
+    def read_turned(self, page: PageImage, rotation: int, options: RecognizeOptions) -> dict[str, list]:
+        """Tesseract's TSV data of `page` turned clockwise by `rotation` degrees (no OSD)."""
+        return self._read_turned(page, rotation, _config_for(page, options, self.psm_by_mode), options)
+
+    def _read_turned(self, page: PageImage, rotation: int, config: str, options: RecognizeOptions) -> dict[str, list]:
+        upright = _evenly_lit(_turned(page, rotation), options)
+        return self._tesseract(upright, options, pytesseract.image_to_data, config, lang=options.languages)
 
     def detect_orientation(self, page: PageImage, options: RecognizeOptions) -> Osd:
         """Tesseract's OSD (`--psm 0`) on `page`, its small letters enlarged first; no turn when it
@@ -165,6 +190,21 @@ class TesseractBlockEngine(TesseractEngine):
 
     name = "tesseract-block"
     psm_by_mode = {**PSM_BY_MODE, "page": 6}
+
+
+def confident_characters(data: dict[str, list]) -> float:
+    """Characters read, each weighted by its word's confidence: a page read the right way up
+    yields many, confidently; the same page turned yields few, or many doubtful ones."""
+    return sum(
+        len(str(text).strip()) * max(0.0, float(conf)) / 100.0
+        for level, text, conf in zip(data["level"], data["text"], data["conf"], strict=True)
+        if int(level) == 5
+    )
+
+
+def reads_better(turned: dict[str, list], as_is: dict[str, list]) -> bool:
+    """Whether the turned page's reading (TSV data) beats the page's as it is."""
+    return confident_characters(turned) > confident_characters(as_is)
 
 
 def _osd_or_none(path: str, **kwargs: Any) -> dict[str, Any] | None:

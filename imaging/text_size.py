@@ -1,5 +1,6 @@
-"""How tall a page's letters are, in pixels, without reading it: the median height of its ink's
-connected components that are shaped like letters.
+"""How tall a page's letters are, in pixels, without reading it: the median long side of its
+ink's connected components that are shaped like letters, so that a page turned sideways measures
+the same as upright.
 
 Tesseract's orientation detection (OSD) is tuned for 300-dpi scans, where letters stand 20–40 px
 tall; on a 100-dpi form (letters 6–9 px) it finds too few characters or answers with next to no
@@ -19,16 +20,17 @@ MIN_LETTERS = 10
 
 
 def letter_height(gray: np.ndarray) -> float:
-    """The median height of `gray`'s letter-shaped ink components (dark or light text); 0 when
-    the page holds too few of them to tell."""
+    """The median long side of `gray`'s letter-shaped ink components (dark or light text), which
+    is their height whichever way the page is turned; 0 when it holds too few of them to tell."""
     _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
     if ink.mean() > 127:  # light text on a dark page
         ink = 255 - ink
     _, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    heights, widths = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH]
-    # letters: taller than a speck, far shorter than the page, not a rule or a run of joined letters
-    letters = (heights >= MIN_LETTER) & (heights <= gray.shape[0] / 8) & (widths <= 4 * heights)
-    return float(np.median(heights[letters])) if letters.sum() >= MIN_LETTERS else 0.0
+    long = np.maximum(stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH])
+    short = np.minimum(stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH])
+    # letters: bigger than a speck, far smaller than the page, not a rule or a run of joined letters
+    letters = (long >= MIN_LETTER) & (long <= min(gray.shape) / 8) & (long <= 4 * short)
+    return float(np.median(long[letters])) if letters.sum() >= MIN_LETTERS else 0.0
 
 
 def enlargement(gray: np.ndarray, wanted_height: float, most: float) -> float:

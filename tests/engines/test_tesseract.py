@@ -149,3 +149,28 @@ def test_osd_enlarges_the_small_letters_of_a_low_resolution_form(benchmarks_dir,
     turned = dataclasses.replace(upright, pixels=np.ascontiguousarray(np.rot90(upright.pixels, k=quarter_turns)))
     osd = get_engine("tesseract").detect_orientation(turned, RecognizeOptions())
     assert (osd.rotate, osd.rotation) == (fix, fix), osd
+
+
+def test_a_turn_over_that_osd_is_sure_of_stands_only_if_the_page_reads_better_turned(upright_page, monkeypatch):
+    """OSD can be confidently wrong (an upright dev receipt: upside down, confidence 6.4): the read
+    turns a page over only when the turned page reads better than the page as it is."""
+    from engines import tesseract
+
+    engine = get_engine("tesseract")
+    monkeypatch.setattr(TesseractEngine, "detect_orientation", lambda self, page, options: tesseract.Osd(180, 9.0))
+    result = engine.recognize(upright_page, RecognizeOptions(engine_args={"orientation": "auto"}))
+    assert result.pages[0].rotation == 0
+    assert "Invoice 20931 for services rendered in March" in result.text
+    turned_over = np.ascontiguousarray(np.rot90(upright_page, k=2))
+    assert engine.recognize(turned_over, RecognizeOptions(engine_args={"orientation": "auto"})).pages[0].rotation == 180
+
+
+def test_confident_characters_weigh_each_word_by_its_confidence():
+    from engines.tesseract import confident_characters, reads_better
+
+    def tsv(*words: tuple[str, float]) -> dict[str, list]:
+        return {"level": [4] + [5] * len(words), "text": [""] + [t for t, _ in words], "conf": [-1] + [c for _, c in words]}
+
+    sure, doubtful = tsv(("Invoice", 90), ("20931", 80)), tsv(("lnv", 30), ("o1ce", 20), ("20", 40), ("9", 10))
+    assert confident_characters(sure) == pytest.approx(7 * 0.9 + 5 * 0.8)
+    assert reads_better(sure, doubtful) and not reads_better(doubtful, sure) and not reads_better(sure, sure)

@@ -37,3 +37,8 @@ def test_small_letters_are_enlarged_to_the_wanted_height_and_no_further_than_the
     assert text_size.enlargement(small, 20.0, 4.0) == pytest.approx(20.0 / height)
     assert text_size.enlargement(small, 200.0, 4.0) == 4.0
     assert text_size.enlargement(np.array(render_text(LINES, size=60).convert("L")), 20.0, 4.0) == 1.0
+
+
+def test_a_page_turned_sideways_measures_as_upright():
+    gray = np.array(render_text(LINES, size=24).convert("L"))
+    assert text_size.letter_height(np.rot90(gray)) == text_size.letter_height(gray)
