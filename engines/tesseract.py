@@ -54,10 +54,13 @@ DEFAULT_ORIENTATION = "off"
 #: benchmarks/osd_enlargement.py → benchmarks/results/osd_enlargement_train.json)
 OSD_LETTER_HEIGHT = 20.0
 OSD_MOST_ENLARGEMENT = 4.0
-#: OSD's orientation confidence that a turn must reach, chosen on those train pages: the most
-#: confident wrong answer there was 3.16, and 4.5 keeps more than a point of safety (29 of 72
-#: recovered; OCRmyPDF's default of 14 turns back none of them)
-OSD_MIN_CONFIDENCE = 4.5
+#: OSD's orientation confidence that a turn must reach, chosen on those train pages with the
+#: turn-over check of `read_upright` (benchmarks/orientation_eval.py --split train --limit 12
+#: --engine tesseract --out orientation_train_tesseract_osd): the check stops every wrong turn-over
+#: there (confidence up to 3.16), the most confident wrong quarter turn was 2.54, and 3.5 keeps about
+#: a point of safety: 35 of 72 turned pages recovered, no upright page turned (OCRmyPDF's default
+#: of 14 turns back none of them)
+OSD_MIN_CONFIDENCE = 3.5
 
 
 @functools.lru_cache(maxsize=1)

@@ -128,6 +128,7 @@ def test_an_upright_receipt_photo_under_a_shadow_is_not_turned(engine):
     ({0: 0.70, 180: 0.74}, 1.5, 0),                          # upside down within FLIP_MARGIN: stays
     ({0: 0.30, 180: 0.80}, 1.5, 180),
     ({}, 0.6, 0),                                            # nothing to read: as it is
+    ({0: 0.01, 180: 0.0, 90: 0.12, 270: 0.10}, 0.2, 0),      # reads badly every way: as it is
 ])
 def test_a_turn_must_beat_upright_by_its_margin(scores, ratio, turn):
     from inhouse.orientation import decide
