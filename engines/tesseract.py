@@ -44,8 +44,8 @@ PSM_BY_MODE = {"page": 3, "line": 7, "word": 8}
 MIN_VALID_DPI = 70
 #: engine_args["orientation"]: "auto" runs OSD before a page-mode read, "off" reads the page as it is
 ORIENTATIONS = ("auto", "off")
-#: off by default: OSD costs a third to two thirds of a page read (train 1.33 s against 1.94 s, dev 2.69 s
-#: against 8.13 s) and turns back 29 of 72 turned dev pages (benchmarks/results/orientation_dev_two_engines.json)
+#: off by default, as OCRmyPDF's --rotate-pages is: on upright dev pages OSD costs 9-27 % of a page read
+#: and turns back 99 of 144 turned pages (benchmarks/results/orientation_dev_two_engines.json, docs/engines.md)
 DEFAULT_ORIENTATION = "off"
 #: OSD reads a copy of the page whose letters are enlarged to this height (px) when they are smaller,
 #: at most OSD_MOST_ENLARGEMENT times: OSD is tuned for 300-dpi scans, and on our 100-dpi forms
