@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -25,8 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engines.options import RecognizeOptions  # noqa: E402
 from engines.registry import get_engine  # noqa: E402
-from evaluation.dataset import load_set  # noqa: E402
-from evaluation.normalize import uppercase_categories  # noqa: E402
+from evaluation.dataset import sample  # noqa: E402
 from evaluation.scoring import score_page  # noqa: E402
 from imaging import illumination, load_first_page  # noqa: E402
 
@@ -40,31 +38,23 @@ AS_IS = RecognizeOptions(engine_args={"illumination": "off"})
 def measure(engine_name: str, set_dirs: list[str], limit: int) -> list[dict]:
     engine = get_engine(engine_name)
     rows = []
-    for folder in set_dirs:
-        bench = load_set(folder)
-        upper = uppercase_categories((r.category, r.text) for r in bench.records)
-        taken: dict[str, int] = defaultdict(int)
-        for record in bench.records:
-            if taken[record.category] >= limit:
-                continue
-            taken[record.category] += 1
-            gray = load_first_page(record.image).gray()
-            background = illumination.estimate_background(gray)
-            fold = record.category in upper
-            as_is = score_page(record, engine.recognize(gray, AS_IS), fold).aligned
-            flat = score_page(record, engine.recognize(illumination.flatten(gray, background), AS_IS), fold).aligned
-            rows.append(
-                {
-                    "id": record.id,
-                    "category": record.category,
-                    "photo": record.category.startswith("photos_"),
-                    "spread": round(background.spread, 4),
-                    "chars": as_is.reference_length,
-                    "errors_as_is": as_is.errors,
-                    "errors_flat": flat.errors,
-                }
-            )
-            print(f"{record.id:<28} spread {background.spread:.3f}  errors {as_is.errors} → {flat.errors}", flush=True)
+    for _, record, fold in sample(set_dirs, limit):
+        gray = load_first_page(record.image).gray()
+        background = illumination.estimate_background(gray)
+        as_is = score_page(record, engine.recognize(gray, AS_IS), fold).aligned
+        flat = score_page(record, engine.recognize(illumination.flatten(gray, background), AS_IS), fold).aligned
+        rows.append(
+            {
+                "id": record.id,
+                "category": record.category,
+                "photo": record.category.startswith("photos_"),
+                "spread": round(background.spread, 4),
+                "chars": as_is.reference_length,
+                "errors_as_is": as_is.errors,
+                "errors_flat": flat.errors,
+            }
+        )
+        print(f"{record.id:<28} spread {background.spread:.3f}  errors {as_is.errors} → {flat.errors}", flush=True)
     return rows
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -168,3 +169,19 @@ def load_set(path: str | Path, name: str | None = None) -> BenchmarkSet:
         raise BenchmarkSetError(root, problems)
     return BenchmarkSet(name=name or root.name, root=root, level=records[0].level, records=records,
                         content_hash=content_hash(root, records))
+
+
+def sample(set_dirs: Iterable[str | Path], per_category: int) -> Iterator[tuple[str, BenchmarkRecord, bool]]:
+    """The first `per_category` records of each category of each set, in manifest order, as
+    (set name, record, whether its category's truth is upper case only and is compared case-folded):
+    how tuning scripts take a few pages of train and its photos."""
+    from evaluation.normalize import uppercase_categories
+
+    for folder in set_dirs:
+        bench = load_set(folder)
+        upper = uppercase_categories((r.category, r.text) for r in bench.records)
+        taken: dict[str, int] = {}
+        for record in bench.records:
+            if taken.get(record.category, 0) < per_category:
+                taken[record.category] = taken.get(record.category, 0) + 1
+                yield bench.name, record, record.category in upper

@@ -21,9 +21,8 @@ from pathlib import Path
 
 from engines.registry import get_engine
 from engines.result import Word
-from evaluation.dataset import load_set
+from evaluation.dataset import sample
 from evaluation.metrics import Counts
-from evaluation.normalize import uppercase_categories
 from evaluation.scoring import aligned_counts
 from inhouse.postprocess.buckets import THRESHOLDS_FILE, Thresholds, postprocess
 from inhouse.postprocess.lexicon import Lexicon
@@ -43,16 +42,9 @@ def main() -> None:
     sets = args.set or [Path(__file__).resolve().parents[2] / "shared/benchmarks/train"]
     engine, lexicon = get_engine("inhouse"), Lexicon.english()
     pages = []
-    for path in sets:
-        bench = load_set(path)
-        folded = uppercase_categories((r.category, r.text) for r in bench.records)
-        seen: dict[str, int] = defaultdict(int)
-        for record in bench.records:
-            if seen[record.category] >= args.limit:
-                continue
-            seen[record.category] += 1
-            words, text_height = engine.read_unprocessed(record.image)
-            pages.append((path.name, record, words, text_height, record.category in folded))
+    for name, record, fold in sample(sets, args.limit):
+        words, text_height = engine.read_unprocessed(record.image)
+        pages.append((name, record, words, text_height, fold))
 
     def rates(thresholds: Thresholds) -> dict[str, float]:
         """Aligned CER under `thresholds`: over all pages ("all") and per set."""

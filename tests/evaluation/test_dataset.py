@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from PIL import Image
 
 from evaluation.dataset import BenchmarkSetError, load_set
 
@@ -60,3 +61,21 @@ def test_every_problem_is_listed(tmp_path):
     with pytest.raises(BenchmarkSetError) as info:
         load_set(tmp_path / "set")
     assert len(info.value.problems) == 3
+
+
+def test_sample_takes_the_first_records_of_each_category_of_each_set(tmp_path):
+    from evaluation.dataset import sample
+
+    for name, categories in (("one", ["receipts", "receipts", "receipts", "forms"]), ("two", ["forms", "forms"])):
+        folder = tmp_path / name
+        (folder / "images").mkdir(parents=True)
+        lines = []
+        for number, category in enumerate(categories):
+            Image.new("L", (20, 10), 255).save(folder / "images" / f"{number}.png")
+            text = "TOTAL 5" if category == "receipts" else "Name: Ann"
+            lines.append(json.dumps({"id": f"{name}{number}", "image": f"images/{number}.png", "category": category,
+                                     "text": text, "lines": [{"bbox": [0, 0, 20, 10], "text": text}]}))
+        (folder / "manifest.jsonl").write_text("\n".join(lines) + "\n")
+    taken = [(set_name, record.id, fold) for set_name, record, fold in sample([tmp_path / "one", tmp_path / "two"], 2)]
+    assert taken == [("one", "one0", True), ("one", "one1", True), ("one", "one3", False),
+                     ("two", "two0", False), ("two", "two1", False)]
