@@ -50,19 +50,43 @@ class GlyphlessFont:
         self._to_unicode = pdf.make_stream(b"")
         self._cid_to_gid = pdf.make_stream(b"")
         program = pdf.make_stream(glyphless_font_program())
-        descriptor = pdf.make_indirect(Dictionary(
-            Type=Name.FontDescriptor, FontName=Name("/" + FONT_NAME), Flags=4,
-            FontBBox=Array([0, DESCENT, GLYPH_ADVANCE, ASCENT]), ItalicAngle=0,
-            Ascent=ASCENT, Descent=DESCENT, CapHeight=ASCENT, StemV=80, FontFile2=program))
-        descendant = pdf.make_indirect(Dictionary(
-            Type=Name.Font, Subtype=Name.CIDFontType2, BaseFont=Name("/" + FONT_NAME),
-            CIDSystemInfo=Dictionary(Registry=pikepdf.String("Adobe"),
-                                     Ordering=pikepdf.String("Identity"), Supplement=0),
-            FontDescriptor=descriptor, DW=GLYPH_ADVANCE, CIDToGIDMap=self._cid_to_gid))
-        self.font = pdf.make_indirect(Dictionary(
-            Type=Name.Font, Subtype=Name.Type0, BaseFont=Name("/" + FONT_NAME),
-            Encoding=Name("/Identity-H"), DescendantFonts=Array([descendant]),
-            ToUnicode=self._to_unicode))
+        descriptor = pdf.make_indirect(
+            Dictionary(
+                Type=Name.FontDescriptor,
+                FontName=Name("/" + FONT_NAME),
+                Flags=4,
+                FontBBox=Array([0, DESCENT, GLYPH_ADVANCE, ASCENT]),
+                ItalicAngle=0,
+                Ascent=ASCENT,
+                Descent=DESCENT,
+                CapHeight=ASCENT,
+                StemV=80,
+                FontFile2=program,
+            )
+        )
+        descendant = pdf.make_indirect(
+            Dictionary(
+                Type=Name.Font,
+                Subtype=Name.CIDFontType2,
+                BaseFont=Name("/" + FONT_NAME),
+                CIDSystemInfo=Dictionary(
+                    Registry=pikepdf.String("Adobe"), Ordering=pikepdf.String("Identity"), Supplement=0
+                ),
+                FontDescriptor=descriptor,
+                DW=GLYPH_ADVANCE,
+                CIDToGIDMap=self._cid_to_gid,
+            )
+        )
+        self.font = pdf.make_indirect(
+            Dictionary(
+                Type=Name.Font,
+                Subtype=Name.Type0,
+                BaseFont=Name("/" + FONT_NAME),
+                Encoding=Name("/Identity-H"),
+                DescendantFonts=Array([descendant]),
+                ToUnicode=self._to_unicode,
+            )
+        )
 
     def encode(self, text: str) -> bytes:
         """`text` as two-byte codes, one per character (code point)."""
@@ -86,10 +110,12 @@ class GlyphlessFont:
 
 def to_unicode_cmap(cids: dict[str, int]) -> bytes:
     """A ToUnicode CMap mapping each CID to its character in UTF-16BE."""
-    entries = [f"<{cid:04X}> <{char.encode('utf-16-be').hex().upper()}>"
-               for char, cid in sorted(cids.items(), key=lambda item: item[1])]
+    entries = [
+        f"<{cid:04X}> <{char.encode('utf-16-be').hex().upper()}>"
+        for char, cid in sorted(cids.items(), key=lambda item: item[1])
+    ]
     body = b""
     for start in range(0, len(entries), _BFCHAR_CHUNK):
-        chunk = entries[start:start + _BFCHAR_CHUNK]
+        chunk = entries[start : start + _BFCHAR_CHUNK]
         body += f"{len(chunk)} beginbfchar\n".encode() + "\n".join(chunk).encode() + b"\nendbfchar\n"
     return _CMAP_HEADER + body + _CMAP_FOOTER

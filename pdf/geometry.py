@@ -33,12 +33,16 @@ class Affine:
     def apply_vector(self, x: float, y: float) -> tuple[float, float]:
         return self.a * x + self.c * y, self.b * x + self.d * y
 
-    def then(self, other: "Affine") -> "Affine":
+    def then(self, other: Affine) -> Affine:
         """This map followed by `other`."""
-        return Affine(self.a * other.a + self.b * other.c, self.a * other.b + self.b * other.d,
-                      self.c * other.a + self.d * other.c, self.c * other.b + self.d * other.d,
-                      self.e * other.a + self.f * other.c + other.e,
-                      self.e * other.b + self.f * other.d + other.f)
+        return Affine(
+            self.a * other.a + self.b * other.c,
+            self.a * other.b + self.b * other.d,
+            self.c * other.a + self.d * other.c,
+            self.c * other.b + self.d * other.d,
+            self.e * other.a + self.f * other.c + other.e,
+            self.e * other.b + self.f * other.d + other.f,
+        )
 
 
 def normalize_rotation(degrees: int) -> int:
@@ -49,8 +53,9 @@ def normalize_rotation(degrees: int) -> int:
     return turn
 
 
-def upright_to_user(upright_width: int, upright_height: int,
-                    content_box: tuple[float, float, float, float], rotation: int) -> Affine:
+def upright_to_user(
+    upright_width: int, upright_height: int, content_box: tuple[float, float, float, float], rotation: int
+) -> Affine:
     """The map from upright-image pixels to user space.
 
     content_box: (x0, y0, x1, y1), where the unrotated content lies in user space (an image

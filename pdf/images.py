@@ -56,9 +56,18 @@ def embed_jpeg(pdf: pikepdf.Pdf, data: bytes) -> EmbeddedImage | None:
         if turn is None or space is None or getattr(image, "n_frames", 1) != 1:
             return None
         width, height = image.size
-    stream = pdf.make_stream(data, Dictionary(
-        Type=Name.XObject, Subtype=Name.Image, Width=width, Height=height,
-        ColorSpace=space, BitsPerComponent=8, Filter=Name.DCTDecode))
+    stream = pdf.make_stream(
+        data,
+        Dictionary(
+            Type=Name.XObject,
+            Subtype=Name.Image,
+            Width=width,
+            Height=height,
+            ColorSpace=space,
+            BitsPerComponent=8,
+            Filter=Name.DCTDecode,
+        ),
+    )
     return EmbeddedImage(stream, width, height, turn)
 
 
@@ -69,9 +78,18 @@ def embed_pixels(pdf: pikepdf.Pdf, page: PageImage) -> EmbeddedImage:
     else:
         data, bits = page.pixels.tobytes(), 8
     space = Name.DeviceGray if page.pixels.ndim == 2 else Name.DeviceRGB
-    stream = pdf.make_stream(zlib.compress(data, FLATE_LEVEL), Dictionary(
-        Type=Name.XObject, Subtype=Name.Image, Width=page.width, Height=page.height,
-        ColorSpace=space, BitsPerComponent=bits, Filter=Name.FlateDecode))
+    stream = pdf.make_stream(
+        zlib.compress(data, FLATE_LEVEL),
+        Dictionary(
+            Type=Name.XObject,
+            Subtype=Name.Image,
+            Width=page.width,
+            Height=page.height,
+            ColorSpace=space,
+            BitsPerComponent=bits,
+            Filter=Name.FlateDecode,
+        ),
+    )
     return EmbeddedImage(stream, page.width, page.height, 0)
 
 
@@ -85,10 +103,14 @@ def add_image_page(pdf: pikepdf.Pdf, image: EmbeddedImage, dpi: float | None) ->
     """Append a page showing `image` over its whole MediaBox, turned by `image.rotation`."""
     width_pt, height_pt = page_size_points(image.width, image.height, dpi)
     content = f"q {width_pt:.4f} 0 0 {height_pt:.4f} 0 0 cm /{IMAGE_RESOURCE} Do Q\n".encode("ascii")
-    page = pikepdf.Page(Dictionary(
-        Type=Name.Page, MediaBox=[0, 0, width_pt, height_pt],
-        Resources=Dictionary(XObject=Dictionary({"/" + IMAGE_RESOURCE: image.xobject})),
-        Contents=pdf.make_stream(content)))
+    page = pikepdf.Page(
+        Dictionary(
+            Type=Name.Page,
+            MediaBox=[0, 0, width_pt, height_pt],
+            Resources=Dictionary(XObject=Dictionary({"/" + IMAGE_RESOURCE: image.xobject})),
+            Contents=pdf.make_stream(content),
+        )
+    )
     if image.rotation:
         page.obj.Rotate = image.rotation
     pdf.pages.append(page)

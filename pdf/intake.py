@@ -52,8 +52,9 @@ class PdfLimits:
     def from_env(cls) -> PdfLimits:
         """Limits from OCRGATE_MAX_PDF_BYTES, _PAGES and _PIXELS (see kernel.settings)."""
         settings = load_settings()
-        return cls(max_bytes=settings.max_pdf_bytes, max_pages=settings.max_pdf_pages,
-                   max_total_pixels=settings.max_pdf_pixels)
+        return cls(
+            max_bytes=settings.max_pdf_bytes, max_pages=settings.max_pdf_pages, max_total_pixels=settings.max_pdf_pixels
+        )
 
 
 def is_pdf(path: Path) -> bool:
@@ -94,8 +95,10 @@ def _check(pdf: pikepdf.Pdf, path: Path, limits: PdfLimits) -> None:
     repairs = pdf.get_warnings()
     if repairs:
         # a damaged file qpdf patched up may be missing data (truncated images, lost pages)
-        raise PdfInputError(f"{path}: malformed PDF ({_strip_path(repairs[0], path)}); if the damage is "
-                            f"harmless, repair it first: qpdf {path} repaired.pdf")
+        raise PdfInputError(
+            f"{path}: malformed PDF ({_strip_path(repairs[0], path)}); if the damage is "
+            f"harmless, repair it first: qpdf {path} repaired.pdf"
+        )
     if pdf.is_encrypted:
         raise PdfInputError(f"{path}: the PDF is encrypted; decrypt it first (e.g. qpdf --decrypt)")
     try:
@@ -112,12 +115,13 @@ def _check(pdf: pikepdf.Pdf, path: Path, limits: PdfLimits) -> None:
         if width <= 0 or height <= 0:
             raise PdfInputError(f"{path}: page {number} has an empty page box ({width:g}×{height:g} pt)")
         if max(width, height) > limits.max_page_side_points:
-            raise PdfInputError(f"{path}: page {number} is {width:g}×{height:g} pt, over the limit of "
-                                f"{limits.max_page_side_points:g} pt per side")
+            raise PdfInputError(
+                f"{path}: page {number} is {width:g}×{height:g} pt, over the limit of "
+                f"{limits.max_page_side_points:g} pt per side"
+            )
 
 
-def check_render_budget(pdf: pikepdf.Pdf, path: Path, dpi: int, image_limits: ImageLimits,
-                        limits: PdfLimits) -> None:
+def check_render_budget(pdf: pikepdf.Pdf, path: Path, dpi: int, image_limits: ImageLimits, limits: PdfLimits) -> None:
     """Refuse, before any page is rendered, a PDF whose pages would render at `dpi` past the image
     limits one by one or past `limits.max_total_pixels` together."""
     total = 0
@@ -127,8 +131,10 @@ def check_render_budget(pdf: pikepdf.Pdf, path: Path, dpi: int, image_limits: Im
         width, height = raster_size(x1 - x0, y1 - y0, dpi)
         total += width * height
     if total > limits.max_total_pixels:
-        raise PdfInputError(f"{path}: {len(pdf.pages)} pages would render to {total} pixels at {dpi} dpi, over the "
-                            f"limit of {limits.max_total_pixels} (OCRGATE_MAX_PDF_PIXELS); use a lower --dpi")
+        raise PdfInputError(
+            f"{path}: {len(pdf.pages)} pages would render to {total} pixels at {dpi} dpi, over the "
+            f"limit of {limits.max_total_pixels} (OCRGATE_MAX_PDF_PIXELS); use a lower --dpi"
+        )
 
 
 def crop_box(page: pikepdf.Page) -> tuple[float, float, float, float]:
@@ -153,8 +159,10 @@ def pages_with_text(pdf: pikepdf.Pdf) -> list[int]:
     try:
         return [number for number, page in enumerate(pdf.pages, start=1) if finder.shows_text(page.obj)]
     except (pikepdf.PdfError, RuntimeError) as exc:
-        raise PdfInputError(f"malformed PDF: a content stream cannot be parsed ({_first_line(exc)}; a stream may "
-                            f"decode to at most {MAX_DECODED_STREAM_BYTES >> 20} MiB)") from exc
+        raise PdfInputError(
+            f"malformed PDF: a content stream cannot be parsed ({_first_line(exc)}; a stream may "
+            f"decode to at most {MAX_DECODED_STREAM_BYTES >> 20} MiB)"
+        ) from exc
 
 
 class _TextFinder:
@@ -175,7 +183,7 @@ class _TextFinder:
     def _operates(self, stream: pikepdf.Stream) -> bool:
         key = stream.objgen
         if key not in self._streams:
-            operators = (op.unparse() for _, op in pikepdf.parse_content_stream(stream))
+            operators = (instruction.operator.unparse() for instruction in pikepdf.parse_content_stream(stream))
             self._streams[key] = any(op in _TEXT_OPERATORS for op in operators)
         return self._streams[key]
 
@@ -183,8 +191,9 @@ class _TextFinder:
         """Whether a form in `holder`'s resources shows text, following forms to MAX_FORM_DEPTH."""
         if depth >= MAX_FORM_DEPTH:
             return False
-        xobjects = holder.get("/Resources", {}).get("/XObject", {})
-        for form in xobjects.values():
+        resources = holder.get("/Resources")
+        xobjects = None if resources is None else resources.get("/XObject")
+        for form in () if xobjects is None else xobjects.values():
             if not (isinstance(form, pikepdf.Stream) and form.get("/Subtype") == pikepdf.Name.Form):
                 continue
             reached, shown = self._forms.get(form.objgen, (MAX_FORM_DEPTH + 1, False))

@@ -66,10 +66,18 @@ class Reading:
     progress: PageProgress | None = None
 
 
-def make_searchable(source: Path, output: Path, engine: OcrEngine, options: RecognizeOptions | None = None,
-                    dpi: int = RASTER_DPI, image_limits: ImageLimits | None = None,
-                    pdf_limits: PdfLimits | None = None, *, reading: Reading | None = None,
-                    keep_active_content: bool = False) -> PdfReport:
+def make_searchable(
+    source: Path,
+    output: Path,
+    engine: OcrEngine,
+    options: RecognizeOptions | None = None,
+    dpi: int = RASTER_DPI,
+    image_limits: ImageLimits | None = None,
+    pdf_limits: PdfLimits | None = None,
+    *,
+    reading: Reading | None = None,
+    keep_active_content: bool = False,
+) -> PdfReport:
     """Write `output`: `source` (image or PDF) with a hidden text layer from `engine`.
 
     `dpi` is the resolution PDF pages are rendered at for the engine. A PDF's active content is
@@ -84,23 +92,37 @@ def make_searchable(source: Path, output: Path, engine: OcrEngine, options: Reco
         raise OcrInputError(f"{output.parent}: output folder does not exist")
     require_regular_file(source)
     if source.suffix.lower() == PDF_SUFFIX or is_pdf(source):
-        return _searchable_pdf(source, output, engine, options, dpi, image_limits,
-                               pdf_limits or PdfLimits.from_env(), reading, keep_active_content)
+        return _searchable_pdf(
+            source,
+            output,
+            engine,
+            options,
+            dpi,
+            image_limits,
+            pdf_limits or PdfLimits.from_env(),
+            reading,
+            keep_active_content,
+        )
     return _searchable_image(source, output, engine, options, image_limits, reading)
 
 
-def _searchable_image(source: Path, output: Path, engine: OcrEngine, options: RecognizeOptions,
-                      limits: ImageLimits, reading: Reading) -> PdfReport:
+def _searchable_image(
+    source: Path, output: Path, engine: OcrEngine, options: RecognizeOptions, limits: ImageLimits, reading: Reading
+) -> PdfReport:
     images = load_pages(source, limits)
     ocr_pages = _read_pages(engine, [_ready(image) for image in images], options, reading)
     original = source.read_bytes() if len(images) == 1 else b""
     write_image_pdf(images, ocr_pages, output, original)
-    return PdfReport(pages=len(images), words=sum(1 for page in ocr_pages for _ in page.words),
-                     read=list(enumerate(ocr_pages, start=1)))
+    return PdfReport(
+        pages=len(images),
+        words=sum(1 for page in ocr_pages for _ in page.words),
+        read=list(enumerate(ocr_pages, start=1)),
+    )
 
 
-def write_image_pdf(images: list[PageImage], ocr_pages: list[Page], output: Path | BinaryIO,
-                    original: bytes = b"") -> None:
+def write_image_pdf(
+    images: list[PageImage], ocr_pages: list[Page], output: Path | BinaryIO, original: bytes = b""
+) -> None:
     """A PDF of `images`, one per page, each under its `ocr_pages` text layer.
 
     `original`: the file's bytes when it holds exactly these images; a JPEG is then embedded
@@ -120,9 +142,17 @@ def write_image_pdf(images: list[PageImage], ocr_pages: list[Page], output: Path
             pdf.save(output)
 
 
-def _searchable_pdf(source: Path, output: Path, engine: OcrEngine, options: RecognizeOptions, dpi: int,
-                    image_limits: ImageLimits, pdf_limits: PdfLimits, reading: Reading,
-                    keep_active_content: bool) -> PdfReport:
+def _searchable_pdf(
+    source: Path,
+    output: Path,
+    engine: OcrEngine,
+    options: RecognizeOptions,
+    dpi: int,
+    image_limits: ImageLimits,
+    pdf_limits: PdfLimits,
+    reading: Reading,
+    keep_active_content: bool,
+) -> PdfReport:
     report = PdfReport()
     with open_pdf(source, pdf_limits) as pdf:
         check_render_budget(pdf, source, dpi, image_limits, pdf_limits)
@@ -147,8 +177,9 @@ def _ready(image: PageImage) -> Callable[[], PageImage]:
     return lambda: image
 
 
-def _read_pages(engine: OcrEngine, pages: Sequence[Callable[[], PageImage]], options: RecognizeOptions,
-                reading: Reading) -> list[Page]:
+def _read_pages(
+    engine: OcrEngine, pages: Sequence[Callable[[], PageImage]], options: RecognizeOptions, reading: Reading
+) -> list[Page]:
     """What `engine` reads on each of `pages` (each made when its turn comes), in their order;
     the first failure stops the document."""
     progress = reading.progress
@@ -186,7 +217,11 @@ def save_atomically(pdf: pikepdf.Pdf, output: Path) -> None:
     """
     try:
         with atomic.atomic_path(output) as temporary, open(temporary, "wb") as handle:
-            pdf.save(handle, stream_decode_level=pikepdf.StreamDecodeLevel.none,
-                     recompress_flate=False, compress_streams=True)
+            pdf.save(
+                handle,
+                stream_decode_level=pikepdf.StreamDecodeLevel.none,
+                recompress_flate=False,
+                compress_streams=True,
+            )
     except OSError as exc:
         raise OcrInputError(f"{output}: cannot write the PDF ({exc.strerror or exc})") from exc

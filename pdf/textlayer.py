@@ -74,8 +74,7 @@ def _place_line(line: Line, page: Page) -> list[_PlacedWord]:
                 space = max(min_gap, following.x0 - right)
             else:  # the next word is not to the right (right-to-left text, odd order)
                 space = min_gap
-        placed.append(_PlacedWord(word.text, box.x0, baseline, right - box.x0,
-                                  line_box.height, space))
+        placed.append(_PlacedWord(word.text, box.x0, baseline, right - box.x0, line_box.height, space))
     return placed
 
 
@@ -87,11 +86,13 @@ def _clean(text: str) -> str:
 
 def _on_page(box: BBox, page: Page) -> BBox:
     """`box` clipped to the page, so an engine's stray box cannot put text off the page."""
+
     def clip(value: int, top: int) -> int:
         return min(max(value, 0), top)
 
-    return BBox(clip(box.x0, page.width), clip(box.y0, page.height), clip(box.x1, page.width),
-                clip(box.y1, page.height))
+    return BBox(
+        clip(box.x0, page.width), clip(box.y0, page.height), clip(box.x1, page.width), clip(box.y1, page.height)
+    )
 
 
 def _sane(box: BBox) -> BBox:
@@ -117,9 +118,11 @@ def page_text_layer(page: Page, to_user: Affine, font: GlyphlessFont, font_resou
             glyph_width = GLYPH_WIDTH_EM * size
             ex, ey = to_user.apply(word.x, word.baseline)
             scale = 100.0 * word.width * x_scale / (len(word.text) * glyph_width)
-            parts.append(f"/{font_resource} {_num(size)} Tf {_num(scale)} Tz "
-                         f"{_num(dx)} {_num(dy)} {_num(ux)} {_num(uy)} {_num(ex)} {_num(ey)} Tm "
-                         f"<{font.encode(word.text).hex()}> Tj")
+            parts.append(
+                f"/{font_resource} {_num(size)} Tf {_num(scale)} Tz "
+                f"{_num(dx)} {_num(dy)} {_num(ux)} {_num(uy)} {_num(ex)} {_num(ey)} Tm "
+                f"<{font.encode(word.text).hex()}> Tj"
+            )
             if word.space_after is not None:
                 parts.append(f"{_num(100.0 * word.space_after * x_scale / glyph_width)} Tz <{space}> Tj")
         parts.append("ET")
@@ -127,8 +130,13 @@ def page_text_layer(page: Page, to_user: Affine, font: GlyphlessFont, font_resou
     return ("\n".join(parts) + "\n").encode("ascii")
 
 
-def attach_text_layer(page: pikepdf.Page, ocr_page: Page, font: GlyphlessFont,
-                      content_box: tuple[float, float, float, float], content_rotation: int) -> None:
+def attach_text_layer(
+    page: pikepdf.Page,
+    ocr_page: Page,
+    font: GlyphlessFont,
+    content_box: tuple[float, float, float, float],
+    content_rotation: int,
+) -> None:
     """Draw `ocr_page`'s words over `page`'s existing content, which is left untouched.
 
     content_box and content_rotation say where the image the engine was handed lies in user

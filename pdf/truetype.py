@@ -37,14 +37,32 @@ def _checksum(data: bytes) -> int:
 
 
 def _head() -> bytes:
-    return struct.pack(">IIIIHHqqhhhhHHhhh", 0x00010000, 0x00010000, 0, _HEAD_MAGIC,
-                       0x000B, UNITS_PER_EM, _FONT_DATE, _FONT_DATE, 0, DESCENT, GLYPH_ADVANCE, ASCENT,
-                       0, 8, 2, 0, 0)
+    return struct.pack(
+        ">IIIIHHqqhhhhHHhhh",
+        0x00010000,
+        0x00010000,
+        0,
+        _HEAD_MAGIC,
+        0x000B,
+        UNITS_PER_EM,
+        _FONT_DATE,
+        _FONT_DATE,
+        0,
+        DESCENT,
+        GLYPH_ADVANCE,
+        ASCENT,
+        0,
+        8,
+        2,
+        0,
+        0,
+    )
 
 
 def _hhea() -> bytes:
-    return struct.pack(">IhhhHhhhhhh4hhH", 0x00010000, ASCENT, DESCENT, 0, GLYPH_ADVANCE,
-                       0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, NUM_GLYPHS)
+    return struct.pack(
+        ">IhhhHhhhhhh4hhH", 0x00010000, ASCENT, DESCENT, 0, GLYPH_ADVANCE, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, NUM_GLYPHS
+    )
 
 
 def _diagonal_glyph() -> bytes:
@@ -53,7 +71,7 @@ def _diagonal_glyph() -> bytes:
     data = struct.pack(">hhhhh", 1, 0, DESCENT, GLYPH_ADVANCE, ASCENT)
     data += struct.pack(">HH", len(points) - 1, 0)  # end point of the contour, no instructions
     data += bytes([_ON_CURVE] * len(points))
-    deltas = [(x - px, y - py) for (x, y), (px, py) in zip(points, [(0, 0)] + points[:-1])]
+    deltas = [(x - px, y - py) for (x, y), (px, py) in zip(points, [(0, 0)] + points[:-1], strict=True)]
     data += struct.pack(f">{len(points)}h", *(dx for dx, _ in deltas))
     data += struct.pack(f">{len(points)}h", *(dy for _, dy in deltas))
     return data + b"\0" * (-len(data) % 4)
@@ -104,13 +122,20 @@ def _post() -> bytes:
 def glyphless_font_program() -> bytes:
     """The font file, ready to embed as a PDF `FontFile2` stream."""
     glyph = _diagonal_glyph()
-    tables = {b"cmap": _cmap(), b"glyf": glyph, b"head": _head(), b"hhea": _hhea(),
-              b"hmtx": _hmtx(), b"loca": _loca(len(glyph)), b"maxp": _maxp(), b"name": _name(),
-              b"post": _post()}
+    tables = {
+        b"cmap": _cmap(),
+        b"glyf": glyph,
+        b"head": _head(),
+        b"hhea": _hhea(),
+        b"hmtx": _hmtx(),
+        b"loca": _loca(len(glyph)),
+        b"maxp": _maxp(),
+        b"name": _name(),
+        b"post": _post(),
+    }
     count = len(tables)
     power = 1 << (count.bit_length() - 1)
-    header = struct.pack(">IHHHH", 0x00010000, count, power * 16, power.bit_length() - 1,
-                         count * 16 - power * 16)
+    header = struct.pack(">IHHHH", 0x00010000, count, power * 16, power.bit_length() - 1, count * 16 - power * 16)
     offset = len(header) + 16 * count
     directory, body = b"", b""
     for tag in sorted(tables):
