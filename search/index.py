@@ -42,8 +42,8 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.engine import Connection, Engine
 
 from engines.result import BBox, OcrResult, Page
-from kernel.errors import OcrInputError
 from kernel.database import make_engine
+from kernel.errors import OcrInputError
 from search.database import fts5_available, upgrade
 from search.models import (
     IndexedDocument,
@@ -66,8 +66,10 @@ FTS_TABLE = "search_pages_fts"
 #: the FTS5 table `pdf/search_index.py` kept before the index moved here (dropped once FTS5 is at hand)
 LEGACY_FTS_TABLE = "search_fts"
 FTS5_STALE = "fts5_stale"
-_CREATE_FTS = text(f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
-                   f"body, content='search_pages', content_rowid='id', tokenize='unicode61 remove_diacritics 0')")
+_CREATE_FTS = text(
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
+    f"body, content='search_pages', content_rowid='id', tokenize='unicode61 remove_diacritics 0')"
+)
 _FTS_INSERT = text(f"INSERT INTO {FTS_TABLE} (rowid, body) VALUES (:rowid, :body)")
 _FTS_DELETE = text(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, body) VALUES ('delete', :rowid, :body)")
 _FTS_REBUILD = text(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('rebuild')")
@@ -88,10 +90,10 @@ class SearchHit:
     """One page that matches, best first; `words` are the matching words' boxes on it."""
 
     document: str
-    page: int           # 1-based
-    page_width: int     # pixels of the upright page, the frame of the boxes
+    page: int  # 1-based
+    page_width: int  # pixels of the upright page, the frame of the boxes
     page_height: int
-    score: float        # BM25 as FTS5 computes it: lower is better
+    score: float  # BM25 as FTS5 computes it: lower is better
     snippet: str
     words: list[WordHit] = field(default_factory=list)
 
@@ -124,23 +126,51 @@ class SearchIndex:
         """Index every page of `result` as `document` (pages numbered from 1)."""
         self.add_pages(document, result.engine, result.engine_version, enumerate(result.pages, start=1))
 
-    def add_pages(self, document: str, engine: str, engine_version: str,
-                  numbered_pages: Iterable[tuple[int, Page]]) -> None:
+    def add_pages(
+        self, document: str, engine: str, engine_version: str, numbered_pages: Iterable[tuple[int, Page]]
+    ) -> None:
         """Index the given (1-based number, page) pairs as `document`, replacing what it had."""
         with self.engine.begin() as connection:
             fts = self._fts_writer(connection)
             self._remove(connection, document, fts)
-            document_id = connection.execute(insert(IndexedDocument).values(
-                document=document, engine=engine, engine_version=engine_version,
-                indexed_at=datetime.now(UTC).isoformat(timespec="seconds")).returning(IndexedDocument.id)).scalar_one()
+            document_id = connection.execute(
+                insert(IndexedDocument)
+                .values(
+                    document=document,
+                    engine=engine,
+                    engine_version=engine_version,
+                    indexed_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                )
+                .returning(IndexedDocument.id)
+            ).scalar_one()
             for number, page in numbered_pages:
                 page_text = page.text
                 body = tokens(page_text)
-                page_id = connection.execute(insert(IndexedPage).values(
-                    document_id=document_id, page=number, width=page.width, height=page.height,
-                    text=page_text, body=" ".join(body), length=len(body)).returning(IndexedPage.id)).scalar_one()
-                rows = [{"page_id": page_id, "text": w.text, "folded": " ".join(tokens(w.text)),
-                         "x0": w.bbox.x0, "y0": w.bbox.y0, "x1": w.bbox.x1, "y1": w.bbox.y1} for w in page.words]
+                page_id = connection.execute(
+                    insert(IndexedPage)
+                    .values(
+                        document_id=document_id,
+                        page=number,
+                        width=page.width,
+                        height=page.height,
+                        text=page_text,
+                        body=" ".join(body),
+                        length=len(body),
+                    )
+                    .returning(IndexedPage.id)
+                ).scalar_one()
+                rows = [
+                    {
+                        "page_id": page_id,
+                        "text": w.text,
+                        "folded": " ".join(tokens(w.text)),
+                        "x0": w.bbox.x0,
+                        "y0": w.bbox.y0,
+                        "x1": w.bbox.x1,
+                        "y1": w.bbox.y1,
+                    }
+                    for w in page.words
+                ]
                 if rows:
                     connection.execute(insert(IndexedWord), rows)
                 postings = [{"term": term, "page_id": page_id, "count": count} for term, count in Counter(body).items()]
@@ -164,8 +194,10 @@ class SearchIndex:
     @staticmethod
     def _remove(connection: Connection, document: str, fts: bool) -> None:
         found = connection.execute(
-            select(IndexedPage.id, IndexedPage.body).join(IndexedDocument, IndexedPage.document_id == IndexedDocument.id)
-            .where(IndexedDocument.document == document)).all()
+            select(IndexedPage.id, IndexedPage.body)
+            .join(IndexedDocument, IndexedPage.document_id == IndexedDocument.id)
+            .where(IndexedDocument.document == document)
+        ).all()
         page_ids = [row.id for row in found]
         if fts:
             for row in found:
@@ -189,18 +221,25 @@ class SearchIndex:
             with self.engine.begin() as connection:
                 _rebuild_fts_if_stale(connection)
         with self.engine.connect() as connection:
-            pages, mean_length = connection.execute(
-                select(func.count(IndexedPage.id), func.avg(IndexedPage.length))).one()
+            totals = connection.execute(select(func.count(IndexedPage.id), func.avg(IndexedPage.length))).one()
+            pages, mean_length = totals[0], totals[1]  # indexed: mypy reads an untyped Row's unpacking as `object`
             candidates = self._candidates(terms)
             score: ColumnElement | None = None
-            statement = select(IndexedPage.id, IndexedDocument.document, IndexedPage.page, IndexedPage.width,
-                               IndexedPage.height, IndexedPage.text).join(
-                IndexedDocument, IndexedPage.document_id == IndexedDocument.id)
+            statement = select(
+                IndexedPage.id,
+                IndexedDocument.document,
+                IndexedPage.page,
+                IndexedPage.width,
+                IndexedPage.height,
+                IndexedPage.text,
+            ).join(IndexedDocument, IndexedPage.document_id == IndexedDocument.id)
             # BM25 as FTS5 computes it (k1 1.2, b 0.75, idf floored at 1e-6), from the postings
             length_norm = K1 * (1 - B) + IndexedPage.length * (K1 * B / float(mean_length or 1))
             for number, term in enumerate(terms):
                 condition = self._term_condition(connection, term)
-                having = connection.execute(select(func.count(func.distinct(Posting.page_id))).where(condition)).scalar()
+                having = connection.execute(
+                    select(func.count(func.distinct(Posting.page_id))).where(condition)
+                ).scalar()
                 if not having:
                     return []  # every term must occur
                 idf = max(math.log((pages - having + 0.5) / (having + 0.5)), 1e-6)
@@ -213,11 +252,21 @@ class SearchIndex:
                 score = part if score is None else score + part
             assert score is not None
             ranked = (-score).label("score")
-            found = connection.execute(statement.add_columns(ranked).order_by(
-                ranked, IndexedDocument.document, IndexedPage.page).limit(limit)).all()
-            return [SearchHit(row.document, row.page, row.width, row.height, float(row.score),
-                              snippet(row.text, terms), _matching_words(connection, row.id, terms))
-                    for row in found]
+            found = connection.execute(
+                statement.add_columns(ranked).order_by(ranked, IndexedDocument.document, IndexedPage.page).limit(limit)
+            ).all()
+            return [
+                SearchHit(
+                    row.document,
+                    row.page,
+                    row.width,
+                    row.height,
+                    float(row.score),
+                    snippet(row.text, terms),
+                    _matching_words(connection, row.id, terms),
+                )
+                for row in found
+            ]
 
     def _term_condition(self, connection: Connection, term: str) -> ColumnElement[bool]:
         if not is_prefix(term):
@@ -231,8 +280,7 @@ class SearchIndex:
         if self.backend == "sqlite-fts5":
             return select(_fts.c.rowid).where(_fts.c[FTS_TABLE].match(" ".join(_fts5_phrase(t) for t in terms)))
         if self.backend == "postgresql":
-            return select(pages_tsv.c.id).where(
-                pages_tsv.c.tsv.bool_op("@@")(cast(literal(tsquery(terms)), TSQUERY)))
+            return select(pages_tsv.c.id).where(pages_tsv.c.tsv.bool_op("@@")(cast(literal(tsquery(terms)), TSQUERY)))
         return None
 
 
@@ -244,9 +292,11 @@ def _fts5_phrase(term: str) -> str:
 def tsquery(terms: list[str]) -> str:
     """The terms as a `tsquery` of lexemes as they are (`'cafe' & 'mul':*`): no parser, no dictionary,
     so it matches `search_pages.tsv`, which holds the terms as they are too."""
+
     def lexeme(term: str) -> str:
         quoted = "'" + stem(term).replace("\\", "\\\\").replace("'", "''") + "'"
         return quoted + (":*" if is_prefix(term) else "")
+
     return " & ".join(lexeme(term) for term in terms)
 
 
@@ -257,23 +307,34 @@ def snippet(page_text: str, terms: list[str], words: int = SNIPPET_WORDS) -> str
     hits = [{term for term in terms for token in tokens(part) if matches(token, term)} for part in parts]
     start = 0
     if len(parts) > words:
+
         def value(begin: int) -> tuple[int, int]:
-            window = hits[begin:begin + words]
+            window = hits[begin : begin + words]
             return len(set().union(*window)), sum(1 for found in window if found)
+
         start = max(range(len(parts) - words + 1), key=lambda begin: (value(begin), -begin))
     shown = []
-    for part, found in zip(parts[start:start + words], hits[start:start + words]):
+    for part, found in zip(parts[start : start + words], hits[start : start + words], strict=True):
         if found:
-            part = TOKEN.sub(lambda m: f"[{m.group()}]" if any(
-                matches(token, term) for token in tokens(m.group()) for term in terms) else m.group(), part)
+            part = TOKEN.sub(
+                lambda m: (
+                    f"[{m.group()}]"
+                    if any(matches(token, term) for token in tokens(m.group()) for term in terms)
+                    else m.group()
+                ),
+                part,
+            )
         shown.append(part)
     return ("…" if start > 0 else "") + " ".join(shown) + ("…" if start + words < len(parts) else "")
 
 
 def _matching_words(connection: Connection, page_id: int, terms: list[str]) -> list[WordHit]:
     rows = connection.execute(select(IndexedWord).where(IndexedWord.page_id == page_id).order_by(IndexedWord.id)).all()
-    return [WordHit(row.text, BBox(row.x0, row.y0, row.x1, row.y1)) for row in rows
-            if any(matches(token, term) for token in row.folded.split() for term in terms)]
+    return [
+        WordHit(row.text, BBox(row.x0, row.y0, row.x1, row.y1))
+        for row in rows
+        if any(matches(token, term) for token in row.folded.split() for term in terms)
+    ]
 
 
 def _set_state(connection: Connection, name: str, value: str) -> None:

@@ -23,7 +23,7 @@ class IndexedDocument(SearchBase):
     document: Mapped[str] = mapped_column(String, unique=True)
     engine: Mapped[str] = mapped_column(String)
     engine_version: Mapped[str] = mapped_column(String)
-    indexed_at: Mapped[str] = mapped_column(String)   # ISO 8601, UTC, seconds
+    indexed_at: Mapped[str] = mapped_column(String)  # ISO 8601, UTC, seconds
 
 
 class IndexedPage(SearchBase):
@@ -31,11 +31,11 @@ class IndexedPage(SearchBase):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("search_documents.id"), index=True)
-    page: Mapped[int] = mapped_column(Integer)            # 1-based
-    width: Mapped[int] = mapped_column(Integer)           # pixels of the upright page image
+    page: Mapped[int] = mapped_column(Integer)  # 1-based
+    width: Mapped[int] = mapped_column(Integer)  # pixels of the upright page image
     height: Mapped[int] = mapped_column(Integer)
-    text: Mapped[str] = mapped_column(Text, default="")   # the page's text as the engine read it
-    body: Mapped[str] = mapped_column(Text, default="")   # its terms (search.text.tokens), space-separated
+    text: Mapped[str] = mapped_column(Text, default="")  # the page's text as the engine read it
+    body: Mapped[str] = mapped_column(Text, default="")  # its terms (search.text.tokens), space-separated
     length: Mapped[int] = mapped_column(Integer, default=0)  # how many terms
 
 
@@ -45,7 +45,7 @@ class IndexedWord(SearchBase):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     page_id: Mapped[int] = mapped_column(ForeignKey("search_pages.id"), index=True)
     text: Mapped[str] = mapped_column(String)
-    folded: Mapped[str] = mapped_column(String)   # the word's terms, space-separated
+    folded: Mapped[str] = mapped_column(String)  # the word's terms, space-separated
     x0: Mapped[int] = mapped_column(Integer)
     y0: Mapped[int] = mapped_column(Integer)
     x1: Mapped[int] = mapped_column(Integer)

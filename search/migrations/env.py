@@ -16,8 +16,13 @@ def include_object(obj, name, type_, reflected, compare_to):
 
 
 def run(connection) -> None:
-    context.configure(connection=connection, target_metadata=SearchBase.metadata, render_as_batch=True,
-                      include_object=include_object, version_table=VERSION_TABLE)
+    context.configure(
+        connection=connection,
+        target_metadata=SearchBase.metadata,
+        render_as_batch=True,
+        include_object=include_object,
+        version_table=VERSION_TABLE,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -25,7 +30,6 @@ def run(connection) -> None:
 connection = config.attributes.get("connection")
 
 if connection is None:
-
     from kernel.database import make_engine
 
     connectable = make_engine(config.get_main_option("sqlalchemy.url") or load_settings().database)
