@@ -78,8 +78,11 @@ class InhouseEngine(OcrEngine):
 
     @property
     def version(self) -> str:
-        settings = {"detector": self.detector.as_dict(), "postprocess": asdict(self.thresholds),
-                    "illumination": illumination.VERSION}
+        settings = {
+            "detector": self.detector.as_dict(),
+            "postprocess": asdict(self.thresholds),
+            "illumination": illumination.VERSION,
+        }
         digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:8]
         # ".int8" whenever it serves; a recognizer that a training tool built on a float runtime says so
         int8 = ".int8" if self.recognizer.runtime.name == "onnx-int8" else ""
@@ -89,7 +92,9 @@ class InhouseEngine(OcrEngine):
     def _read_page(self, page: PageImage, options: RecognizeOptions) -> Page:
         unknown = set(options.engine_args) - set(ENGINE_ARGS)
         if unknown:
-            raise OcrInputError(f"unknown inhouse options: {', '.join(sorted(unknown))} (known: {', '.join(ENGINE_ARGS)})")
+            raise OcrInputError(
+                f"unknown inhouse options: {', '.join(sorted(unknown))} (known: {', '.join(ENGINE_ARGS)})"
+            )
         if options.mode != "word":
             words, text_height, rotation, (height, width) = self._detect_and_read(page, options)
             deadline.check()
@@ -115,8 +120,9 @@ class InhouseEngine(OcrEngine):
         gray, _, detection, read = self._first_look(page, options or RecognizeOptions(mode="page"))
         return predict_orientation(gray, self.recognizer.recognize_batch, self.detector, detection, read)
 
-    def _first_look(self, page: PageImage, options: RecognizeOptions
-                    ) -> tuple[np.ndarray, np.ndarray | None, Detection, Callable[[], list[tuple[str, float]]]]:
+    def _first_look(
+        self, page: PageImage, options: RecognizeOptions
+    ) -> tuple[np.ndarray, np.ndarray | None, Detection, Callable[[], list[tuple[str, float]]]]:
         """The page as read (gray; lighting flattened if the read asks), its colour, its detection as it
         is, and its words' readings (read once, when first asked for)."""
         gray = page.gray()
@@ -127,16 +133,18 @@ class InhouseEngine(OcrEngine):
         detection = detect_words(gray, self.detector, colour)
         return gray, colour, detection, functools.cache(functools.partial(self._read_words, gray, detection))
 
-    def _detect_and_read(self, page: PageImage, options: RecognizeOptions
-                         ) -> tuple[list[ReadWord], float, int, tuple[int, int]]:
+    def _detect_and_read(
+        self, page: PageImage, options: RecognizeOptions
+    ) -> tuple[list[ReadWord], float, int, tuple[int, int]]:
         """Orientation, detection, recognition and the Wordinator: (words, text height or 0,
         rotation, upright shape), before post-processing."""
         gray, colour, detection, read = self._first_look(page, options)
         rotation = 0
         deadline.check()
         if options.mode == "page" and options.engine_args.get("orientation", "auto") != "off":
-            rotation = predict_orientation(gray, self.recognizer.recognize_batch, self.detector, detection,
-                                           read).rotation
+            rotation = predict_orientation(
+                gray, self.recognizer.recognize_batch, self.detector, detection, read
+            ).rotation
         upright = rotate(gray, rotation)
         if rotation:
             deadline.check()
@@ -153,7 +161,9 @@ class InhouseEngine(OcrEngine):
         return words, detection.text_height, rotation, upright.shape
 
     def _read_words(self, upright, detection) -> list[tuple[str, float]]:
-        return self.recognizer.recognize_batch([word_crop(upright, w, self.detector.crop_padding) for w in detection.words])
+        return self.recognizer.recognize_batch(
+            [word_crop(upright, w, self.detector.crop_padding) for w in detection.words]
+        )
 
     @staticmethod
     def _page(words: list[ReadWord], width: int, height: int, rotation: int, source: PageImage) -> Page:
@@ -161,18 +171,30 @@ class InhouseEngine(OcrEngine):
         for word in words:
             if word.text:
                 lines.setdefault(word.line, []).append(word)
-        built = [Line([Word(w.text, w.bbox, max(0.0, min(1.0, w.confidence))) for w in sorted(ws, key=lambda w: w.bbox.x0)])
-                 for _, ws in sorted(lines.items())]
-        built.sort(key=lambda line: (line.bbox.y0, line.bbox.x0))
+        built: list[tuple[BBox, Line]] = []
+        for _, ws in sorted(lines.items()):
+            ordered = sorted(ws, key=lambda w: w.bbox.x0)
+            box = BBox.union([w.bbox for w in ordered])
+            built.append((box, Line([Word(w.text, w.bbox, max(0.0, min(1.0, w.confidence))) for w in ordered], box)))
+        built.sort(key=lambda row: (row[0].y0, row[0].x0))
         blocks: list[list[Line]] = []
-        for line in built:
-            if blocks:
-                last = blocks[-1][-1]
-                gap = line.bbox.y0 - last.bbox.y1
-                overlaps = min(line.bbox.x1, last.bbox.x1) > max(line.bbox.x0, last.bbox.x0)
-                if overlaps and gap <= BLOCK_GAP * max(1, last.bbox.height):
+        last: BBox | None = None  # the box of the previous line
+        for box, line in built:
+            if last is not None:
+                gap = box.y0 - last.y1
+                overlaps = min(box.x1, last.x1) > max(box.x0, last.x0)
+                if overlaps and gap <= BLOCK_GAP * max(1, last.height):
                     blocks[-1].append(line)
+                    last = box
                     continue
             blocks.append([line])
-        return Page(width=width, height=height, blocks=[Block(b) for b in blocks], rotation=rotation,
-                    source_width=source.width, source_height=source.height, dpi=source.dpi)
+            last = box
+        return Page(
+            width=width,
+            height=height,
+            blocks=[Block(b) for b in blocks],
+            rotation=rotation,
+            source_width=source.width,
+            source_height=source.height,
+            dpi=source.dpi,
+        )

@@ -24,8 +24,8 @@ from inhouse.detector.detect import Detection, word_crop
 PROBE_MAX_SIDE = 1400
 SAMPLE_WORDS = 24
 MIN_SAMPLE_WORDS = 4
-FIRST_LOOK_WORDS = 8        # the widest words are read upside down first…
-CLEAR_MARGIN = 0.4          # …and when one way up beats the other by this much, the rest are not
+FIRST_LOOK_WORDS = 8  # the widest words are read upside down first…
+CLEAR_MARGIN = 0.4  # …and when one way up beats the other by this much, the rest are not
 #: score gain over upright to turn a page over: on 50 upright train pages and their 50 simulated
 #: photos upside down never scored within 0.07 of upright; the 100 pages turned over gained at least 0.09
 FLIP_MARGIN = 0.05
@@ -36,9 +36,9 @@ FLIP_MARGIN = 0.05
 #: no typeset pages or figures: 0.1 of safety costs 0 of 150 turned train pages and 6 of 150 turned
 #: photos (benchmarks/results/orientation_margins_*.json), never on dev
 TURN_MARGIN = 0.1
-HORIZONTAL_RATIO = 1.0      # row/column profile variation at or above this: lines run across; below, the
-                            # recognizer reads the page across and down…
-VERTICAL_RATIO = 0.3        # …and below this, where lines plainly run down, a quarter turn needs no margin
+HORIZONTAL_RATIO = 1.0  # row/column profile variation at or above this: lines run across; below, the
+# recognizer reads the page across and down…
+VERTICAL_RATIO = 0.3  # …and below this, where lines plainly run down, a quarter turn needs no margin
 #: the score a turn's own reading must reach: a page that reads badly every way (a defocused photo
 #: whose calibrated confidences are all near 0) stays as it is. On train pages and their photos the
 #: right turn scored at least 0.16 on every page but one photo (0.10): 0.15 costs 1 of 300 turned pages
@@ -52,7 +52,7 @@ WEAK_ACROSS = 0.2
 
 @dataclass(frozen=True)
 class Orientation:
-    rotation: int            # clockwise degrees applied to make the page upright
+    rotation: int  # clockwise degrees applied to make the page upright
     profile_ratio: float
     scores: dict[int, float]  # `_score` per turn that was read (0 is the page as it is)
 
@@ -76,7 +76,7 @@ def profile_ratio(gray: np.ndarray) -> float:
     ys, xs = np.nonzero(ink)
     if len(ys) == 0:
         return 1.0 + HORIZONTAL_RATIO
-    ink = ink[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+    ink = ink[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
     rows, columns = ink.sum(axis=1).astype(float), ink.sum(axis=0).astype(float)
     variation = lambda profile: profile.std() / max(profile.mean(), 1e-9)  # noqa: E731
     return variation(rows) / max(variation(columns), 1e-9)
@@ -99,12 +99,18 @@ FULL_WORD = 8
 
 def _score(readings: Readings) -> float:
     """Confident characters per word, ÷ FULL_WORD (0 to 1)."""
-    return float(np.mean([confidence * min(len(text.replace(" ", "")), FULL_WORD) / FULL_WORD
-                          for text, confidence in readings]))
+    return float(
+        np.mean([confidence * min(len(text.replace(" ", "")), FULL_WORD) / FULL_WORD for text, confidence in readings])
+    )
 
 
-def _confidences(turned: np.ndarray, read_crops, config: DetectorConfig, detection: Detection | None = None,
-                 readings: Callable[[], Readings] | None = None) -> tuple[float, float] | None:
+def _confidences(
+    turned: np.ndarray,
+    read_crops,
+    config: DetectorConfig,
+    detection: Detection | None = None,
+    readings: Callable[[], Readings] | None = None,
+) -> tuple[float, float] | None:
     """The `_score` of the widest words of `turned`, as they are and upside down.
 
     `detection` is `turned`'s detection when the caller already has it, and `readings()` the
@@ -123,14 +129,19 @@ def _confidences(turned: np.ndarray, read_crops, config: DetectorConfig, detecti
     else:
         as_is = read_crops(crops)
     flipped = read_crops([cv2.rotate(c, cv2.ROTATE_180) for c in crops[:FIRST_LOOK_WORDS]])
-    if abs(_score(as_is[:len(flipped)]) - _score(flipped)) >= CLEAR_MARGIN:
-        return _score(as_is[:len(flipped)]), _score(flipped)
+    if abs(_score(as_is[: len(flipped)]) - _score(flipped)) >= CLEAR_MARGIN:
+        return _score(as_is[: len(flipped)]), _score(flipped)
     flipped += read_crops([cv2.rotate(c, cv2.ROTATE_180) for c in crops[FIRST_LOOK_WORDS:]])
     return _score(as_is), _score(flipped)
 
 
-def predict(gray: np.ndarray, read_crops, config: DetectorConfig | None = None,
-            upright: Detection | None = None, upright_readings: Callable[[], Readings] | None = None) -> Orientation:
+def predict(
+    gray: np.ndarray,
+    read_crops,
+    config: DetectorConfig | None = None,
+    upright: Detection | None = None,
+    upright_readings: Callable[[], Readings] | None = None,
+) -> Orientation:
     """`read_crops(list of crops) -> [(text, confidence)]` is the recognizer.
 
     A clear horizontal ink profile and a good reading across leave only upright or upside down to
@@ -148,8 +159,11 @@ def predict(gray: np.ndarray, read_crops, config: DetectorConfig | None = None,
     flat = illumination.flatten_if_uneven(probe)  # a shadow is not a column of ink
     ratio = profile_ratio(probe if flat is None else flat)
     scores: dict[int, float] = {}
-    across = (_confidences(gray, read_crops, config, upright, upright_readings) if upright is not None
-              else _confidences(probe, read_crops, config))
+    across = (
+        _confidences(gray, read_crops, config, upright, upright_readings)
+        if upright is not None
+        else _confidences(probe, read_crops, config)
+    )
     if across is not None:
         scores[0], scores[180] = across
     if ratio < HORIZONTAL_RATIO or max(across or (0.0,)) < WEAK_ACROSS:

@@ -20,7 +20,7 @@ from inhouse.postprocess.buckets import ReadWord
 def rejoin(detections: list[WordBox], readings: list[tuple[str, float]]) -> list[ReadWord]:
     """One ReadWord per detection group (chopped pieces concatenated)."""
     groups: dict[int, list[tuple[WordBox, tuple[str, float]]]] = defaultdict(list)
-    for detection, reading in zip(detections, readings):
+    for detection, reading in zip(detections, readings, strict=True):
         groups[detection.chop_group].append((detection, reading))
     joined = []
     for parts in groups.values():
@@ -37,8 +37,14 @@ def _proportional(box: BBox, tokens: list[str], text: str) -> list[BBox]:
     for token in tokens:
         begin = text.index(token, start)
         end = begin + len(token)
-        spans.append(BBox(box.x0 + round(box.width * begin / n), box.y0,
-                          max(box.x0 + round(box.width * end / n), box.x0 + round(box.width * begin / n) + 1), box.y1))
+        spans.append(
+            BBox(
+                box.x0 + round(box.width * begin / n),
+                box.y0,
+                max(box.x0 + round(box.width * end / n), box.x0 + round(box.width * begin / n) + 1),
+                box.y1,
+            )
+        )
         start = end
     return spans
 
@@ -56,7 +62,11 @@ def split_words(word: ReadWord) -> list[ReadWord]:
         if len(cuts) == len(tokens) - 1 and all(gaps[c - 1] > 0 for c in cuts):
             pieces = np.split(np.arange(len(chars)), cuts)
             boxes = [BBox.union([chars[i] for i in piece]) for piece in pieces]
-            return [ReadWord(t, word.confidence, b, word.line, [chars[i] for i in piece])
-                    for t, b, piece in zip(tokens, boxes, pieces)]
-    return [ReadWord(t, word.confidence, b, word.line) for t, b in
-            zip(tokens, _proportional(word.bbox, tokens, word.text.strip()))]
+            return [
+                ReadWord(t, word.confidence, b, word.line, [chars[i] for i in piece])
+                for t, b, piece in zip(tokens, boxes, pieces, strict=True)
+            ]
+    return [
+        ReadWord(t, word.confidence, b, word.line)
+        for t, b in zip(tokens, _proportional(word.bbox, tokens, word.text.strip()), strict=True)
+    ]

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 class DetectorConfig:
     # --- working scale: pages are resized so that text is about this tall (pixels) ---
     target_text_height: float = 14.0
-    probe_max_side: int = 1200          # quick first pass that estimates the text height
+    probe_max_side: int = 1200  # quick first pass that estimates the text height
     min_scale: float = 0.4
     max_scale: float = 3.0
     # --- MSER (OpenCV): dark-on-light and light-on-dark regions in one pass over the gray page ---
@@ -17,23 +17,23 @@ class DetectorConfig:
     mser_min_area: int = 10
     mser_max_area_fraction: float = 0.005
     mser_max_variation: float = 0.8
-    mser_min_diversity: float = 0.0     # keep nested regions: clean print is one long plateau; the mask unions them
+    mser_min_diversity: float = 0.0  # keep nested regions: clean print is one long plateau; the mask unions them
     # --- which regions look like (parts of) characters, relative to the working text height ---
     min_height_ratio: float = 0.12
     max_height_ratio: float = 3.5
-    max_aspect: float = 12.0            # width / height of one region
-    min_fill: float = 0.08              # region pixels / box area
-    max_fill: float = 0.95              # solid blocks (bars, photos) are not text…
-    blocky_ratio: float = 0.6           # …when both sides exceed this × text height
+    max_aspect: float = 12.0  # width / height of one region
+    min_fill: float = 0.08  # region pixels / box area
+    max_fill: float = 0.95  # solid blocks (bars, photos) are not text…
+    blocky_ratio: float = 0.6  # …when both sides exceed this × text height
     # a region both taller and much wider than text is a frame (link boxes on rendered papers,
     # table cells) with or without what it encloses, never one character: kept, it would
     # swallow the words inside into one blob
     frame_min_height_ratio: float = 1.6
     frame_min_width_ratio: float = 4.0
     # --- components of the union of text-like regions ---
-    min_component_height_ratio: float = 0.12   # punctuation: joins lines, never starts one
+    min_component_height_ratio: float = 0.12  # punctuation: joins lines, never starts one
     max_component_height_ratio: float = 4.0
-    max_rule_aspect: float = 25.0       # thinner and longer than this: a ruling line
+    max_rule_aspect: float = 25.0  # thinner and longer than this: a ruling line
     # --- drawings (plots, diagrams): ink left after removing straight lines this long (× text
     # height) that spans at least this much (× text height) both ways; words inside are dropped ---
     graphics_line_ratio: float = 3.0
@@ -50,20 +50,20 @@ class DetectorConfig:
     picture_min_saturation: int = 80
     picture_min_value: int = 50
     picture_min_fill: float = 0.3
-    picture_min_hue_spread: float = 0.2   # share of coloured pixels outside the commonest hue band
+    picture_min_hue_spread: float = 0.2  # share of coloured pixels outside the commonest hue band
     picture_min_page_share: float = 0.005  # pages with less colour than this skip the search
     # --- stringing components into lines and words ---
-    line_overlap: float = 0.5           # vertical overlap / smaller height to join a line
+    line_overlap: float = 0.5  # vertical overlap / smaller height to join a line
     # a line's band: the mean top and bottom of its last this many letters, so it follows a bent line;
     # 4 keeps lines arching 1.4 × their height in one (8: 1.0; the mean of all: 0.5), and on 120 train
     # pages detects words as well as the mean did (P/R receipts .703/.781 vs .703/.780, forms .406/.543 both)
     line_band_members: int = 4
-    line_max_gap_ratio: float = 2.5     # horizontal gap / height beyond which a line breaks
+    line_max_gap_ratio: float = 2.5  # horizontal gap / height beyond which a line breaks
     small_component_ratio: float = 0.45  # components shorter than this × line height (dots, commas)
-    hang_ratio: float = 0.5             # a narrow component no taller than the line may hang this far (× line height) below it…
+    hang_ratio: float = 0.5  # a narrow component no taller than the line may hang this far (× line height) below it…
     hang_max_width_ratio: float = 0.35  # …if no wider than this (× line height): commas, semicolons
-    word_gap_min_ratio: float = 0.18    # gaps below this × line height never split words
-    word_gap_max_ratio: float = 0.9     # gaps above this × line height always split words
+    word_gap_min_ratio: float = 0.18  # gaps below this × line height never split words
+    word_gap_max_ratio: float = 0.9  # gaps above this × line height always split words
     word_gap_default_ratio: float = 0.5
     # fixed-pitch lines: this many characters, at least this share of them one pitch apart (within
     # this tolerance); a centre step of this many pitches is a word gap (an empty cell)
@@ -73,11 +73,13 @@ class DetectorConfig:
     monospace_gap_pitches: float = 1.6
     min_word_height_ratio: float = 0.5  # a "word" with no component this tall (× text height) is a rule or dashes…
     symbol_max_width_ratio: float = 2.0  # …unless it is this narrow (× text height) and has a bar: = - — ~
-    symbol_min_bar_ratio: float = 0.3   # bar width (× text height) that tells a symbol from dots
+    symbol_min_bar_ratio: float = 0.3  # bar width (× text height) that tells a symbol from dots
     # --- crops for the recognizer ---
-    crop_padding: int = 3               # like the benchmark word crops
-    crop_line_window_ratio: float = 8.0  # crops span the line's height over the words this near (× text height): x-height vs caps
-    max_crop_aspect: float = 18.0       # longer detections are chopped, and re-joined afterwards
+    crop_padding: int = 3  # like the benchmark word crops
+    crop_line_window_ratio: float = (
+        8.0  # crops span the line's height over the words this near (× text height): x-height vs caps
+    )
+    max_crop_aspect: float = 18.0  # longer detections are chopped, and re-joined afterwards
 
     def as_dict(self) -> dict:
         return asdict(self)

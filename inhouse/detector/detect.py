@@ -44,8 +44,12 @@ def _union(boxes: np.ndarray) -> tuple[int, int, int, int]:
 
 def _to_page(box, scale: float, width: int, height: int) -> BBox:
     x0, y0, x1, y1 = box
-    return BBox(max(0, int(np.floor(x0 / scale))), max(0, int(np.floor(y0 / scale))),
-                min(width, int(np.ceil(x1 / scale))), min(height, int(np.ceil(y1 / scale))))
+    return BBox(
+        max(0, int(np.floor(x0 / scale))),
+        max(0, int(np.floor(y0 / scale))),
+        min(width, int(np.ceil(x1 / scale))),
+        min(height, int(np.ceil(y1 / scale))),
+    )
 
 
 def _chop(members: np.ndarray, config: DetectorConfig) -> list[np.ndarray]:
@@ -68,8 +72,11 @@ def detect_words(gray: np.ndarray, config: DetectorConfig | None = None, rgb: np
     config = config or DetectorConfig()
     height, width = gray.shape
     scale = working_scale(gray, config)
-    work = cv2.resize(gray, None, fx=scale, fy=scale,
-                      interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC) if scale != 1 else gray
+    work = (
+        cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+        if scale != 1
+        else gray
+    )
     boxes = character_components(work, config)
     detection = Detection(scale=scale)
     if not len(boxes):
@@ -92,9 +99,15 @@ def detect_words(gray: np.ndarray, config: DetectorConfig | None = None, rgb: np
             continue  # tick labels, axis titles, a colour bar's scale: the figure's own text
         for members in kept:
             for part, piece in enumerate(_chop(members, config)):
-                detection.words.append(WordBox(
-                    bbox=_to_page(_union(piece), scale, width, height), line=line_number,
-                    char_boxes=[_to_page(b, scale, width, height) for b in piece], chop_group=group, chop_part=part))
+                detection.words.append(
+                    WordBox(
+                        bbox=_to_page(_union(piece), scale, width, height),
+                        line=line_number,
+                        char_boxes=[_to_page(b, scale, width, height) for b in piece],
+                        chop_group=group,
+                        chop_part=part,
+                    )
+                )
             group += 1
     detection.line_count = len(lines)
     detection.text_height = text_height / scale
@@ -108,6 +121,7 @@ def _without_rules(candidates: list[np.ndarray], config: DetectorConfig, text_he
     A lone = - — ~ between two words is kept: narrow, with a bar, and its neighbours on the line
     are letters (a run of dashes has low neighbours: a receipt's separator).
     """
+
     def low(members: np.ndarray) -> bool:
         return bool((members[:, 3] - members[:, 1]).max() < config.min_word_height_ratio * text_height)
 
@@ -138,9 +152,15 @@ def _set_crop_boxes(words: list[WordBox], window: float) -> None:
         by_line.setdefault(word.line, []).append(word)
     for line in by_line.values():
         for word in line:
-            near = [w.bbox for w in line if w is word or (w.bbox.x0 - window <= word.bbox.x1 and w.bbox.x1 + window >= word.bbox.x0)]
+            near = [
+                w.bbox
+                for w in line
+                if w is word or (w.bbox.x0 - window <= word.bbox.x1 and w.bbox.x1 + window >= word.bbox.x0)
+            ]
             top, bottom = np.median([b.y0 for b in near]), np.median([b.y1 for b in near])
-            word.crop_box = BBox(word.bbox.x0, min(word.bbox.y0, int(top)), word.bbox.x1, max(word.bbox.y1, int(np.ceil(bottom))))
+            word.crop_box = BBox(
+                word.bbox.x0, min(word.bbox.y0, int(top)), word.bbox.x1, max(word.bbox.y1, int(np.ceil(bottom)))
+            )
 
 
 def word_crop(gray: np.ndarray, word: WordBox, padding: int) -> np.ndarray:
@@ -151,4 +171,6 @@ def word_crop(gray: np.ndarray, word: WordBox, padding: int) -> np.ndarray:
 def crop(gray: np.ndarray, box: BBox, padding: int) -> np.ndarray:
     """The word's pixels with `padding` pixels around it (clipped to the page)."""
     h, w = gray.shape
-    return gray[max(0, box.y0 - padding):min(h, box.y1 + padding), max(0, box.x0 - padding):min(w, box.x1 + padding)]
+    return gray[
+        max(0, box.y0 - padding) : min(h, box.y1 + padding), max(0, box.x0 - padding) : min(w, box.x1 + padding)
+    ]

@@ -4,8 +4,9 @@ would read as text.
 Ink that remains once long straight lines are removed (so table grids and form rules vanish) and
 still forms a component far larger than text in both directions is a drawing: a plotted curve,
 a diagram, a photo. Not a drawing: ink that reaches an edge of the page (the table around a
-photographed receipt, a scanner's black border). A large, densely coloured, many-hued region is a colour picture (a heat map,
-a sky map). Words whose centre lies inside either kind of box are not page text.
+photographed receipt, a scanner's black border). A large, densely coloured, many-hued region is a
+colour picture (a heat map, a sky map). Words whose centre lies inside either kind of box are not
+page text.
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ def graphics_boxes(work: np.ndarray, text_height: float, config: DetectorConfig)
     return np.stack([x, y, x + w, y + h], axis=1)[drawing].astype(np.int64)
 
 
-def colour_pictures(rgb: np.ndarray, work_shape: tuple[int, int], text_height: float,
-                    config: DetectorConfig) -> np.ndarray:
+def colour_pictures(
+    rgb: np.ndarray, work_shape: tuple[int, int], text_height: float, config: DetectorConfig
+) -> np.ndarray:
     """Boxes [x0, y0, x1, y1], at the working scale of `work_shape`, of colour pictures on the
     page `rgb` (H×W×3); empty when there are none."""
     none = np.zeros((0, 4), dtype=np.int64)
@@ -59,10 +61,10 @@ def colour_pictures(rgb: np.ndarray, work_shape: tuple[int, int], text_height: f
     for x, y, w, h in stats[1:count, :4].tolist():
         if w < size or h < size:
             continue
-        inside = mask[y:y + h, x:x + w].astype(bool)
+        inside = mask[y : y + h, x : x + w].astype(bool)
         if inside.mean() < config.picture_min_fill:
             continue
-        bands = np.bincount(hue[y:y + h, x:x + w][inside] // 10, minlength=18)  # OpenCV hue: 0-179
+        bands = np.bincount(hue[y : y + h, x : x + w][inside] // 10, minlength=18)  # OpenCV hue: 0-179
         if 1 - bands.max() / bands.sum() >= config.picture_min_hue_spread:
             boxes.append((x, y, x + w, y + h))
     return np.array(boxes, dtype=np.int64).reshape(-1, 4)
@@ -75,5 +77,11 @@ def inside_graphics(members: np.ndarray, boxes: np.ndarray, margin: float = 0.0)
         return False
     cx = (members[:, 0].min() + members[:, 2].max()) / 2
     cy = (members[:, 1].min() + members[:, 3].max()) / 2
-    return bool(np.any((boxes[:, 0] - margin <= cx) & (cx <= boxes[:, 2] + margin)
-                       & (boxes[:, 1] - margin <= cy) & (cy <= boxes[:, 3] + margin)))
+    return bool(
+        np.any(
+            (boxes[:, 0] - margin <= cx)
+            & (cx <= boxes[:, 2] + margin)
+            & (boxes[:, 1] - margin <= cy)
+            & (cy <= boxes[:, 3] + margin)
+        )
+    )

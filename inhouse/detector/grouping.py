@@ -114,8 +114,12 @@ def group_lines(boxes: np.ndarray, config: DetectorConfig, text_height: float) -
             if h < small_limit:
                 ok = y0 >= line_y0 - 0.25 * line_h and y1 <= line_y1 + 0.4 * line_h
             else:
-                hangs = (h <= line_h and x1 - x0 <= config.hang_max_width_ratio * line_h
-                         and y0 >= line_y0 and y1 <= line_y1 + config.hang_ratio * line_h)
+                hangs = (
+                    h <= line_h
+                    and x1 - x0 <= config.hang_max_width_ratio * line_h
+                    and y0 >= line_y0
+                    and y1 <= line_y1 + config.hang_ratio * line_h
+                )
                 ok = (overlap >= config.line_overlap * min(h, line_h) or hangs) and h <= 2.5 * line_h
             if ok and overlap / max(h, 1) > best_overlap:
                 best, best_overlap = line, overlap / max(h, 1)
@@ -155,8 +159,7 @@ def split_words(boxes: np.ndarray, line: list[int], config: DetectorConfig) -> l
         gaps.append(boxes[i][0] - right)
         right = max(right, boxes[i][2])
     # overlaps say nothing about spacing; column-sized gaps would pull the cut too high
-    positive = np.minimum(np.asarray([gap for gap in gaps if gap > 0], dtype=float),
-                          config.word_gap_max_ratio * height)
+    positive = np.minimum(np.asarray([gap for gap in gaps if gap > 0], dtype=float), config.word_gap_max_ratio * height)
     threshold = otsu_threshold(positive) if len(positive) >= 3 else None
     if threshold is None:
         threshold = config.word_gap_default_ratio * height
@@ -165,7 +168,7 @@ def split_words(boxes: np.ndarray, line: list[int], config: DetectorConfig) -> l
     if breaks is None:
         breaks = [gap > threshold for gap in gaps]
     words, current = [], [line[0]]
-    for i, word_break in zip(line[1:], breaks):
+    for i, word_break in zip(line[1:], breaks, strict=True):
         if word_break:
             words.append(current)
             current = []
@@ -181,14 +184,16 @@ def _monospace_breaks(boxes: np.ndarray, line: list[int], config: DetectorConfig
     like word gaps to Otsu; the centres, though, step by one pitch, and a word gap is an empty
     cell: a step of well over one pitch."""
     members = boxes[line]
-    if len(line) < config.monospace_min_chars or np.median(members[:, 3] - members[:, 1]) < np.median(members[:, 2] - members[:, 0]):
+    if len(line) < config.monospace_min_chars or np.median(members[:, 3] - members[:, 1]) < np.median(
+        members[:, 2] - members[:, 0]
+    ):
         return None  # a run of dashes or dots, not characters: its pieces must stay apart to be dropped
     centres = np.array([(boxes[i][0] + boxes[i][2]) / 2 for i in line], dtype=float)
     steps = np.diff(centres)
     pitch = float(np.median(steps))
     if pitch <= 0:
         return None
-    stacked = steps < 0.3 * pitch          # a dot over its stem, the bars of `=`: the same cell
+    stacked = steps < 0.3 * pitch  # a dot over its stem, the bars of `=`: the same cell
     cells = steps[~stacked]
     regular = np.abs(cells - pitch) <= config.monospace_tolerance * pitch
     if regular.mean() < config.monospace_min_regular:

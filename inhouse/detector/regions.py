@@ -8,22 +8,31 @@ hole, a stroke and its letter) collapse into one component.
 
 from __future__ import annotations
 
+from typing import cast
+
 import cv2
 import numpy as np
 
 from inhouse.detector.config import DetectorConfig
 
 
-def mser_boxes(gray: np.ndarray, config: DetectorConfig, max_area: int | None = None) -> tuple[list[np.ndarray], np.ndarray]:
+def mser_boxes(
+    gray: np.ndarray, config: DetectorConfig, max_area: int | None = None
+) -> tuple[list[np.ndarray], np.ndarray]:
     """MSER regions (point lists, x then y) and their boxes (x, y, w, h), none larger than
     `max_area` pixels or the config's share of the page."""
     largest = int(gray.size * config.mser_max_area_fraction)
     largest = min(largest, max_area) if max_area is not None else largest
-    mser = cv2.MSER_create(delta=config.mser_delta, min_area=config.mser_min_area,
-                           max_area=max(config.mser_min_area + 1, largest),
-                           max_variation=config.mser_max_variation, min_diversity=config.mser_min_diversity)
+    mser = cv2.MSER.create(
+        delta=config.mser_delta,
+        min_area=config.mser_min_area,
+        max_area=max(config.mser_min_area + 1, largest),
+        max_variation=config.mser_max_variation,
+        min_diversity=config.mser_min_diversity,
+    )
     regions, boxes = mser.detectRegions(gray)
-    return list(regions), np.asarray(boxes, dtype=np.int64).reshape(-1, 4)
+    # OpenCV's stubs type the regions as nested sequences of points; they are (n, 2) int32 arrays
+    return cast(list[np.ndarray], list(regions)), np.asarray(boxes, dtype=np.int64).reshape(-1, 4)
 
 
 def text_height(boxes: np.ndarray, floor: float = 4.0) -> float:
@@ -70,10 +79,14 @@ def character_components(gray: np.ndarray, config: DetectorConfig) -> np.ndarray
     fill = areas / np.maximum(widths * heights, 1)
     blocky = (widths >= h * config.blocky_ratio) & (heights >= h * config.blocky_ratio)
     frame = (heights >= h * config.frame_min_height_ratio) & (widths >= h * config.frame_min_width_ratio)
-    keep = ((heights >= h * config.min_height_ratio) & (heights <= h * config.max_height_ratio)
-            & (widths <= heights * config.max_aspect) & (fill >= config.min_fill)
-            & ~(blocky & (fill > config.max_fill))  # thin strokes (I, l, 1, -) are solid too
-            & ~frame)
+    keep = (
+        (heights >= h * config.min_height_ratio)
+        & (heights <= h * config.max_height_ratio)
+        & (widths <= heights * config.max_aspect)
+        & (fill >= config.min_fill)
+        & ~(blocky & (fill > config.max_fill))  # thin strokes (I, l, 1, -) are solid too
+        & ~frame
+    )
     mask = np.zeros(gray.shape, dtype=np.uint8)
     kept = [regions[i] for i in np.flatnonzero(keep)]
     if kept:
@@ -82,6 +95,10 @@ def character_components(gray: np.ndarray, config: DetectorConfig) -> np.ndarray
     count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     stats = stats[1:count]
     x, y, w, hh = stats[:, 0], stats[:, 1], stats[:, 2], stats[:, 3]
-    good = ((hh >= h * config.min_component_height_ratio) & (hh <= h * config.max_component_height_ratio)
-            & (w <= hh * config.max_rule_aspect) & (hh <= w * config.max_rule_aspect))
+    good = (
+        (hh >= h * config.min_component_height_ratio)
+        & (hh <= h * config.max_component_height_ratio)
+        & (w <= hh * config.max_rule_aspect)
+        & (hh <= w * config.max_rule_aspect)
+    )
     return np.stack([x, y, x + w, y + hh], axis=1)[good].astype(np.int64)

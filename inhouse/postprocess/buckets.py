@@ -19,7 +19,7 @@ from inhouse.postprocess.repair import repair
 
 THRESHOLDS_FILE = Path(__file__).resolve().parents[1] / "models" / "postprocess.json"
 MIN_SPLIT_PART = 2  # characters; single letters other than "a"/"I" are too easy to fake
-WORD_END_PUNCTUATION = ",.;:!?)]\"”"
+WORD_END_PUNCTUATION = ',.;:!?)]"”'
 SPLIT_MIN_GAP = 0.12  # × word height: a joined word splits only where its ink has a gap this wide
 #: what a vertical rule, a box edge or a table border next to text is read as
 STROKE_GLYPHS = frozenset("|[]!Il1")
@@ -27,8 +27,8 @@ STROKE_GLYPHS = frozenset("|[]!Il1")
 
 @dataclass(frozen=True)
 class Thresholds:
-    low: float = 0.05    # below: dropped as noise
-    high: float = 0.80   # at or above: kept as read
+    low: float = 0.05  # below: dropped as noise
+    high: float = 0.80  # at or above: kept as read
     max_join_gap: float = 0.6  # × text height: only words this close may be combined
     max_fragment_gap: float = 0.6  # × text height: confident fragments this close may be re-joined
     # a lone character is the commonest noise (specks, figure ticks, stray strokes): it needs
@@ -42,13 +42,26 @@ class Thresholds:
     source: str = "defaults (not tuned)"
 
     @classmethod
-    def load(cls, path: Path = THRESHOLDS_FILE) -> "Thresholds":
+    def load(cls, path: Path = THRESHOLDS_FILE) -> Thresholds:
         if not path.exists():
             return cls()
         data = json.loads(path.read_text())
-        return cls(**{k: data[k] for k in ("low", "high", "max_join_gap", "max_fragment_gap", "lone_char_low",
-                                            "lone_char_inline_low", "lone_char_context_gap", "source")
-                      if k in data})
+        return cls(
+            **{
+                k: data[k]
+                for k in (
+                    "low",
+                    "high",
+                    "max_join_gap",
+                    "max_fragment_gap",
+                    "lone_char_low",
+                    "lone_char_inline_low",
+                    "lone_char_context_gap",
+                    "source",
+                )
+                if k in data
+            }
+        )
 
 
 @dataclass
@@ -61,8 +74,13 @@ class ReadWord:
 
 
 def _join(a: ReadWord, b: ReadWord) -> ReadWord:
-    return ReadWord(a.text + b.text, min(a.confidence, b.confidence), BBox.union([a.bbox, b.bbox]), a.line,
-                    a.char_boxes + b.char_boxes)
+    return ReadWord(
+        a.text + b.text,
+        min(a.confidence, b.confidence),
+        BBox.union([a.bbox, b.bbox]),
+        a.line,
+        a.char_boxes + b.char_boxes,
+    )
 
 
 def _gap_near(word: ReadWord, x: float) -> tuple[int, int] | None:
@@ -97,17 +115,31 @@ def _split(word: ReadWord, lexicon: Lexicon) -> list[ReadWord] | None:
     if not word.char_boxes:  # no ink to go by: boxes in proportion to characters
         middle = box.x0 + round(box.width * best / len(text))
         cut = (middle, middle)
-    return [replace(word, text=text[:best], bbox=BBox(box.x0, box.y0, cut[0], box.y1),
-                    char_boxes=[b for b in word.char_boxes if b.x1 <= cut[0]]),
-            replace(word, text=text[best:], bbox=BBox(cut[1], box.y0, box.x1, box.y1),
-                    char_boxes=[b for b in word.char_boxes if b.x0 >= cut[1]])]
+    return [
+        replace(
+            word,
+            text=text[:best],
+            bbox=BBox(box.x0, box.y0, cut[0], box.y1),
+            char_boxes=[b for b in word.char_boxes if b.x1 <= cut[0]],
+        ),
+        replace(
+            word,
+            text=text[best:],
+            bbox=BBox(cut[1], box.y0, box.x1, box.y1),
+            char_boxes=[b for b in word.char_boxes if b.x0 >= cut[1]],
+        ),
+    ]
 
 
 def _fragments(left: str, right: str) -> bool:
     """Whether two readings could be the two halves of one word: letters, the right half
     perhaps with closing punctuation, and no lower-to-upper step between them ("by" "RNES")."""
-    return (left.isalpha() and right[:1].isalpha() and core(right).isalpha()
-            and not (left[-1].islower() and right[0].isupper()))
+    return (
+        left.isalpha()
+        and right[:1].isalpha()
+        and core(right).isalpha()
+        and not (left[-1].islower() and right[0].isupper())
+    )
 
 
 def rejoin_fragments(words: list[ReadWord], lexicon: Lexicon, max_gap: float) -> list[ReadWord]:
@@ -116,9 +148,14 @@ def rejoin_fragments(words: list[ReadWord], lexicon: Lexicon, max_gap: float) ->
     out: list[ReadWord] = []
     for word in words:
         last = out[-1] if out else None
-        if (last is not None and last.line == word.line and 0 <= word.bbox.x0 - last.bbox.x1 <= max_gap
-                and _fragments(last.text, word.text) and lexicon.known(last.text + word.text)
-                and not (lexicon.known(last.text) and lexicon.known(word.text))):
+        if (
+            last is not None
+            and last.line == word.line
+            and 0 <= word.bbox.x0 - last.bbox.x1 <= max_gap
+            and _fragments(last.text, word.text)
+            and lexicon.known(last.text + word.text)
+            and not (lexicon.known(last.text) and lexicon.known(word.text))
+        ):
             out[-1] = _join(last, word)
         else:
             out.append(word)
@@ -147,8 +184,7 @@ def _lone_char_floor(ordered: list[ReadWord], i: int, thresholds: Thresholds, te
     return thresholds.lone_char_low
 
 
-def postprocess(words: list[ReadWord], lexicon: Lexicon, thresholds: Thresholds, text_height: float
-                ) -> list[ReadWord]:
+def postprocess(words: list[ReadWord], lexicon: Lexicon, thresholds: Thresholds, text_height: float) -> list[ReadWord]:
     """Apply the buckets to words in reading order (line, then x)."""
     kept: list[ReadWord] = []
     ordered = sorted((w for w in words if w.text.strip()), key=lambda w: (w.line, w.bbox.x0))
@@ -157,15 +193,20 @@ def postprocess(words: list[ReadWord], lexicon: Lexicon, thresholds: Thresholds,
         word = ordered[i]
         i += 1
         if word.confidence < thresholds.low or (
-                len(word.text.strip()) == 1 and word.confidence < _lone_char_floor(ordered, i - 1, thresholds, text_height)):
+            len(word.text.strip()) == 1 and word.confidence < _lone_char_floor(ordered, i - 1, thresholds, text_height)
+        ):
             continue
         if word.confidence >= thresholds.high or lexicon.known(word.text):
             kept.append(word)
             continue
         following = ordered[i] if i < len(ordered) else None
-        if (following is not None and following.line == word.line
-                and following.bbox.x0 - word.bbox.x1 <= thresholds.max_join_gap * text_height
-                and following.confidence < thresholds.high and lexicon.known(word.text + following.text)):
+        if (
+            following is not None
+            and following.line == word.line
+            and following.bbox.x0 - word.bbox.x1 <= thresholds.max_join_gap * text_height
+            and following.confidence < thresholds.high
+            and lexicon.known(word.text + following.text)
+        ):
             kept.append(_join(word, following))
             i += 1
             continue

@@ -9,13 +9,14 @@ import string
 
 LEXICON_SIZE = 80_000
 _PATTERNS = re.compile(
-    r"^(?:[-+]?[\d.,]+%?"                                   # numbers, prices, percentages
-    r"|[A-Z]{1,4}[\d.,]+"                                   # RM12.60, $2.70 after stripping
-    r"|\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}"                     # dates
-    r"|\d{1,2}:\d{2}(?::\d{2})?(?:[AaPp][Mm])?"             # times
-    r"|[A-Z0-9]{2,}[-/][A-Z0-9-/]+"                         # codes and ids
-    r"|[\w.+-]+@[\w-]+\.[\w.]+"                             # e-mail
-    r"|(?:https?://|www\.)\S+)$")
+    r"^(?:[-+]?[\d.,]+%?"  # numbers, prices, percentages
+    r"|[A-Z]{1,4}[\d.,]+"  # RM12.60, $2.70 after stripping
+    r"|\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}"  # dates
+    r"|\d{1,2}:\d{2}(?::\d{2})?(?:[AaPp][Mm])?"  # times
+    r"|[A-Z0-9]{2,}[-/][A-Z0-9-/]+"  # codes and ids
+    r"|[\w.+-]+@[\w-]+\.[\w.]+"  # e-mail
+    r"|(?:https?://|www\.)\S+)$"
+)
 _EDGE_PUNCTUATION = string.punctuation.replace("%", "")
 
 
@@ -30,8 +31,9 @@ class Lexicon:
 
     @classmethod
     @functools.lru_cache(maxsize=1)
-    def english(cls) -> "Lexicon":
+    def english(cls) -> Lexicon:
         from wordfreq import top_n_list, word_frequency
+
         return cls({w: word_frequency(w, "en") for w in top_n_list("en", LEXICON_SIZE) if w.isalpha()})
 
     def frequency(self, token: str) -> float:

@@ -45,7 +45,7 @@ def _digit_as_letter(word: str, lexicon: Lexicon) -> str:
         return word
     k = digits[0]
     for letter in DIGIT_LETTERS[letters[k]]:
-        candidate = _lower_inner_capitals(letters[:k] + letter + letters[k + 1:])
+        candidate = _lower_inner_capitals(letters[:k] + letter + letters[k + 1 :])
         if lexicon.frequency(candidate) >= MIN_DIGIT_WORD_FREQUENCY:
             return word.replace(letters, candidate, 1)
     return word

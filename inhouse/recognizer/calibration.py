@@ -4,6 +4,7 @@ What serving applies: a softmax temperature (it sharpens/flattens every step), t
 (monotone) map, both read from `calibration.json` next to the weights. Fitting them on held-out
 real crops of the `train` split is training's job (`python -m training.calibrate`).
 """
+
 from __future__ import annotations
 
 import json
@@ -27,7 +28,7 @@ class Calibration:
         return float(np.interp(raw, self.xs, self.ys))
 
     @classmethod
-    def load(cls, path: Path) -> "Calibration":
+    def load(cls, path: Path) -> Calibration:
         """Identity calibration when no file was fitted yet."""
         return cls(**json.loads(path.read_text())) if path.exists() else cls()
 

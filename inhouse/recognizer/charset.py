@@ -1,4 +1,5 @@
 """The recognizer's character set and label encoding, shared by the generator and the model."""
+
 from __future__ import annotations
 
 import string

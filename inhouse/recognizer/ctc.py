@@ -1,4 +1,5 @@
 """CTC decoding and per-word confidence from the network's per-time-step logits."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -33,8 +34,7 @@ def greedy_decode(logits: np.ndarray, steps: int, temperature: float = 1.0) -> t
     return decode(collapse(path)), float(np.exp(lp.max(axis=-1).sum()))
 
 
-def beam_decode(logits: np.ndarray, steps: int, beam_width: int = 8,
-                temperature: float = 1.0) -> tuple[str, float]:
+def beam_decode(logits: np.ndarray, steps: int, beam_width: int = 8, temperature: float = 1.0) -> tuple[str, float]:
     """Prefix beam search over one (T, C) logit array -> (text, probability of that labelling)."""
     lp = log_softmax(logits[:steps], temperature)
     # beams: prefix -> (log p ending in blank, log p ending in non-blank)
@@ -44,7 +44,7 @@ def beam_decode(logits: np.ndarray, steps: int, beam_width: int = 8,
         candidates = np.argsort(row)[-beam_width:]
         nxt: dict[tuple[int, ...], list[float]] = {}
 
-        def add(prefix: tuple[int, ...], pb: float, pnb: float) -> None:
+        def add(prefix: tuple[int, ...], pb: float, pnb: float, nxt: dict[tuple[int, ...], list[float]] = nxt) -> None:
             cur = nxt.setdefault(prefix, [-np.inf, -np.inf])
             cur[0], cur[1] = np.logaddexp(cur[0], pb), np.logaddexp(cur[1], pnb)
 
@@ -59,7 +59,7 @@ def beam_decode(logits: np.ndarray, steps: int, beam_width: int = 8,
                     add(prefix + (c,), -np.inf, pb + row[c])  # blank separated: new label
                 else:
                     add(prefix + (c,), -np.inf, total + row[c])
-        ranked = sorted(nxt.items(), key=lambda kv: -np.logaddexp(*kv[1]))[:beam_width]
+        ranked = sorted(nxt.items(), key=lambda kv: -np.logaddexp(kv[1][0], kv[1][1]))[:beam_width]
         beams = {k: (v[0], v[1]) for k, v in ranked}
     best, (pb, pnb) = max(beams.items(), key=lambda kv: np.logaddexp(*kv[1]))
     return decode(list(best)), float(np.exp(np.logaddexp(pb, pnb)))

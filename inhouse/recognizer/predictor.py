@@ -11,6 +11,7 @@ batch over the cores. Confidence is the calibrated probability that the word is 
 Before each forward pass the recognizer checks the deadline of the engine call in progress
 (`kernel.deadline`), so a call past its limit stops at the next batch.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,8 +35,15 @@ from inhouse.recognizer.runtime import OnnxRuntime, Runtime
 from kernel import deadline
 from kernel.errors import EngineUnavailableError
 
-__all__ = ["CALIBRATION_FILE", "CONFIG_FILE", "DEFAULT_MODEL_DIR", "WEIGHTS_FILE", "PredictorConfig",
-           "WeightsMissingError", "WordRecognizer"]
+__all__ = [
+    "CALIBRATION_FILE",
+    "CONFIG_FILE",
+    "DEFAULT_MODEL_DIR",
+    "WEIGHTS_FILE",
+    "PredictorConfig",
+    "WeightsMissingError",
+    "WordRecognizer",
+]
 
 
 class WeightsMissingError(EngineUnavailableError):
@@ -50,15 +58,16 @@ class PredictorConfig:
 
 
 class WordRecognizer:
-    def __init__(self, runtime: Runtime, calibration: Calibration, config: PredictorConfig = PredictorConfig(),
-                 model=None) -> None:
+    def __init__(
+        self, runtime: Runtime, calibration: Calibration, config: PredictorConfig = PredictorConfig(), model=None
+    ) -> None:
         self.runtime = runtime
         self.calibration = calibration
         self.config = config
         self.model = model  # the Keras model, when a training tool built this recognizer over one
 
     @classmethod
-    def load(cls, path: str | Path | None = None, config: PredictorConfig = PredictorConfig()) -> "WordRecognizer":
+    def load(cls, path: str | Path | None = None, config: PredictorConfig = PredictorConfig()) -> WordRecognizer:
         """The serving recognizer of a model directory (default: the shipped inhouse/models): the
         int8 ONNX copy on ONNX Runtime, with the directory's calibration."""
         model_dir = Path(path) if path is not None else DEFAULT_MODEL_DIR
@@ -66,19 +75,25 @@ class WordRecognizer:
         if not weights.exists():
             raise WeightsMissingError(
                 f"recognizer weights not found in {model_dir} (need {WEIGHTS_FILE}); train them with "
-                "`python -m training.train` (see docs/inhouse-recognizer.md)")
+                "`python -m training.train` (see docs/inhouse-recognizer.md)"
+            )
         int8 = current_int8(model_dir, weights)
         if int8 is None:
-            state = "missing" if not (model_dir / INT8_FILE).exists() or not (model_dir / INT8_META_FILE).exists() \
+            state = (
+                "missing"
+                if not (model_dir / INT8_FILE).exists() or not (model_dir / INT8_META_FILE).exists()
                 else f"stale (made from other weights than {WEIGHTS_FILE})"
+            )
             raise WeightsMissingError(
                 f"the int8 serving model {model_dir / INT8_FILE} is {state}; build it with "
-                "`python -m training.quantize` (needs the training extra: pip install -e '.[training]')")
+                "`python -m training.quantize` (needs the training extra: pip install -e '.[training]')"
+            )
         try:
             runtime = OnnxRuntime(int8, config.threads)
         except ImportError as exc:
             raise EngineUnavailableError(
-                f"the in-house engine needs ONNX Runtime: pip install -e '.[inhouse]' ({exc})") from exc
+                f"the in-house engine needs ONNX Runtime: pip install -e '.[inhouse]' ({exc})"
+            ) from exc
         return cls(runtime, Calibration.load(model_dir / CALIBRATION_FILE), config)
 
     def logits(self, crops: list[np.ndarray]) -> list[tuple[np.ndarray, int]]:
@@ -91,8 +106,11 @@ class WordRecognizer:
             # one bucket per forward pass, at most batch_size crops
             width = bucket_width(images[order[k]].shape[1])
             group = [order[k]]
-            while k + len(group) < len(order) and len(group) < self.config.batch_size and \
-                    bucket_width(images[order[k + len(group)]].shape[1]) == width:
+            while (
+                k + len(group) < len(order)
+                and len(group) < self.config.batch_size
+                and bucket_width(images[order[k + len(group)]].shape[1]) == width
+            ):
                 group.append(order[k + len(group)])
             batch, steps = batch_images([images[i] for i in group])
             deadline.check()  # a call past its limit stops before the next forward pass

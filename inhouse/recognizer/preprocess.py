@@ -3,6 +3,7 @@
 Output: float32 (HEIGHT, width) with ink = 1 and paper = 0 whatever the crop's polarity, so zero
 padding on the right is blank paper.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -40,8 +41,10 @@ def percentiles(values: np.ndarray, points: tuple[float, ...]) -> list[float]:
     positions = [p / 100 * last for p in points]
     lows = [int(q) for q in positions]
     ordered = np.partition(flat, sorted({k for lo in lows for k in (lo, min(lo + 1, last))}))
-    return [float(ordered[lo]) + (float(ordered[min(lo + 1, last)]) - float(ordered[lo])) * (q - lo)
-            for q, lo in zip(positions, lows)]
+    return [
+        float(ordered[lo]) + (float(ordered[min(lo + 1, last)]) - float(ordered[lo])) * (q - lo)
+        for q, lo in zip(positions, lows, strict=True)
+    ]
 
 
 def is_inverted(gray: np.ndarray) -> bool:

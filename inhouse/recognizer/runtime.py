@@ -27,8 +27,9 @@ class OnnxRuntime:
     """ONNX Runtime on a saved ONNX file (`path`, the int8 serving copy) or on a serialised model
     (`model_bytes`, e.g. the float graph of a Keras model)."""
 
-    def __init__(self, path: Path | None = None, threads: int = 0, *, model_bytes: bytes | None = None,
-                 name: str | None = None) -> None:
+    def __init__(
+        self, path: Path | None = None, threads: int = 0, *, model_bytes: bytes | None = None, name: str | None = None
+    ) -> None:
         import onnxruntime as ort
 
         if (path is None) == (model_bytes is None):
