@@ -66,8 +66,11 @@ class BenchmarkSet:
 
 
 def _bbox(raw: Any, where: str, problems: list[str]) -> BBox | None:
-    if (not isinstance(raw, (list, tuple)) or len(raw) != 4
-            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in raw)):
+    if (
+        not isinstance(raw, (list, tuple))
+        or len(raw) != 4
+        or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in raw)
+    ):
         problems.append(f"{where}: bbox must be [x0, y0, x1, y1] numbers, got {raw!r}")
         return None
     x0, y0, x1, y1 = (int(round(v)) for v in raw)
@@ -116,13 +119,24 @@ def _record(raw: Any, where: str, root: Path, problems: list[str]) -> BenchmarkR
     lines = _text_boxes(raw.get("lines"), f"{where}: lines", problems)
     if level == "page" and not lines and raw["text"].strip():
         problems.append(f"{where}: a page record needs 'lines' with boxes")
-    ignore = [b for i, r in enumerate(raw.get("ignore_regions") or [])
-              if (b := _bbox(r, f"{where}: ignore_regions[{i}]", problems))]
+    ignore = [
+        b
+        for i, r in enumerate(raw.get("ignore_regions") or [])
+        if (b := _bbox(r, f"{where}: ignore_regions[{i}]", problems))
+    ]
     return BenchmarkRecord(
-        id=raw["id"], image=image, category=raw["category"], level=level, text=raw["text"],
-        width=raw.get("width"), height=raw.get("height"), lines=lines,
+        id=raw["id"],
+        image=image,
+        category=raw["category"],
+        level=level,
+        text=raw["text"],
+        width=raw.get("width"),
+        height=raw.get("height"),
+        lines=lines,
         segments=_text_boxes(raw.get("segments"), f"{where}: segments", problems),
-        ignore_regions=ignore, page=raw.get("page"))
+        ignore_regions=ignore,
+        page=raw.get("page"),
+    )
 
 
 def content_hash(root: Path, records: list[BenchmarkRecord]) -> str:
@@ -167,8 +181,13 @@ def load_set(path: str | Path, name: str | None = None) -> BenchmarkSet:
         problems.append("the manifest has no records")
     if problems:
         raise BenchmarkSetError(root, problems)
-    return BenchmarkSet(name=name or root.name, root=root, level=records[0].level, records=records,
-                        content_hash=content_hash(root, records))
+    return BenchmarkSet(
+        name=name or root.name,
+        root=root,
+        level=records[0].level,
+        records=records,
+        content_hash=content_hash(root, records),
+    )
 
 
 def sample(set_dirs: Iterable[str | Path], per_category: int) -> Iterator[tuple[str, BenchmarkRecord, bool]]:

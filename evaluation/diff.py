@@ -12,8 +12,8 @@ def aligned_html(truth: str, read: str) -> tuple[str, str]:
     reading with its inserted/substituted characters marked (class `del`, `ins`, `sub`)."""
     left, right = [], []
     for op in Levenshtein.opcodes(truth, read):
-        a = escape(truth[op.src_start:op.src_end])
-        b = escape(read[op.dest_start:op.dest_end])
+        a = escape(truth[op.src_start : op.src_end])
+        b = escape(read[op.dest_start : op.dest_end])
         if op.tag == "equal":
             left.append(a)
             right.append(b)

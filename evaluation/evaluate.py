@@ -24,10 +24,21 @@ from kernel.provenance import git_commit
 NORMALIZATION = "NFKC, whitespace runs → one space, case folded for upper-case-annotated categories"
 
 
-def evaluate(engine_names: list[str], set_refs: list[str], out_dir: Path, *, control: str | None = None,
-             workers: int | None = None, cache_dir: Path | None = None, limit: int | None = None,
-             categories: list[str] | None = None, languages: str = "eng", timeout: float = 120.0,
-             progress: bool | None = None, notebook: bool = True) -> dict[str, Any]:
+def evaluate(
+    engine_names: list[str],
+    set_refs: list[str],
+    out_dir: Path,
+    *,
+    control: str | None = None,
+    workers: int | None = None,
+    cache_dir: Path | None = None,
+    limit: int | None = None,
+    categories: list[str] | None = None,
+    languages: str = "eng",
+    timeout: float = 120.0,
+    progress: bool | None = None,
+    notebook: bool = True,
+) -> dict[str, Any]:
     if not engine_names:
         raise OcrInputError("name at least one --engine")
     if len(set(engine_names)) != len(engine_names):
@@ -43,20 +54,37 @@ def evaluate(engine_names: list[str], set_refs: list[str], out_dir: Path, *, con
         raise OcrInputError("a run scores sets of one level: run page sets and word sets separately")
     level = levels.pop()
     started = datetime.now(UTC)
-    runs = run_engines(engine_names, sets, workers=workers, cache=ResultCache(cache_dir) if cache_dir else None,
-                       languages=languages, timeout=timeout, progress=progress)
+    runs = run_engines(
+        engine_names,
+        sets,
+        workers=workers,
+        cache=ResultCache(cache_dir) if cache_dir else None,
+        languages=languages,
+        timeout=timeout,
+        progress=progress,
+    )
     scored = score_runs(sets, runs)
     summary = summarise(scored, engine_names)
-    results = {
+    results: dict[str, Any] = {
         "run": {
-            "id": uuid.uuid4().hex[:12], "started": started.isoformat(timespec="seconds"),
+            "id": uuid.uuid4().hex[:12],
+            "started": started.isoformat(timespec="seconds"),
             "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-            "git_commit": git_commit(), "level": level, "control": control, "normalization": NORMALIZATION,
-            "sets": [{"name": s.name, "path": str(s.root), "content_hash": s.content_hash, "n": len(s.records)}
-                     for s in sets],
-            "engines": [{"name": n, "version": get_engine(n).version,
-                         "options": json.loads(options_for(level, languages, timeout).cache_key())}
-                        for n in engine_names],
+            "git_commit": git_commit(),
+            "level": level,
+            "control": control,
+            "normalization": NORMALIZATION,
+            "sets": [
+                {"name": s.name, "path": str(s.root), "content_hash": s.content_hash, "n": len(s.records)} for s in sets
+            ],
+            "engines": [
+                {
+                    "name": n,
+                    "version": get_engine(n).version,
+                    "options": json.loads(options_for(level, languages, timeout).cache_key()),
+                }
+                for n in engine_names
+            ],
         },
         "summary": summary,
         "paired": paired_verdicts(scored, control, [e for e in engine_names if e != control]),
@@ -66,14 +94,36 @@ def evaluate(engine_names: list[str], set_refs: list[str], out_dir: Path, *, con
     write_text(out_dir / "results.json", json.dumps(results, ensure_ascii=False, indent=1))
     write_text(out_dir / "report.html", render_report(results))
     if notebook:
-        results["run"]["experiment"] = labnotebook.append({
-            "kind": "eval", "at": results["run"]["started"], "run_id": results["run"]["id"],
-            "git_commit": results["run"]["git_commit"], "sets": results["run"]["sets"],
-            "engines": results["run"]["engines"], "headline": labnotebook.headline(summary),
-            "verdicts": [{k: v[k] for k in ("candidate", "control", "category", "metric", "n", "delta", "delta_ci95",
-                                            "p_value", "p_adjusted", "verdict")}
-                         for v in results["paired"]],
-            "out": str(out_dir.resolve())})
+        results["run"]["experiment"] = labnotebook.append(
+            {
+                "kind": "eval",
+                "at": results["run"]["started"],
+                "run_id": results["run"]["id"],
+                "git_commit": results["run"]["git_commit"],
+                "sets": results["run"]["sets"],
+                "engines": results["run"]["engines"],
+                "headline": labnotebook.headline(summary),
+                "verdicts": [
+                    {
+                        k: v[k]
+                        for k in (
+                            "candidate",
+                            "control",
+                            "category",
+                            "metric",
+                            "n",
+                            "delta",
+                            "delta_ci95",
+                            "p_value",
+                            "p_adjusted",
+                            "verdict",
+                        )
+                    }
+                    for v in results["paired"]
+                ],
+                "out": str(out_dir.resolve()),
+            }
+        )
     return results
 
 
@@ -81,8 +131,9 @@ def _select(bench: BenchmarkSet, limit: int | None, categories: list[str] | None
     """Keep the named categories, then the first `limit` records of each category."""
     records = [r for r in bench.records if not categories or r.category in categories]
     if categories and not records:
-        raise OcrInputError(f"set {bench.name} has no records in {', '.join(categories)} "
-                            f"(it has {', '.join(bench.categories)})")
+        raise OcrInputError(
+            f"set {bench.name} has no records in {', '.join(categories)} (it has {', '.join(bench.categories)})"
+        )
     if limit:
         kept: dict[str, int] = {}
         selected = []

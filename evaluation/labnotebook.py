@@ -22,8 +22,17 @@ from kernel.provenance import git_commit
 from kernel.settings import load_settings
 
 #: the metrics copied into the notebook's headline, per engine and category
-HEADLINE_METRICS = ("n", "failures", "aligned_cer", "cer", "wer", "swa", "det_precision", "det_recall",
-                    "seconds_per_page")
+HEADLINE_METRICS = (
+    "n",
+    "failures",
+    "aligned_cer",
+    "cer",
+    "wer",
+    "swa",
+    "det_precision",
+    "det_recall",
+    "seconds_per_page",
+)
 
 
 def notebook_path() -> Path:
@@ -33,9 +42,10 @@ def notebook_path() -> Path:
 def headline(summary: dict[str, dict[str, dict[str, Any]]]) -> dict[str, dict[str, dict[str, Any]]]:
     """The headline metrics with their 95% intervals, per engine and category."""
     keys = [*HEADLINE_METRICS, *(f"{m}_ci95" for m in HEADLINE_METRICS)]
-    return {engine: {category: {k: row[k] for k in keys if k in row}
-                     for category, row in categories.items()}
-            for engine, categories in summary.items()}
+    return {
+        engine: {category: {k: row[k] for k in keys if k in row} for category, row in categories.items()}
+        for engine, categories in summary.items()
+    }
 
 
 def append(entry: dict[str, Any], path: Path | None = None) -> int:
@@ -88,16 +98,23 @@ def diff(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, Any]]:
                 if metric in row_a or metric in row_b:
                     va, vb = row_a.get(metric), row_b.get(metric)
                     delta = vb - va if isinstance(va, (int, float)) and isinstance(vb, (int, float)) else None
-                    rows.append({"engine": engine, "category": category, "metric": metric,
-                                 "a": va, "b": vb, "delta": delta})
+                    rows.append(
+                        {"engine": engine, "category": category, "metric": metric, "a": va, "b": vb, "delta": delta}
+                    )
     return rows
 
 
 def record_training(event: str, run_id: str, path: Path | None = None, **fields: Any) -> int:
     """Append one event (`start`, `eval`, `end`) of training run `run_id`, with what is needed to
     reproduce it (git commit, training and data config, validation results); returns its number."""
-    entry = {"kind": "training", "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "run": run_id,
-             "event": event, "git_commit": git_commit(), **fields}
+    entry = {
+        "kind": "training",
+        "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "run": run_id,
+        "event": event,
+        "git_commit": git_commit(),
+        **fields,
+    }
     return append(json.loads(json.dumps(entry, default=str)), path)
 
 
@@ -111,6 +128,5 @@ def training_runs(path: Path | None = None) -> list[dict[str, Any]]:
             runs.append(entry)
         elif "kind" not in entry and "event" in entry and "run" in entry:
             legacy = {k: v for k, v in entry.items() if k not in ("time", "git")}
-            runs.append({"kind": "training", "at": entry.get("time", ""), "git_commit": entry.get("git", ""),
-                         **legacy})
+            runs.append({"kind": "training", "at": entry.get("time", ""), "git_commit": entry.get("git", ""), **legacy})
     return runs

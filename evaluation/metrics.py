@@ -43,8 +43,12 @@ class Counts:
         return self.errors / self.reference_length
 
     def __add__(self, other: Counts) -> Counts:
-        return Counts(self.substitutions + other.substitutions, self.deletions + other.deletions,
-                      self.insertions + other.insertions, self.reference_length + other.reference_length)
+        return Counts(
+            self.substitutions + other.substitutions,
+            self.deletions + other.deletions,
+            self.insertions + other.insertions,
+            self.reference_length + other.reference_length,
+        )
 
 
 def char_counts(reference: str, hypothesis: str) -> Counts:
@@ -93,7 +97,7 @@ def char_class_hits(reference: str, hypothesis: str) -> dict[str, tuple[int, int
     hits: Counter[str] = Counter()
     for op in Levenshtein.opcodes(reference, hypothesis):
         if op.tag == "equal":
-            hits.update(char_class(ch) for ch in reference[op.src_start:op.src_end] if not ch.isspace())
+            hits.update(char_class(ch) for ch in reference[op.src_start : op.src_end] if not ch.isspace())
     return {cls: (hits[cls], totals[cls]) for cls in totals}
 
 

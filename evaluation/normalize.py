@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Iterable
+from collections.abc import Iterable
 
 _WHITESPACE = re.compile(r"\s+")
 #: a category whose ground truth has at most this share of lower-case letters is upper-case annotated

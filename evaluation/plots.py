@@ -75,10 +75,17 @@ def speed_vs_accuracy(summary: dict[str, dict[str, Any]], metric: str) -> str:
                 continue
             value = 1 - row[metric] if metric == "swa" else row[metric]
             marker = "*" if category == "all" else "o"
-            axis.scatter(row["seconds_per_page"], value, color=f"C{i}", marker=marker, s=90 if marker == "*" else 40,
-                         label=engine if category == "all" else None)
-            axis.annotate(category, (row["seconds_per_page"], value), fontsize=7, xytext=(4, 2),
-                          textcoords="offset points")
+            axis.scatter(
+                row["seconds_per_page"],
+                value,
+                color=f"C{i}",
+                marker=marker,
+                s=90 if marker == "*" else 40,
+                label=engine if category == "all" else None,
+            )
+            axis.annotate(
+                category, (row["seconds_per_page"], value), fontsize=7, xytext=(4, 2), textcoords="offset points"
+            )
     axis.set_xlabel("seconds per page (mean)")
     axis.set_ylabel("word error (1 − SWA)" if metric == "swa" else metric)
     axis.set_xscale("log")

@@ -14,13 +14,16 @@ WORST_PAGES = 8
 WORST_WORDS = 40
 MAX_DIFF_LINES = 60
 
-CSS = """
+CSS = (
+    """
 body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1400px}
 table{border-collapse:collapse;margin:8px 0 20px}th,td{border:1px solid #ccc;padding:4px 8px;text-align:right}
 th{background:#f3f3f3}td.l,th.l{text-align:left}.better{background:#dfd}.worse{background:#fdd}
 .ci{color:#777;font-size:85%}img.plot{max-width:100%;border:1px solid #eee;margin:4px}
 h2{border-bottom:2px solid #eee;padding-bottom:4px;margin-top:32px}.crop{max-height:40px}
-""" + DIFF_CSS
+"""
+    + DIFF_CSS
+)
 
 
 def _pct(value: float) -> str:
@@ -35,18 +38,25 @@ def _with_ci(row: dict[str, Any], key: str) -> str:
 
 
 def _summary_table(summary: dict[str, dict[str, Any]], level: str) -> str:
-    metrics = (["swa", "cer", "wer"] if level == "word"
-               else ["aligned_cer", "cer", "wer", "bow_recall", "det_precision", "det_recall"])
+    metrics = (
+        ["swa", "cer", "wer"]
+        if level == "word"
+        else ["aligned_cer", "cer", "wer", "bow_recall", "det_precision", "det_recall"]
+    )
     head = "".join(f"<th>{m}</th>" for m in metrics)
     rows = []
     for engine, categories in summary.items():
         for category, row in categories.items():
             cells = "".join(f"<td>{_with_ci(row, m)}</td>" for m in metrics)
-            rows.append(f'<tr><td class="l">{escape(engine)}</td><td class="l">{escape(category)}</td>'
-                        f"<td>{row['n']}</td><td>{row['failures']}</td>{cells}"
-                        f"<td>{row['seconds_per_page']:.3f}</td></tr>")
-    return (f'<table><tr><th class="l">engine</th><th class="l">category</th><th>n</th><th>failures</th>{head}'
-            f"<th>s/page</th></tr>{''.join(rows)}</table>")
+            rows.append(
+                f'<tr><td class="l">{escape(engine)}</td><td class="l">{escape(category)}</td>'
+                f"<td>{row['n']}</td><td>{row['failures']}</td>{cells}"
+                f"<td>{row['seconds_per_page']:.3f}</td></tr>"
+            )
+    return (
+        f'<table><tr><th class="l">engine</th><th class="l">category</th><th>n</th><th>failures</th>{head}'
+        f"<th>s/page</th></tr>{''.join(rows)}</table>"
+    )
 
 
 def _verdict_table(verdicts: list[dict[str, Any]]) -> str:
@@ -56,31 +66,37 @@ def _verdict_table(verdicts: list[dict[str, Any]]) -> str:
     for v in verdicts:
         low, high = v["delta_ci95"]
         css = {"better": "better", "worse": "worse"}.get(v["verdict"], "")
-        rows.append(f'<tr class="{css}"><td class="l">{escape(v["candidate"])} vs {escape(v["control"])}</td>'
-                    f'<td class="l">{escape(v["category"])}</td><td class="l">{v["metric"]}</td><td>{v["n"]}</td>'
-                    f'<td>{_pct(v["control_error"])}</td><td>{_pct(v["candidate_error"])}</td>'
-                    f'<td>{100 * v["delta"]:+.2f} pt <span class="ci">[{100 * low:+.2f}, {100 * high:+.2f}]</span></td>'
-                    f'<td>{v["p_value"]:.4f}</td><td>{v.get("p_adjusted", v["p_value"]):.4f}</td>'
-                    f'<td class="l"><b>{escape(v["verdict"])}</b></td></tr>')
-    return ('<table><tr><th class="l">comparison</th><th class="l">category</th><th class="l">metric</th><th>n</th>'
-            '<th>control</th><th>candidate</th><th>Δ (95% BCa CI)</th><th>p</th><th>p (Holm)</th>'
-            '<th class="l">candidate is</th></tr>'
-            + "".join(rows) + "</table>")
+        rows.append(
+            f'<tr class="{css}"><td class="l">{escape(v["candidate"])} vs {escape(v["control"])}</td>'
+            f'<td class="l">{escape(v["category"])}</td><td class="l">{v["metric"]}</td><td>{v["n"]}</td>'
+            f"<td>{_pct(v['control_error'])}</td><td>{_pct(v['candidate_error'])}</td>"
+            f'<td>{100 * v["delta"]:+.2f} pt <span class="ci">[{100 * low:+.2f}, {100 * high:+.2f}]</span></td>'
+            f"<td>{v['p_value']:.4f}</td><td>{v.get('p_adjusted', v['p_value']):.4f}</td>"
+            f'<td class="l"><b>{escape(v["verdict"])}</b></td></tr>'
+        )
+    return (
+        '<table><tr><th class="l">comparison</th><th class="l">category</th><th class="l">metric</th><th>n</th>'
+        "<th>control</th><th>candidate</th><th>Δ (95% BCa CI)</th><th>p</th><th>p (Holm)</th>"
+        '<th class="l">candidate is</th></tr>' + "".join(rows) + "</table>"
+    )
 
 
 def _worst_pages(pages: list[dict[str, Any]], engines: list[str]) -> str:
     worst = sorted(pages, key=lambda p: -max(p["engines"][e]["metrics"]["aligned_cer"] for e in p["engines"]))
     parts = []
     for page in worst[:WORST_PAGES]:
-        scores = ", ".join(f'{escape(e)}: {_pct(page["engines"][e]["metrics"]["aligned_cer"])}'
-                           for e in engines if e in page["engines"])
-        parts.append(f'<h3>{escape(page["id"])} <small>({escape(page["category"])}; aligned CER {scores})</small></h3>')
+        scores = ", ".join(
+            f"{escape(e)}: {_pct(page['engines'][e]['metrics']['aligned_cer'])}"
+            for e in engines
+            if e in page["engines"]
+        )
+        parts.append(f"<h3>{escape(page['id'])} <small>({escape(page['category'])}; aligned CER {scores})</small></h3>")
         for engine in engines:
             entry = page["engines"].get(engine)
             if not entry:
                 continue
             if entry["error"]:
-                parts.append(f'<p><b>{escape(engine)}</b> failed: {escape(entry["error"])}</p>')
+                parts.append(f"<p><b>{escape(engine)}</b> failed: {escape(entry['error'])}</p>")
             rows = []
             for truth, read in entry.get("line_pairs", []):
                 if truth != read:
@@ -88,9 +104,11 @@ def _worst_pages(pages: list[dict[str, Any]], engines: list[str]) -> str:
                     rows.append(f'<tr><td class="l">{left}</td><td class="l">{right}</td></tr>')
             shown = rows[:MAX_DIFF_LINES]
             more = f"<p>… {len(rows) - len(shown)} more lines differ</p>" if len(rows) > len(shown) else ""
-            parts.append(f'<p><b>{escape(engine)}</b>: {len(rows)} lines differ from the ground truth</p>'
-                         f'<table class="diff"><tr><th class="l">ground truth</th><th class="l">{escape(engine)}</th></tr>'
-                         f'{"".join(shown)}</table>{more}')
+            parts.append(
+                f"<p><b>{escape(engine)}</b>: {len(rows)} lines differ from the ground truth</p>"
+                f'<table class="diff"><tr><th class="l">ground truth</th><th class="l">{escape(engine)}</th></tr>'
+                f"{''.join(shown)}</table>{more}"
+            )
     return "".join(parts)
 
 
@@ -115,12 +133,16 @@ def _misread_words(pages: list[dict[str, Any]], engines: list[str]) -> str:
             _, right = aligned_html(entry["metrics"]["truth"], entry["metrics"]["read"])
             mark = "" if entry["metrics"]["exact"] else ' class="l worse"'
             cells.append(f"<td{mark or ' class=l'}>{right or '<i>(nothing)</i>'}</td>")
-        rows.append(f'<tr><td class="l">{escape(page["id"])}</td><td>{_thumbnail(page["image"])}</td>'
-                    f'<td class="l">{escape(page["truth"])}</td>{"".join(cells)}</tr>')
+        rows.append(
+            f'<tr><td class="l">{escape(page["id"])}</td><td>{_thumbnail(page["image"])}</td>'
+            f'<td class="l">{escape(page["truth"])}</td>{"".join(cells)}</tr>'
+        )
     head = "".join(f"<th class='l'>{escape(e)}</th>" for e in engines)
-    return (f"<p>{len(wrong)} crops misread by at least one engine; the first {len(rows)}:</p>"
-            f'<table class="diff"><tr><th class="l">id</th><th>crop</th><th class="l">truth</th>{head}</tr>'
-            f"{''.join(rows)}</table>")
+    return (
+        f"<p>{len(wrong)} crops misread by at least one engine; the first {len(rows)}:</p>"
+        f'<table class="diff"><tr><th class="l">id</th><th>crop</th><th class="l">truth</th>{head}</tr>'
+        f"{''.join(rows)}</table>"
+    )
 
 
 def render_report(results: dict[str, Any]) -> str:
@@ -133,8 +155,8 @@ def render_report(results: dict[str, Any]) -> str:
         for engine, entry in page["engines"].items():
             value = (0.0 if entry["metrics"]["exact"] else 1.0) if level == "word" else entry["metrics"]["aligned_cer"]
             per_category.setdefault(page["category"], {}).setdefault(engine, []).append(value)
-    sets = ", ".join(f'{escape(s["name"])} ({s["n"]} records, sha256 {s["content_hash"][:12]})' for s in run["sets"])
-    engine_list = ", ".join(f'{escape(e["name"])} {escape(e["version"])}' for e in run["engines"])
+    sets = ", ".join(f"{escape(s['name'])} ({s['n']} records, sha256 {s['content_hash'][:12]})" for s in run["sets"])
+    engine_list = ", ".join(f"{escape(e['name'])} {escape(e['version'])}" for e in run["engines"])
     plots = [metric_bars(summary, metric), speed_vs_accuracy(summary, metric)]
     if level == "page":
         plots.insert(1, error_distribution(per_category, metric))
@@ -147,8 +169,11 @@ def render_report(results: dict[str, Any]) -> str:
 sets: {sets} · engines: {engine_list} · {escape(run["normalization"])}</p>
 <h2>Summary per category</h2>
 <p>Rates are micro-averaged over characters/words; brackets are 95% bootstrap intervals over pages.
-{"SWA: share of crops read exactly." if level == "word" else
- "aligned CER: the headline metric, robust to reading order (see docs/evaluation.md)."}</p>
+{
+        "SWA: share of crops read exactly."
+        if level == "word"
+        else "aligned CER: the headline metric, robust to reading order (see docs/evaluation.md)."
+    }</p>
 {_summary_table(summary, level)}
 <h2>Paired comparison</h2>
 <p>Candidate minus control on the same {"crops" if level == "word" else "pages"}; "better"/"worse" only when the

@@ -60,8 +60,9 @@ def _summarise(items: list[Scored]) -> dict[str, Any]:
     else:
         pages: list[PageScore] = [s.score for s in items]  # type: ignore[misc]
         for key, attr in (("aligned_cer", "aligned"), ("cer", "cer"), ("wer", "wer")):
-            _rate(out, key, [getattr(p, attr).errors for p in pages],
-                  [getattr(p, attr).reference_length for p in pages])
+            _rate(
+                out, key, [getattr(p, attr).errors for p in pages], [getattr(p, attr).reference_length for p in pages]
+            )
         _rate(out, "bow_recall", [p.bow_hits for p in pages], [p.bow_total for p in pages])
         _rate(out, "det_precision", [p.detection.matched for p in pages], [p.detection.detected for p in pages])
         _rate(out, "det_recall", [p.detection.matched for p in pages], [p.detection.truth for p in pages])
@@ -89,9 +90,12 @@ def _by_category(items: list[Scored]) -> dict[str, list[Scored]]:
 
 
 def summarise(scored: list[Scored], engine_names: list[str]) -> dict[str, dict[str, Any]]:
-    return {engine: {cat: _summarise(items) for cat, items in
-                     _by_category([s for s in scored if s.run.engine == engine]).items()}
-            for engine in engine_names}
+    return {
+        engine: {
+            cat: _summarise(items) for cat, items in _by_category([s for s in scored if s.run.engine == engine]).items()
+        }
+        for engine in engine_names
+    }
 
 
 def _error_parts(item: Scored) -> tuple[float, float]:
@@ -100,20 +104,23 @@ def _error_parts(item: Scored) -> tuple[float, float]:
     return float(item.score.aligned.errors), float(item.score.aligned.reference_length)
 
 
-def compare_categories(parts: dict[str, tuple[np.ndarray, np.ndarray]], control: str, candidate: str, metric: str
-                       ) -> list[dict[str, Any]]:
+def compare_categories(
+    parts: dict[str, tuple[np.ndarray, np.ndarray]], control: str, candidate: str, metric: str
+) -> list[dict[str, Any]]:
     """Verdict rows of `candidate` against `control` from per-page (errors, reference length) arrays
     per category (`ALL` included). Categories are one family: their p-values are Holm-adjusted
     (`p_adjusted`) and the verdict uses the adjusted value; the pooled `all` row is its own test."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for category, (a_parts, b_parts) in sorted(parts.items()):
         comparison = paired_comparison(a_parts[:, 0], a_parts[:, 1], b_parts[:, 0], b_parts[:, 1])
-        rows.append({"control": control, "candidate": candidate, "category": category, "metric": metric,
-                     **comparison.as_dict()})
+        rows.append(
+            {"control": control, "candidate": candidate, "category": category, "metric": metric, **comparison.as_dict()}
+        )
     family = [row for row in rows if row["category"] != ALL]
     for row, adjusted in zip(family, holm_adjusted([row["p_value"] for row in family]), strict=True):
         row["p_adjusted"] = adjusted
-        row["verdict"] = verdict_of(*row["delta_ci95"], adjusted)
+        low, high = row["delta_ci95"]
+        row["verdict"] = verdict_of(low, high, adjusted)
     for row in rows:
         row.setdefault("p_adjusted", row["p_value"])
     return rows
@@ -124,8 +131,11 @@ def paired_verdicts(scored: list[Scored], control: str, candidates: list[str]) -
     by_key = {(s.run.engine, s.run.set_name, s.run.record.id): s for s in scored}
     verdicts = []
     for candidate in candidates:
-        pairs = [(s, by_key[(candidate, s.run.set_name, s.run.record.id)]) for s in scored
-                 if s.run.engine == control and (candidate, s.run.set_name, s.run.record.id) in by_key]
+        pairs = [
+            (s, by_key[(candidate, s.run.set_name, s.run.record.id)])
+            for s in scored
+            if s.run.engine == control and (candidate, s.run.set_name, s.run.record.id) in by_key
+        ]
         if not pairs:
             continue
         groups: dict[str, list] = defaultdict(list)
@@ -133,9 +143,10 @@ def paired_verdicts(scored: list[Scored], control: str, candidates: list[str]) -
             groups[a.run.record.category].append((a, b))
             groups[ALL].append((a, b))
         metric = "word_error" if isinstance(pairs[0][0].score, WordScore) else "aligned_cer"
-        parts = {category: (np.array([_error_parts(a) for a, _ in group]),
-                            np.array([_error_parts(b) for _, b in group]))
-                 for category, group in groups.items()}
+        parts = {
+            category: (np.array([_error_parts(a) for a, _ in group]), np.array([_error_parts(b) for _, b in group]))
+            for category, group in groups.items()
+        }
         verdicts += compare_categories(parts, control, candidate, metric)
     return verdicts
 
@@ -144,27 +155,50 @@ def page_records(scored: list[Scored]) -> list[dict[str, Any]]:
     records: dict[tuple[str, str], dict[str, Any]] = {}
     for item in scored:
         run, record = item.run, item.run.record
-        entry = records.setdefault((run.set_name, record.id), {
-            "id": record.id, "set": run.set_name, "category": record.category, "level": record.level,
-            "image": str(record.image), "fold_case": item.fold_case, "truth": record.text, "engines": {}})
+        entry = records.setdefault(
+            (run.set_name, record.id),
+            {
+                "id": record.id,
+                "set": run.set_name,
+                "category": record.category,
+                "level": record.level,
+                "image": str(record.image),
+                "fold_case": item.fold_case,
+                "truth": record.text,
+                "engines": {},
+            },
+        )
         engine_entry: dict[str, Any] = {
-            "text": run.result.text if run.result else "", "error": run.error,
-            "seconds": run.seconds, "cached": run.cached,
+            "text": run.result.text if run.result else "",
+            "error": run.error,
+            "seconds": run.seconds,
+            "cached": run.cached,
             # the clockwise turn the engine applied to read each page (its orientation step)
             "rotation": [page.rotation for page in run.result.pages] if run.result else [],
-            "words": [{"text": w.text, "bbox": w.bbox.as_list(), "confidence": round(w.confidence, 4)}
-                      for w in (run.result.words if run.result else [])],
+            "words": [
+                {"text": w.text, "bbox": w.bbox.as_list(), "confidence": round(w.confidence, 4)}
+                for w in (run.result.words if run.result else [])
+            ],
         }
         if isinstance(item.score, WordScore):
-            engine_entry["metrics"] = {"exact": item.score.exact, "cer": item.score.cer.rate,
-                                       "read": item.score.read, "truth": item.score.truth}
+            engine_entry["metrics"] = {
+                "exact": item.score.exact,
+                "cer": item.score.cer.rate,
+                "read": item.score.read,
+                "truth": item.score.truth,
+            }
         else:
             score = item.score
             engine_entry["metrics"] = {
-                "aligned_cer": score.aligned.rate, "aligned_errors": score.aligned.errors,
-                "reference_chars": score.aligned.reference_length, "cer": score.cer.rate, "wer": score.wer.rate,
+                "aligned_cer": score.aligned.rate,
+                "aligned_errors": score.aligned.errors,
+                "reference_chars": score.aligned.reference_length,
+                "cer": score.cer.rate,
+                "wer": score.wer.rate,
                 "bow_recall": score.bow_hits / score.bow_total if score.bow_total else 1.0,
-                "det_precision": score.detection.precision, "det_recall": score.detection.recall}
+                "det_precision": score.detection.precision,
+                "det_recall": score.detection.recall,
+            }
             engine_entry["line_pairs"] = score.line_pairs
         entry["engines"][run.engine] = engine_entry
     return list(records.values())

@@ -39,13 +39,19 @@ def _sha256(path) -> str:
 
 def options_for(level: str, languages: str = "eng", timeout: float = 120.0) -> RecognizeOptions:
     """Page sets are read in `page` mode; word sets in `word` mode (no detection)."""
-    return RecognizeOptions(mode="page" if level == "page" else "word", languages=languages,
-                            timeout_seconds=timeout)
+    return RecognizeOptions(mode="page" if level == "page" else "word", languages=languages, timeout_seconds=timeout)
 
 
-def run_engines(engine_names: list[str], sets: list[BenchmarkSet], *, workers: int | None = None,
-                cache: ResultCache | None = None, languages: str = "eng", timeout: float = 120.0,
-                progress: bool | None = None) -> list[EngineRun]:
+def run_engines(
+    engine_names: list[str],
+    sets: list[BenchmarkSet],
+    *,
+    workers: int | None = None,
+    cache: ResultCache | None = None,
+    languages: str = "eng",
+    timeout: float = 120.0,
+    progress: bool | None = None,
+) -> list[EngineRun]:
     engines = {name: get_engine(name) for name in engine_names}
     versions = {name: engine.version for name, engine in engines.items()}
     tasks = [(name, s, record) for s in sets for record in s.records for name in engine_names]
@@ -63,8 +69,15 @@ def run_engines(engine_names: list[str], sets: list[BenchmarkSet], *, workers: i
         # the deadline, a crash or a hang cost this page only: observe returns them as data
         observation = observe(engines[name], record.image, options)
         if observation.error is not None:
-            return EngineRun(name, record, bench.name, None, f"{type(observation.error).__name__}: {observation.error}",
-                             observation.latency_ms / 1000, False)
+            return EngineRun(
+                name,
+                record,
+                bench.name,
+                None,
+                f"{type(observation.error).__name__}: {observation.error}",
+                observation.latency_ms / 1000,
+                False,
+            )
         result = observation.value()
         if cache is not None and key is not None:
             cache.put(key, result)
@@ -73,8 +86,10 @@ def run_engines(engine_names: list[str], sets: list[BenchmarkSet], *, workers: i
     workers = workers or os.cpu_count() or 1
     show = sys.stderr.isatty() if progress is None else progress
     runs: list[EngineRun] = []
-    with ThreadPoolExecutor(max_workers=workers) as pool, \
-            tqdm(total=len(tasks), unit="page", disable=not show, desc="eval") as bar:
+    with (
+        ThreadPoolExecutor(max_workers=workers) as pool,
+        tqdm(total=len(tasks), unit="page", disable=not show, desc="eval") as bar,
+    ):
         futures = [pool.submit(one, *task) for task in tasks]
         for future in as_completed(futures):
             run = future.result()

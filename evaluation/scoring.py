@@ -14,8 +14,15 @@ from dataclasses import dataclass, field
 
 from engines.result import BBox, OcrResult, Word
 from evaluation.dataset import BenchmarkRecord, TextBox
-from evaluation.metrics import (Counts, DetectionCounts, bag_of_words_recall, char_class_hits, char_counts,
-                                detection_counts, word_counts)
+from evaluation.metrics import (
+    Counts,
+    DetectionCounts,
+    bag_of_words_recall,
+    char_class_hits,
+    char_counts,
+    detection_counts,
+    word_counts,
+)
 from evaluation.normalize import normalize, words
 
 #: a word is ignored when at least this share of its box lies in an ignore region
@@ -74,12 +81,13 @@ def assign_to_lines(truth_lines: list[TextBox], read_words: list[Word]) -> tuple
     return per_line, unassigned
 
 
-def aligned_counts(truth_lines: list[TextBox], read_words: list[Word], fold_case: bool
-                   ) -> tuple[Counts, list[tuple[str, str]]]:
+def aligned_counts(
+    truth_lines: list[TextBox], read_words: list[Word], fold_case: bool
+) -> tuple[Counts, list[tuple[str, str]]]:
     per_line, unassigned = assign_to_lines(truth_lines, read_words)
     total = Counts()
     pairs = []
-    for line, assigned in zip(truth_lines, per_line):
+    for line, assigned in zip(truth_lines, per_line, strict=True):
         truth = normalize(line.text, fold_case)
         read = normalize(" ".join(w.text for w in sorted(assigned, key=lambda w: w.bbox.x0)), fold_case)
         total += char_counts(truth, read)
@@ -121,10 +129,15 @@ def score_page(record: BenchmarkRecord, result: OcrResult | None, fold_case: boo
     aligned, pairs = aligned_counts(record.lines, read_words, fold_case)
     bow_hits, bow_total = bag_of_words_recall(words(record.text, fold_case), read_text.split(" ") if read_text else [])
     return PageScore(
-        aligned=aligned, cer=char_counts(truth_text, read_text), wer=word_counts(truth_text, read_text),
-        bow_hits=bow_hits, bow_total=bow_total, char_classes=char_class_hits(truth_text, read_text),
+        aligned=aligned,
+        cer=char_counts(truth_text, read_text),
+        wer=word_counts(truth_text, read_text),
+        bow_hits=bow_hits,
+        bow_total=bow_total,
+        char_classes=char_class_hits(truth_text, read_text),
         detection=detection_counts(truth_word_boxes(record.segments), [w.bbox for w in read_words]),
-        line_pairs=pairs)
+        line_pairs=pairs,
+    )
 
 
 def score_word(record: BenchmarkRecord, result: OcrResult | None, fold_case: bool) -> WordScore:

@@ -47,5 +47,7 @@ def resolve_set(ref: str) -> Path:
     sets = registered()
     if ref in sets:
         return Path(sets[ref])
-    raise OcrInputError(f"no benchmark set {ref!r}: not a folder, and not a registered set "
-                        f"(registered: {', '.join(sorted(sets)) or 'none'})")
+    raise OcrInputError(
+        f"no benchmark set {ref!r}: not a folder, and not a registered set "
+        f"(registered: {', '.join(sorted(sets)) or 'none'})"
+    )

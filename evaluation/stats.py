@@ -27,8 +27,9 @@ def ratio(numerators: np.ndarray, denominators: np.ndarray) -> float:
     return float(numerators.sum() / total) if total else (0.0 if numerators.sum() == 0 else 1.0)
 
 
-def bootstrap_ratio(numerators, denominators, samples: int = BOOTSTRAP_SAMPLES, seed: int = SEED
-                    ) -> tuple[float, float, float]:
+def bootstrap_ratio(
+    numerators, denominators, samples: int = BOOTSTRAP_SAMPLES, seed: int = SEED
+) -> tuple[float, float, float]:
     """(value, low, high): sum(num)/sum(den) and its percentile-bootstrap interval."""
     num, den = np.asarray(numerators, float), np.asarray(denominators, float)
     if num.size == 0:
@@ -40,8 +41,9 @@ def bootstrap_ratio(numerators, denominators, samples: int = BOOTSTRAP_SAMPLES, 
     return (ratio(num, den), *_interval(values))
 
 
-def bootstrap_ratio_difference(num_a, den_a, num_b, den_b, samples: int = BOOTSTRAP_SAMPLES, seed: int = SEED
-                               ) -> tuple[float, float, float]:
+def bootstrap_ratio_difference(
+    num_a, den_a, num_b, den_b, samples: int = BOOTSTRAP_SAMPLES, seed: int = SEED
+) -> tuple[float, float, float]:
     """(value, low, high) of ratio(a) − ratio(b) for two *independent* samples (no pairing), each
     resampled on its own: e.g. a candidate's traffic disagreement against the A/A noise floor."""
     a_num, a_den = np.asarray(num_a, float), np.asarray(den_a, float)
@@ -59,8 +61,9 @@ def bootstrap_ratio_difference(num_a, den_a, num_b, den_b, samples: int = BOOTST
     return (ratio(a_num, a_den) - ratio(b_num, b_den), *_interval(differences))
 
 
-def bootstrap_quantile_ratio(numerator, denominator, q: float, samples: int = BOOTSTRAP_SAMPLES, seed: int = SEED
-                             ) -> tuple[float, float, float]:
+def bootstrap_quantile_ratio(
+    numerator, denominator, q: float, samples: int = BOOTSTRAP_SAMPLES, seed: int = SEED
+) -> tuple[float, float, float]:
     """(value, low, high) of quantile_q(numerator) / quantile_q(denominator) over paired items (e.g. the
     candidate's and the control's latency on the same requests), resampling the pairs."""
     a, b = np.asarray(numerator, float), np.asarray(denominator, float)
@@ -95,15 +98,22 @@ class PairedComparison:
     delta_low: float
     delta_high: float
     p_value: float
-    verdict: str   # "better", "worse" or "not distinguishable" (for the candidate)
+    verdict: str  # "better", "worse" or "not distinguishable" (for the candidate)
 
     def as_dict(self) -> dict:
-        return {"n": self.n, "control_error": self.control, "candidate_error": self.candidate, "delta": self.delta,
-                "delta_ci95": [self.delta_low, self.delta_high], "p_value": self.p_value, "verdict": self.verdict}
+        return {
+            "n": self.n,
+            "control_error": self.control,
+            "candidate_error": self.candidate,
+            "delta": self.delta,
+            "delta_ci95": [self.delta_low, self.delta_high],
+            "p_value": self.p_value,
+            "verdict": self.verdict,
+        }
 
 
 def verdict_of(low: float, high: float, p_value: float, alpha: float = ALPHA) -> str:
-    """"better"/"worse" only when the interval excludes zero *and* the test rejects at `alpha`: at
+    """ "better"/"worse" only when the interval excludes zero *and* the test rejects at `alpha`: at
     small n a bootstrap interval can exclude zero where no test could (n = 5: p ≥ 1/16)."""
     if p_value < alpha and high < 0:
         return "better"
@@ -118,7 +128,7 @@ def sign_flip_p_value(differences: np.ndarray, samples: int = BOOTSTRAP_SAMPLES,
     n = differences.size
     observed = abs(differences.sum())
     if n <= EXACT_PERMUTATION_MAX_N:
-        signs = 1.0 - 2.0 * ((np.arange(2 ** n)[:, None] >> np.arange(n)) & 1)
+        signs = 1.0 - 2.0 * ((np.arange(2**n)[:, None] >> np.arange(n)) & 1)
         null = np.abs(signs @ differences)
         return float(np.mean(null >= observed - 1e-12))
     flips = np.random.default_rng(seed).choice([-1.0, 1.0], size=(samples, n))
@@ -135,8 +145,8 @@ def bca_interval(replicates: np.ndarray, observed: float, jackknife: np.ndarray)
     below = (np.sum(replicates < observed) + 0.5 * np.sum(replicates == observed)) / b
     z0 = normal.inv_cdf(min(max(below, 0.5 / b), 1 - 0.5 / b))
     spread = jackknife.mean() - jackknife
-    scale = float((spread ** 2).sum())
-    accel = float((spread ** 3).sum()) / (6 * scale ** 1.5) if scale > 0 else 0.0
+    scale = float((spread**2).sum())
+    accel = float((spread**3).sum()) / (6 * scale**1.5) if scale > 0 else 0.0
     bounds = []
     for tail in ((1 - CONFIDENCE) / 2, (1 + CONFIDENCE) / 2):
         z = normal.inv_cdf(tail)
@@ -147,6 +157,7 @@ def bca_interval(replicates: np.ndarray, observed: float, jackknife: np.ndarray)
 
 def _ratio_difference_jackknife(a_num, a_den, b_num, b_den) -> np.ndarray:
     """Leave-one-page-out values of ratio(b) − ratio(a)."""
+
     def leave_one_out(num: np.ndarray, den: np.ndarray) -> np.ndarray:
         s, d = num.sum() - num, den.sum() - den
         return np.divide(s, d, out=np.where(s > 0, 1.0, 0.0), where=d > 0)
@@ -154,8 +165,15 @@ def _ratio_difference_jackknife(a_num, a_den, b_num, b_den) -> np.ndarray:
     return leave_one_out(b_num, b_den) - leave_one_out(a_num, a_den)
 
 
-def paired_comparison(control_num, control_den, candidate_num, candidate_den,
-                      samples: int = BOOTSTRAP_SAMPLES, seed: int = SEED, alpha: float = ALPHA) -> PairedComparison:
+def paired_comparison(
+    control_num,
+    control_den,
+    candidate_num,
+    candidate_den,
+    samples: int = BOOTSTRAP_SAMPLES,
+    seed: int = SEED,
+    alpha: float = ALPHA,
+) -> PairedComparison:
     """Paired BCa bootstrap interval of the difference of ratios, plus a sign-flip permutation test
     on per-page differences (exact at small n). See `verdict_of`."""
     a_num, a_den = np.asarray(control_num, float), np.asarray(control_den, float)
@@ -181,8 +199,9 @@ def paired_comparison(control_num, control_den, candidate_num, candidate_den,
     pooled = np.maximum((a_den + b_den) / 2, 1)
     per_page = (b_num - a_num) / pooled.sum()
     p_value = sign_flip_p_value(per_page, samples, seed)
-    return PairedComparison(n, control, candidate, candidate - control, low, high, p_value,
-                            verdict_of(low, high, p_value, alpha))
+    return PairedComparison(
+        n, control, candidate, candidate - control, low, high, p_value, verdict_of(low, high, p_value, alpha)
+    )
 
 
 def holm_adjusted(p_values: list[float]) -> list[float]:
