@@ -42,11 +42,17 @@ class LoginLimiter:
         with self.store.session() as session:
             for key in sorted(keys):  # one lock order for every request
                 _insert_if_missing(session, key, now)
-                counts.append(session.execute(
-                    update(LoginAttempts).where(LoginAttempts.key == key)
-                    .values(attempts=case((ended, 1), else_=LoginAttempts.attempts + 1),
-                            window_started_at=case((ended, now), else_=LoginAttempts.window_started_at))
-                    .returning(LoginAttempts.attempts)).scalar_one())
+                counts.append(
+                    session.execute(
+                        update(LoginAttempts)
+                        .where(LoginAttempts.key == key)
+                        .values(
+                            attempts=case((ended, 1), else_=LoginAttempts.attempts + 1),
+                            window_started_at=case((ended, now), else_=LoginAttempts.window_started_at),
+                        )
+                        .returning(LoginAttempts.attempts)
+                    ).scalar_one()
+                )
         return all(count <= self.attempts for count in counts)
 
     def clear(self, *keys: str) -> None:
@@ -56,5 +62,8 @@ class LoginLimiter:
 
 def _insert_if_missing(session: Session, key: str, now: datetime) -> None:
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    session.execute(dialect.insert(LoginAttempts).values(key=key, window_started_at=now, attempts=0)
-                    .on_conflict_do_nothing(index_elements=["key"]))
+    session.execute(
+        dialect.insert(LoginAttempts)
+        .values(key=key, window_started_at=now, attempts=0)
+        .on_conflict_do_nothing(index_elements=["key"])
+    )

@@ -62,8 +62,15 @@ def start_session(store: Store, user_id: int, lifetimes: Lifetimes) -> str:
     now = utcnow()
     with store.session() as session:
         session.execute(delete(AdminSession).where(AdminSession.expires_at <= now))  # ended for good
-        session.add(AdminSession(token_sha256=_hash(secret), user_id=user_id, created_at=now, last_seen_at=now,
-                                 expires_at=now + lifetimes.absolute))
+        session.add(
+            AdminSession(
+                token_sha256=_hash(secret),
+                user_id=user_id,
+                created_at=now,
+                last_seen_at=now,
+                expires_at=now + lifetimes.absolute,
+            )
+        )
     return secret
 
 
@@ -72,8 +79,9 @@ def session_user(store: Store, secret: str, lifetimes: Lifetimes) -> User | None
     now = utcnow()
     stale = (AdminSession.last_seen_at <= now - SEEN_PRECISION).label("stale")
     with store.session() as session:
-        found = session.execute(select(AdminSession, stale).where(AdminSession.token_sha256 == _hash(secret),
-                                                                  *_live(now, lifetimes.idle))).first()
+        found = session.execute(
+            select(AdminSession, stale).where(AdminSession.token_sha256 == _hash(secret), *_live(now, lifetimes.idle))
+        ).first()
         if found is None:
             return None
         row, seen_long_ago = found
@@ -88,8 +96,11 @@ def session_user(store: Store, secret: str, lifetimes: Lifetimes) -> User | None
 def end_session(store: Store, secret: str) -> None:
     """Sign-out: the session of `secret` ends now."""
     with store.session() as session:
-        session.execute(update(AdminSession).where(AdminSession.token_sha256 == _hash(secret),
-                                                   AdminSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
+        session.execute(
+            update(AdminSession)
+            .where(AdminSession.token_sha256 == _hash(secret), AdminSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
 
 
 def revoke_session(store: Store, session_id: int) -> None:
@@ -103,15 +114,23 @@ def revoke_session(store: Store, session_id: int) -> None:
 
 def end_sessions_of(session: Session, user_id: int) -> None:
     """End every session of `user_id`, in the caller's transaction (a change to the user's access)."""
-    session.execute(update(AdminSession).where(AdminSession.user_id == user_id,
-                                               AdminSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
+    session.execute(
+        update(AdminSession)
+        .where(AdminSession.user_id == user_id, AdminSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
 
 
 def live_sessions(store: Store, lifetimes: Lifetimes) -> list[SessionInfo]:
     """Every live session, newest first."""
     now = utcnow()
     with store.session() as session:
-        rows = session.execute(select(AdminSession, User.username).join(User, AdminSession.user_id == User.id)
-                               .where(*_live(now, lifetimes.idle)).order_by(AdminSession.id.desc()))
-        return [SessionInfo(row.id, username, row.created_at, row.last_seen_at, row.expires_at)
-                for row, username in rows]
+        rows = session.execute(
+            select(AdminSession, User.username)
+            .join(User, AdminSession.user_id == User.id)
+            .where(*_live(now, lifetimes.idle))
+            .order_by(AdminSession.id.desc())
+        )
+        return [
+            SessionInfo(row.id, username, row.created_at, row.last_seen_at, row.expires_at) for row, username in rows
+        ]

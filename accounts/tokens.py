@@ -87,6 +87,12 @@ def revoke_token(store: Store, name: str) -> None:
 
 def list_tokens(store: Store) -> list[dict]:
     with store.session() as session:
-        return [{"name": t.name, "scopes": _in_order(t.scopes.split()), "created_at": t.created_at.isoformat(),
-                 "revoked": t.revoked_at is not None}
-                for t in session.scalars(select(ApiToken).order_by(ApiToken.id))]
+        return [
+            {
+                "name": t.name,
+                "scopes": _in_order(t.scopes.split()),
+                "created_at": t.created_at.isoformat(),
+                "revoked": t.revoked_at is not None,
+            }
+            for t in session.scalars(select(ApiToken).order_by(ApiToken.id))
+        ]

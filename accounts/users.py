@@ -72,15 +72,17 @@ def list_users(store: Store) -> list[User]:
         return list(session.scalars(select(User).order_by(User.username)))
 
 
-def update_user(store: Store, username: str, *, role: str | None = None, disabled: bool | None = None,
-                password: str | None = None) -> None:
+def update_user(
+    store: Store, username: str, *, role: str | None = None, disabled: bool | None = None, password: str | None = None
+) -> None:
     """Change a user; a new role, a new password or disabling ends every session they have."""
     with store.session() as session:
         user = session.scalars(select(User).where(User.username == username)).first()
         if user is None:
             raise OcrInputError(f"no user {username!r}")
-        access_changed = password is not None or (role is not None and role != user.role) or (
-            disabled is True and not user.disabled)
+        access_changed = (
+            password is not None or (role is not None and role != user.role) or (disabled is True and not user.disabled)
+        )
         if role is not None:
             user.role = _check_role(role)
         if disabled is not None:

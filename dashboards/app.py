@@ -34,10 +34,13 @@ def secret_key(configured: str | None) -> str:
 def register_dashboards(app: Flask, configured_secret: str | None, secure_cookies: bool = False) -> None:
     """Mount the admin on `app`; `secure_cookies` (OCRGATE_SECURE_COOKIES) marks the session cookie Secure."""
     app.secret_key = secret_key(configured_secret)
-    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
-                      SESSION_COOKIE_NAME="ocrgate_admin",
-                      SESSION_COOKIE_SECURE=secure_cookies,
-                      PERMANENT_SESSION_LIFETIME=Lifetimes.from_settings().absolute)
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="ocrgate_admin",
+        SESSION_COOKIE_SECURE=secure_cookies,
+        PERMANENT_SESSION_LIFETIME=Lifetimes.from_settings().absolute,
+    )
     for blueprint in (admin, analysis, labelling, users):
         app.register_blueprint(blueprint)
 
@@ -50,9 +53,11 @@ def register_dashboards(app: Flask, configured_secret: str | None, secure_cookie
     @app.after_request
     def admin_headers(response):
         if request.path.startswith("/admin"):
-            response.headers.setdefault("Content-Security-Policy",
-                                        "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-                                        "frame-ancestors 'none'; form-action 'self'")
+            response.headers.setdefault(
+                "Content-Security-Policy",
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                "frame-ancestors 'none'; form-action 'self'",
+            )
             response.headers.setdefault("X-Content-Type-Options", "nosniff")
             response.headers.setdefault("Referrer-Policy", "same-origin")
         return response

@@ -68,8 +68,9 @@ class Verdict:
     because: str
 
 
-def verdict(store: Store, config: GateConfig, step: NextStep | None,
-            notebook: Callable[[], list[dict]] = labnotebook.entries) -> Verdict:
+def verdict(
+    store: Store, config: GateConfig, step: NextStep | None, notebook: Callable[[], list[dict]] = labnotebook.entries
+) -> Verdict:
     """The ramp guard's findings for `step` and what they add up to."""
     if step is None:
         return Verdict(None, [], False, "the candidate already serves all traffic")
@@ -84,8 +85,13 @@ def verdict(store: Store, config: GateConfig, step: NextStep | None,
     return Verdict(step, findings, True, "every check passes or is only informative")
 
 
-def evidence(store: Store, config: GateConfig, rules: EvidenceRules, since: datetime | None,
-             notebook: Callable[[], list[dict]] = labnotebook.entries) -> list[dict[str, Any]]:
+def evidence(
+    store: Store,
+    config: GateConfig,
+    rules: EvidenceRules,
+    since: datetime | None,
+    notebook: Callable[[], list[dict]] = labnotebook.entries,
+) -> list[dict[str, Any]]:
     """Per category: the benchmark findings (newest evaluation at the current versions), the traffic
     summary of the guard's window, and both engines' labelled word accuracy."""
     bench = benchmark_findings(config.control, config.candidate, notebook(), rules)
@@ -93,8 +99,12 @@ def evidence(store: Store, config: GateConfig, rules: EvidenceRules, since: date
         traffic = traffic_summary(session, config.name, TRAFFIC_HOURS, since=since)
         words = labelled_words(session, config.name, since)
     categories = sorted({f["category"] for f in bench} | set(traffic) | set(words), key=lambda c: (c == "all", c))
-    return [{"category": category,
-             "benchmark": [f for f in bench if f["category"] == category],
-             "traffic": traffic.get(category),
-             "labels": labelled_accuracy(words[category]) if category in words else None}
-            for category in categories]
+    return [
+        {
+            "category": category,
+            "benchmark": [f for f in bench if f["category"] == category],
+            "traffic": traffic.get(category),
+            "labels": labelled_accuracy(words[category]) if category in words else None,
+        }
+        for category in categories
+    ]

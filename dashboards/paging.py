@@ -10,8 +10,9 @@ from rollout.keyset import parse_cursor
 
 def page_args(page: int) -> tuple[int | None, int]:
     """The request's `cursor` (None: the first page) and `limit` (1..page, default page)."""
-    return parse_cursor(request.args.get("cursor")), whole_number(request.args.get("limit", str(page)), "limit",
-                                                                  1, page)
+    return parse_cursor(request.args.get("cursor")), whole_number(
+        request.args.get("limit", str(page)), "limit", 1, page
+    )
 
 
 def _here(**changes: int | None) -> str:
@@ -22,5 +23,7 @@ def _here(**changes: int | None) -> str:
 
 def pager(next_cursor: int | None) -> dict[str, str | None]:
     """Links for pager.html: `newest` when this is not the first page, `older` unless it is the last."""
-    return {"newest": _here(cursor=None) if request.args.get("cursor") else None,
-            "older": _here(cursor=next_cursor) if next_cursor is not None else None}
+    return {
+        "newest": _here(cursor=None) if request.args.get("cursor") else None,
+        "older": _here(cursor=next_cursor) if next_cursor is not None else None,
+    }

@@ -57,14 +57,25 @@ def _time_axis(axis, starts: list[datetime], size: timedelta) -> None:
     axis.set_xlabel("time (UTC), " + ("hourly" if size == HOUR else "daily"))
 
 
-def _series(axis, series: dict[str, list[tuple[datetime, float]]], labels: dict[str, str],
-            colours: dict[str, str], size: timedelta) -> None:
+def _series(
+    axis,
+    series: dict[str, list[tuple[datetime, float]]],
+    labels: dict[str, str],
+    colours: dict[str, str],
+    size: timedelta,
+) -> None:
     starts = sorted({start for points in series.values() for start, _ in points})
     marker = "o" if len(starts) <= FEW_BINS else None
     for key, points in series.items():
         if points:
-            axis.plot([start + size / 2 for start, _ in points], [value for _, value in points], marker=marker,
-                      label=labels[key], color=colours[key], clip_on=False)
+            axis.plot(
+                [start + size / 2 for start, _ in points],
+                [value for _, value in points],
+                marker=marker,
+                label=labels[key],
+                color=colours[key],
+                clip_on=False,
+            )
     if starts:
         _time_axis(axis, starts, size)
         axis.legend(loc="best", fontsize="small")
@@ -75,13 +86,15 @@ def _from_zero(axis, series: dict[str, list[tuple[datetime, float]]], least_top:
     axis.set_ylim(bottom=0, top=max([least_top] + [1.15 * v for points in series.values() for _, v in points]))
 
 
-def _per_side(samples: list[RunSample], summary: Callable[[list[RunSample]], float | None],
-              size: timedelta) -> dict[str, list[tuple[datetime, float]]]:
+def _per_side(
+    samples: list[RunSample], summary: Callable[[list[RunSample]], float | None], size: timedelta
+) -> dict[str, list[tuple[datetime, float]]]:
     series: dict[str, list[tuple[datetime, float]]] = {}
     for side, _ in SIDES:
         points = [(s.at, s) for s in samples if s.side == side]
-        series[side] = [(start, value) for start, group in binned(points, size)
-                        if (value := summary(group)) is not None]
+        series[side] = [
+            (start, value) for start, group in binned(points, size) if (value := summary(group)) is not None
+        ]
     return series
 
 
@@ -117,11 +130,20 @@ def agreement_over_time(points: list[tuple[datetime, str, float]]) -> str:
     """Mean CER between engines per bin: the candidate lane against the A/A noise lane."""
     size = bin_size(moment for moment, _, _ in points)
     figure, axis = plt.subplots(figsize=(7, 3))
-    series = {kind: [(start, sum(values) / len(values))
-                     for start, values in binned(((m, v) for m, k, v in points if k == kind), size)]
-              for kind in ("candidate", "aa")}
-    _series(axis, series, {"candidate": "candidate vs control", "aa": "A/A noise (control twice)"},
-            {"candidate": "C1", "aa": "C0"}, size)
+    series = {
+        kind: [
+            (start, sum(values) / len(values))
+            for start, values in binned(((m, v) for m, k, v in points if k == kind), size)
+        ]
+        for kind in ("candidate", "aa")
+    }
+    _series(
+        axis,
+        series,
+        {"candidate": "candidate vs control", "aa": "A/A noise (control twice)"},
+        {"candidate": "C1", "aa": "C0"},
+        size,
+    )
     axis.set_ylabel("mean CER between outputs")
     _from_zero(axis, series, 0.01)
     axis.set_title("agreement over time")

@@ -66,6 +66,7 @@ def load_user() -> None:
 
 def requires(role: str) -> Callable:
     """View decorator: signed in with at least `role` (labeller < viewer < operator < admin)."""
+
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(*args, **kwargs):
@@ -74,5 +75,7 @@ def requires(role: str) -> Callable:
             if not role_at_least(g.user.role, role):
                 abort(403, description=f"this needs the {role} role; you are {g.user.role}")
             return view(*args, **kwargs)
+
         return wrapper
+
     return decorator

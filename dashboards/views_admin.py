@@ -33,8 +33,14 @@ from rollout.schedule import get_schedule, set_schedule, stop_schedule
 from rollout.store.models import utcnow
 from rollout.traffic import run_samples
 
-admin = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates",
-                  static_folder="static", static_url_path="/static")
+admin = Blueprint(
+    "admin",
+    __name__,
+    url_prefix="/admin",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
 #: a kill must say why, like an override: a sentence, not "x"
 MIN_KILL_REASON = MIN_OVERRIDE_REASON
 RECENT_AUDIT = 20
@@ -105,12 +111,20 @@ def gate_page(name: str, status: int = 200):
         samples = run_samples(session, name, utcnow() - timedelta(hours=hours))
     engines = {"control": config.control, "candidate": config.candidate}
     return render_template(
-        "gate.html", gate=config, stages=STAGES, audit_rows=[audit_row(e) for e in entries], schedule=schedule,
+        "gate.html",
+        gate=config,
+        stages=STAGES,
+        audit_rows=[audit_row(e) for e in entries],
+        schedule=schedule,
         verdict=verdict(store(), config, step),
         evidence=evidence(store(), config, step.rules if step else rules, step.since if step else None),
         charts=[error_rate_over_time(samples, engines), latency_over_time(samples, engines)] if samples else [],
-        hours=hours, default_steps=" ".join(f"{s:g}" for s in DEFAULT_STEPS), default_dwell=DEFAULT_DWELL_MINUTES,
-        default_pairs=rules.min_pairs, can_edit=role_at_least(g.user.role, "operator")), status
+        hours=hours,
+        default_steps=" ".join(f"{s:g}" for s in DEFAULT_STEPS),
+        default_dwell=DEFAULT_DWELL_MINUTES,
+        default_pairs=rules.min_pairs,
+        can_edit=role_at_least(g.user.role, "operator"),
+    ), status
 
 
 def _lines(field: str) -> list[str]:
@@ -125,25 +139,36 @@ def _percent(field: str) -> float | None:
 
 
 def _change_from_form() -> GateChange:
-    return GateChange(stage=request.form.get("stage") or None, percent=_percent("percent"),
-                      shadow_percent=_percent("shadow_percent"), aa_percent=_percent("aa_percent"),
-                      allow_units=_lines("allow_units"), deny_units=_lines("deny_units"),
-                      categories=_lines("categories"))
+    return GateChange(
+        stage=request.form.get("stage") or None,
+        percent=_percent("percent"),
+        shadow_percent=_percent("shadow_percent"),
+        aa_percent=_percent("aa_percent"),
+        allow_units=_lines("allow_units"),
+        deny_units=_lines("deny_units"),
+        categories=_lines("categories"),
+    )
 
 
 def _version() -> int:
     raw = request.form.get("version", "")
     if raw == "":
         raise OcrInputError("the form is missing the gate version; reload the page")
-    return whole_number(raw, "version", 1, 2**62,
-                        error=lambda _: OcrInputError("the form's gate version is not valid; reload the page"))
+    return whole_number(
+        raw, "version", 1, 2**62, error=lambda _: OcrInputError("the form's gate version is not valid; reload the page")
+    )
 
 
 def _describe_for_diff(config) -> dict:
-    return {"stage": "KILLED" if config.killed else config.stage.value, "percent": config.percent,
-            "shadow percent": config.shadow_bp / 100, "A/A percent": config.aa_bp / 100,
-            "allow": ", ".join(sorted(config.allow_units)), "deny": ", ".join(sorted(config.deny_units)),
-            "categories": ", ".join(sorted(config.categories)) or "all"}
+    return {
+        "stage": "KILLED" if config.killed else config.stage.value,
+        "percent": config.percent,
+        "shadow percent": config.shadow_bp / 100,
+        "A/A percent": config.aa_bp / 100,
+        "allow": ", ".join(sorted(config.allow_units)),
+        "deny": ", ".join(sorted(config.deny_units)),
+        "categories": ", ".join(sorted(config.categories)) or "all",
+    }
 
 
 def _form_error(name: str, message: str, status: int):
@@ -160,21 +185,38 @@ def preview(name: str):
     except OcrInputError as exc:
         return _form_error(name, str(exc), 400)
     if old.version != version:
-        return _form_error(name, f"{name} changed while you were editing (now version {old.version}); "
-                                 "review its current state and edit again", 409)
+        return _form_error(
+            name,
+            f"{name} changed while you were editing (now version {old.version}); "
+            "review its current state and edit again",
+            409,
+        )
     before, after = _describe_for_diff(old), _describe_for_diff(new)
     changes = [(key, before[key], after[key]) for key in before if before[key] != after[key]]
-    return render_template("preview.html", old=old, changes=changes, findings=findings,
-                           refused=any(not f["ok"] for f in findings), form=request.form)
+    return render_template(
+        "preview.html",
+        old=old,
+        changes=changes,
+        findings=findings,
+        refused=any(not f["ok"] for f in findings),
+        form=request.form,
+    )
 
 
 @admin.post("/gates/<name>/apply")
 @requires("operator")
 def apply(name: str):
     try:
-        change_gate(store(), name, _change_from_form(), g.user.username,
-                    reason=request.form.get("reason") or None, expected_version=_version(),
-                    override_reason=request.form.get("override_reason") or None, guard=RampGuard(store()))
+        change_gate(
+            store(),
+            name,
+            _change_from_form(),
+            g.user.username,
+            reason=request.form.get("reason") or None,
+            expected_version=_version(),
+            override_reason=request.form.get("override_reason") or None,
+            guard=RampGuard(store()),
+        )
     except GateConflictError as exc:
         return _form_error(name, f"Not saved: {exc}", 409)
     except RampRefusedError as exc:
@@ -218,11 +260,15 @@ def schedule(name: str):
     form = request.form
     try:
         pairs = form.get("min_pairs", "").strip()
-        set_schedule(store(), name, g.user.username, steps=_steps(form.get("steps", "")),
-                     dwell_minutes=whole_number(form.get("dwell_minutes", "").strip(), "dwell minutes", 1,
-                                                30 * 24 * 60),
-                     min_pairs=whole_number(pairs, "pairs per category per step", 1, 10_000_000) if pairs else None,
-                     reason=form.get("reason") or None)
+        set_schedule(
+            store(),
+            name,
+            g.user.username,
+            steps=_steps(form.get("steps", "")),
+            dwell_minutes=whole_number(form.get("dwell_minutes", "").strip(), "dwell minutes", 1, 30 * 24 * 60),
+            min_pairs=whole_number(pairs, "pairs per category per step", 1, 10_000_000) if pairs else None,
+            reason=form.get("reason") or None,
+        )
     except OcrInputError as exc:
         return _form_error(name, f"Schedule not set: {exc}", 400)
     flash(f"{name} has a schedule: the gate monitor takes each step once its evidence is in", "ok")
@@ -245,8 +291,15 @@ def stop(name: str):
 def audit():
     cursor, limit = page_args(AUDIT_PAGE)
     with store().session() as session:
-        entries, next_cursor = audit_page(session, request.args.get("gate") or None, request.args.get("actor") or None,
-                                          request.args.get("action") or None, cursor=cursor, limit=limit)
+        entries, next_cursor = audit_page(
+            session,
+            request.args.get("gate") or None,
+            request.args.get("actor") or None,
+            request.args.get("action") or None,
+            cursor=cursor,
+            limit=limit,
+        )
         actions = audit_actions(session)
-    return render_template("audit.html", audit_rows=[audit_row(e) for e in entries], actions=actions,
-                           pages=pager(next_cursor))
+    return render_template(
+        "audit.html", audit_rows=[audit_row(e) for e in entries], actions=actions, pages=pager(next_cursor)
+    )

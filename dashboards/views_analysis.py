@@ -38,8 +38,11 @@ def store():
 def benchmarks():
     entries = [e for e in reversed(labnotebook.entries()) if e.get("kind") == "eval"][:RECENT_EXPERIMENTS]
     for entry in entries:
-        metric = "swa" if any("swa" in row for cats in entry["headline"].values() for row in cats.values()) \
+        metric = (
+            "swa"
+            if any("swa" in row for cats in entry["headline"].values() for row in cats.values())
             else "aligned_cer"
+        )
         entry["metric"] = metric
         has_ci = all(f"{metric}_ci95" in row for cats in entry["headline"].values() for row in cats.values())
         entry["plot"] = metric_bars(entry["headline"], metric) if has_ci else None
@@ -54,13 +57,22 @@ def traffic():
     with store().session() as session:
         summary = traffic_summary(session, gate, hours)
         since = utcnow().timestamp() - hours * 3600
-        pairs = [p for p in session.scalars(select(Pair).where(Pair.gate == gate).order_by(Pair.id))
-                 if p.created_at.timestamp() >= since]
+        pairs = [
+            p
+            for p in session.scalars(select(Pair).where(Pair.gate == gate).order_by(Pair.id))
+            if p.created_at.timestamp() >= since
+        ]
         gates = sorted(load_gates(session))
     points = [(p.created_at, p.kind, p.cer_between) for p in pairs if p.cer_between is not None]
     deltas = [p.confidence_delta for p in pairs if p.kind == "candidate" and p.confidence_delta is not None]
-    return render_template("traffic.html", gate=gate, gates=gates, hours=hours, summary=summary,
-                           plots=[agreement_over_time(points), confidence_deltas(deltas)] if pairs else [])
+    return render_template(
+        "traffic.html",
+        gate=gate,
+        gates=gates,
+        hours=hours,
+        summary=summary,
+        plots=[agreement_over_time(points), confidence_deltas(deltas)] if pairs else [],
+    )
 
 
 def _pair_query():
@@ -76,12 +88,24 @@ def _pair_query():
 
 def _pair_row(pair: Pair, control: EngineRun, candidate: EngineRun, req: Request) -> dict:
     served, shadow = served_and_shadow(pair, control, candidate)
-    return {"pair_id": pair.id, "request_id": pair.request_id, "created_at": pair.created_at.isoformat(),
-            "gate": pair.gate, "category": pair.category, "unit": req.unit, "kind": pair.kind,
-            "control_engine": pair.control_engine, "candidate_engine": pair.candidate_engine,
-            **pair.agreement(), "served_engine": served.engine,
-            "served_error": served.error, "shadow_engine": shadow.engine, "shadow_error": shadow.error,
-            "served_text": served.text, "shadow_text": shadow.text}
+    return {
+        "pair_id": pair.id,
+        "request_id": pair.request_id,
+        "created_at": pair.created_at.isoformat(),
+        "gate": pair.gate,
+        "category": pair.category,
+        "unit": req.unit,
+        "kind": pair.kind,
+        "control_engine": pair.control_engine,
+        "candidate_engine": pair.candidate_engine,
+        **pair.agreement(),
+        "served_engine": served.engine,
+        "served_error": served.error,
+        "shadow_engine": shadow.engine,
+        "shadow_error": shadow.error,
+        "served_text": served.text,
+        "shadow_text": shadow.text,
+    }
 
 
 @analysis.get("/pairs")
@@ -95,19 +119,25 @@ def pairs():
         if export:
             found = session.execute(_pair_query()).all()
         else:
-            found, next_cursor = page_of(session.execute(after_cursor(_pair_query(), Pair.id, cursor, limit)).all(),
-                                         limit, lambda row: row[0].id)
+            found, next_cursor = page_of(
+                session.execute(after_cursor(_pair_query(), Pair.id, cursor, limit)).all(), limit, lambda row: row[0].id
+            )
         rows = [_pair_row(*row) for row in found]
         categories = sorted(session.scalars(select(Pair.category).distinct()))
     if export == "json":
-        return Response(json.dumps(rows, indent=1), mimetype="application/json",
-                        headers={"Content-Disposition": "attachment; filename=pairs.json"})
+        return Response(
+            json.dumps(rows, indent=1),
+            mimetype="application/json",
+            headers={"Content-Disposition": "attachment; filename=pairs.json"},
+        )
     if export == "csv":
-        return Response(csv_text(rows, list(rows[0]) if rows else ["pair_id"]), mimetype="text/csv",
-                        headers={"Content-Disposition": "attachment; filename=pairs.csv"})
+        return Response(
+            csv_text(rows, list(rows[0]) if rows else ["pair_id"]),
+            mimetype="text/csv",
+            headers={"Content-Disposition": "attachment; filename=pairs.csv"},
+        )
     filters = {key: value for key, value in request.args.items() if key not in ("cursor", "format")}
-    return render_template("pairs.html", rows=rows, categories=categories, filters=filters,
-                           pages=pager(next_cursor))
+    return render_template("pairs.html", rows=rows, categories=categories, filters=filters, pages=pager(next_cursor))
 
 
 def _load_pair(pair_id: int):
@@ -125,8 +155,9 @@ def _load_pair(pair_id: int):
 def pair(pair_id: int):
     pair, req, control, candidate = _load_pair(pair_id)
     left, right = aligned_html(control.text or "", candidate.text or "")
-    return render_template("pair.html", pair=pair, req=req, control=control, candidate=candidate,
-                           diff_control=left, diff_candidate=right)
+    return render_template(
+        "pair.html", pair=pair, req=req, control=control, candidate=candidate, diff_control=left, diff_candidate=right
+    )
 
 
 @analysis.get("/pairs/<int:pair_id>/<side>.png")
@@ -138,5 +169,6 @@ def pair_image(pair_id: int, side: str):
     run = control if side == "control" else candidate
     with store().session() as session:
         image = session.get(ImageBlob, req.image_sha256).data
-    return Response(boxes_png(image, run.result, side), mimetype="image/png",
-                    headers={"Cache-Control": "private, max-age=3600"})
+    return Response(
+        boxes_png(image, run.result, side), mimetype="image/png", headers={"Cache-Control": "private, max-age=3600"}
+    )

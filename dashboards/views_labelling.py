@@ -86,11 +86,19 @@ def consent():
     """Whose traffic labellers may read, the tasks per gate and category, and each engine's labelled accuracy."""
     with store().session() as session:
         gates = load_gates(session)
-        accuracy = {name: {category: labelled_accuracy(words)
-                           for category, words in sorted(labelled_words(session, name).items())}
-                    for name in sorted(gates)}
-        return render_template("labelling.html", consents=consents(session), counts=labelling_counts(session),
-                               gates=gates, accuracy=accuracy)
+        accuracy = {
+            name: {
+                category: labelled_accuracy(words) for category, words in sorted(labelled_words(session, name).items())
+            }
+            for name in sorted(gates)
+        }
+        return render_template(
+            "labelling.html",
+            consents=consents(session),
+            counts=labelling_counts(session),
+            gates=gates,
+            accuracy=accuracy,
+        )
 
 
 @labelling.post("/labelling/consent")

@@ -17,8 +17,9 @@ def store():
 
 
 def _page(status: int = 200):
-    return render_template("users.html", users=list_users(store()), roles=ROLES,
-                           sessions=live_sessions(store(), Lifetimes.from_settings())), status
+    return render_template(
+        "users.html", users=list_users(store()), roles=ROLES, sessions=live_sessions(store(), Lifetimes.from_settings())
+    ), status
 
 
 @users.get("/")
@@ -31,8 +32,12 @@ def index():
 @requires("admin")
 def create():
     try:
-        create_user(store(), request.form.get("username", ""), request.form.get("password", ""),
-                    request.form.get("role", "viewer"))
+        create_user(
+            store(),
+            request.form.get("username", ""),
+            request.form.get("password", ""),
+            request.form.get("role", "viewer"),
+        )
         flash(f"user {request.form.get('username')} created", "ok")
     except OcrInputError as exc:
         flash(str(exc), "error")
