@@ -49,8 +49,14 @@ def page_engines(settings: Settings) -> EngineLookup:
 
 def page_router(store_: Store, snapshot: GateSnapshot, shadows: ShadowQueue, settings: Settings) -> Router:
     """The router job pages go through: the gates of the synchronous path, the page engines."""
-    return Router(store_, snapshot, shadows, default_engine=settings.default_engine,
-                  serve_timeout=settings.serve_timeout, engines=page_engines(settings))
+    return Router(
+        store_,
+        snapshot,
+        shadows,
+        default_engine=settings.default_engine,
+        serve_timeout=settings.serve_timeout,
+        engines=page_engines(settings),
+    )
 
 
 class EmbeddedBackend:
@@ -62,10 +68,10 @@ class EmbeddedBackend:
         self._stop = threading.Event()
         self._idle = threading.Condition()
         self._busy = 0
-        self._threads = [threading.Thread(target=self._work, name=f"job-page-{n}", daemon=True)
-                         for n in range(workers)]
-        self._threads.append(threading.Thread(target=self._sweep, args=(sweep_seconds,), name="job-sweeper",
-                                              daemon=True))
+        self._threads = [threading.Thread(target=self._work, name=f"job-page-{n}", daemon=True) for n in range(workers)]
+        self._threads.append(
+            threading.Thread(target=self._sweep, args=(sweep_seconds,), name="job-sweeper", daemon=True)
+        )
         for thread in self._threads if start else ():
             thread.start()
 
@@ -142,8 +148,9 @@ class CeleryBackend:
         lost = store.take_lost_pages(self.store, age)
         for task in lost:
             with working_for(task.http_request_id):
-                log.warning("job %s page %s: not read %g s after it was sent; sending it again",
-                            task.job_id, task.page, age)
+                log.warning(
+                    "job %s page %s: not read %g s after it was sent; sending it again", task.job_id, task.page, age
+                )
             send_page(self.app, task.job_id, task.page, task.http_request_id)
         return lost
 
@@ -152,8 +159,9 @@ class CeleryBackend:
             try:
                 self.resend_lost()
             except Exception:
-                log.exception("the sweep for lost job pages failed; it runs again in %g s",
-                              resend_interval(self.resend_seconds))
+                log.exception(
+                    "the sweep for lost job pages failed; it runs again in %g s", resend_interval(self.resend_seconds)
+                )
 
     def close(self) -> None:
         self._stop.set()

@@ -21,7 +21,7 @@ MAX_URL = 2000
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
     """A redirect could lead off the allow-list: it is the callback's answer, not followed."""
 
-    def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def redirect_request(self, *args, **kwargs):
         return None
 
 
@@ -57,8 +57,9 @@ def send_callback(store: Store, job_id: str, allowed_hosts: tuple[str, ...]) -> 
         url, body = job.callback_url, {"job_id": job.id, "status": job.status.value, "pages": job.pages}
     try:
         check_callback(url, allowed_hosts)  # the allow-list may have changed since the job came in
-        request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            url, data=json.dumps(body).encode(), method="POST", headers={"Content-Type": "application/json"}
+        )
         with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:
             outcome = f"HTTP {response.status}"
     except urllib.error.HTTPError as exc:

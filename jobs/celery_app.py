@@ -117,14 +117,24 @@ def make_app(settings: Settings) -> Celery:
 
 def send_page(app: Celery, job_id: str, number: int, http_request_id: str | None = None) -> None:
     """Queue a job page (before every shadow run); `http_request_id`: the request that created the job."""
-    app.send_task(PAGE_TASK, args=(job_id, number), kwargs={"http_request_id": http_request_id}, queue=WORK_QUEUE,
-                  priority=priorities(app.conf.broker_url)[0])
+    app.send_task(
+        PAGE_TASK,
+        args=(job_id, number),
+        kwargs={"http_request_id": http_request_id},
+        queue=WORK_QUEUE,
+        priority=priorities(app.conf.broker_url)[0],
+    )
 
 
 def send_shadow(app: Celery, shadow_job_id: int, http_request_id: str | None = None) -> None:
     """Queue a shadow run (after every page)."""
-    app.send_task(SHADOW_TASK, args=(shadow_job_id,), kwargs={"http_request_id": http_request_id}, queue=WORK_QUEUE,
-                  priority=priorities(app.conf.broker_url)[1])
+    app.send_task(
+        SHADOW_TASK,
+        args=(shadow_job_id,),
+        kwargs={"http_request_id": http_request_id},
+        queue=WORK_QUEUE,
+        priority=priorities(app.conf.broker_url)[1],
+    )
 
 
 class _ShadowsOnTheQueue:
@@ -150,10 +160,15 @@ class WorkerContext:
         self.store = Store(settings.database)
         self.snapshot = GateSnapshot(self.store, settings.gate_refresh_seconds).start()
         router = page_router(self.store, self.snapshot, _ShadowsOnTheQueue(app), settings)
-        self.pages = PageRunner(self.store, router,
-                                on_job_done=lambda job_id: send_callback(self.store, job_id, settings.callback_hosts))
-        self.shadows = ShadowRunner(self.store, timeout=settings.shadow_timeout, engines=page_engines(settings),
-                                    lease_seconds=settings.shadow_timeout + SHADOW_LEASE_GRACE)
+        self.pages = PageRunner(
+            self.store, router, on_job_done=lambda job_id: send_callback(self.store, job_id, settings.callback_hosts)
+        )
+        self.shadows = ShadowRunner(
+            self.store,
+            timeout=settings.shadow_timeout,
+            engines=page_engines(settings),
+            lease_seconds=settings.shadow_timeout + SHADOW_LEASE_GRACE,
+        )
 
 
 class _WorkerState:

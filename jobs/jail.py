@@ -72,8 +72,9 @@ class JailLimits:
         return cls(settings.jail_memory_mb * MIB, settings.jail_cpu_seconds, settings.jail_file_mb * MIB)
 
 
-def run_jailed(call: Callable[[], T], limits: JailLimits, timeout: float, programs: tuple[str, ...] = (),
-               what: str = "page") -> T:
+def run_jailed(
+    call: Callable[[], T], limits: JailLimits, timeout: float, programs: tuple[str, ...] = (), what: str = "page"
+) -> T:
     """`call()` in a jailed child; its result, or its error raised here. `timeout` seconds at most
     (less if the current `kernel.deadline` ends first, or is cancelled)."""
     _seccomp()  # fail here, in the worker, if the filter cannot be built
@@ -139,7 +140,7 @@ def _child(call: Callable[[], Any], fd: int, folder: str, limits: JailLimits, pr
         data = pickle.dumps(_outcome(call))
         view = memoryview(data)
         while view:
-            view = view[os.write(fd, view):]
+            view = view[os.write(fd, view) :]
     except MemoryError:
         code = 3
     except BaseException:

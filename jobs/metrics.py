@@ -16,13 +16,17 @@ PAGE_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
 JOB_BUCKETS = (0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0)
 
 PAGES = Counter("ocrgate_job_pages", "Job pages recorded, by status (done or failed)", ["status"])
-PAGE_FAILURES = Counter("ocrgate_job_page_failures",
-                        "Job pages that failed, by reason (input, timeout, memory, cpu, file, signal, engine, "
-                        "unavailable) and engine", ["reason", "engine"])
-PAGE_SECONDS = Histogram("ocrgate_job_page_duration_seconds", "Job page latency, read to recorded",
-                         buckets=PAGE_BUCKETS)
-JOB_SECONDS = Histogram("ocrgate_job_duration_seconds", "Job latency, submitted to its last page recorded",
-                        buckets=JOB_BUCKETS)
+PAGE_FAILURES = Counter(
+    "ocrgate_job_page_failures",
+    "Job pages that failed, by reason (input, timeout, memory, cpu, file, signal, engine, unavailable) and engine",
+    ["reason", "engine"],
+)
+PAGE_SECONDS = Histogram(
+    "ocrgate_job_page_duration_seconds", "Job page latency, read to recorded", buckets=PAGE_BUCKETS
+)
+JOB_SECONDS = Histogram(
+    "ocrgate_job_duration_seconds", "Job latency, submitted to its last page recorded", buckets=JOB_BUCKETS
+)
 
 
 def record_page(outcome: PageOutcome) -> None:

@@ -19,9 +19,12 @@ from enum import StrEnum
 
 from sqlalchemy import select
 
+from engines.base import OcrEngine
 from engines.options import RecognizeOptions
 from engines.registry import get_engine
+from engines.result import OcrResult
 from imaging import page_png
+from imaging.intake import ImageSource
 from jobs import metrics, pages, store
 from jobs.jail import JailError, JailLimits, run_jailed
 from jobs.store import MAX_ATTEMPTS, PageOutcome, Recorded
@@ -64,18 +67,22 @@ def failure_reason(error: BaseException) -> str:
 class JailedEngine:
     """An engine whose reads each run in the page jail; everything else is the engine's own."""
 
-    def __init__(self, engine: object, limits: JailLimits):
+    def __init__(self, engine: OcrEngine, limits: JailLimits):
         self._engine = engine
         self._limits = limits
 
     def __getattr__(self, attribute: str) -> object:
         return getattr(self._engine, attribute)
 
-    def recognize(self, image: object, options: RecognizeOptions) -> object:
+    def recognize(self, image: ImageSource, options: RecognizeOptions) -> OcrResult:
         engine = self._engine
-        return run_jailed(lambda: engine.recognize(image, options), self._limits,  # type: ignore[attr-defined]
-                          deadline.remaining(options.timeout_seconds), getattr(engine, "programs", ()),
-                          what=f"engine {getattr(engine, 'name', '?')}")
+        return run_jailed(
+            lambda: engine.recognize(image, options),
+            self._limits,
+            deadline.remaining(options.timeout_seconds),
+            getattr(engine, "programs", ()),
+            what=f"engine {getattr(engine, 'name', '?')}",
+        )
 
 
 def jailed_engines(limits: JailLimits, engines: EngineLookup = get_engine) -> EngineLookup:
@@ -84,8 +91,13 @@ def jailed_engines(limits: JailLimits, engines: EngineLookup = get_engine) -> En
 
 
 class PageRunner:
-    def __init__(self, store_: Store, router: Router, on_job_done: Callable[[str], None] = lambda job_id: None,
-                 on_page: Callable[[PageOutcome], None] = lambda outcome: None):
+    def __init__(
+        self,
+        store_: Store,
+        router: Router,
+        on_job_done: Callable[[str], None] = lambda job_id: None,
+        on_page: Callable[[PageOutcome], None] = lambda outcome: None,
+    ):
         self.store = store_
         self.router = router
         self.on_job_done = on_job_done
@@ -113,9 +125,15 @@ class PageRunner:
                 outcome = self._read(job, row, request_id)
         self.on_page(outcome)
         recorded = store.finish(self.store, job_id, page, request_id, outcome)
-        log.info("job %s page %s: %s by %s%s (%s)", job_id, page, "failed" if outcome.error else "read",
-                 outcome.engine or "no engine", f", {outcome.reason}: {outcome.error}" if outcome.error else "",
-                 "recorded" if recorded is not Recorded.NOTHING else "another attempt recorded it")
+        log.info(
+            "job %s page %s: %s by %s%s (%s)",
+            job_id,
+            page,
+            "failed" if outcome.error else "read",
+            outcome.engine or "no engine",
+            f", {outcome.reason}: {outcome.error}" if outcome.error else "",
+            "recorded" if recorded is not Recorded.NOTHING else "another attempt recorded it",
+        )
         if recorded is not Recorded.NOTHING:
             metrics.record_page(outcome)
         if recorded is Recorded.JOB:
@@ -128,13 +146,18 @@ class PageRunner:
         options = RecognizeOptions.from_settings(job.options, self.router.serve_timeout)
         try:
             image = row.image if row.image is not None else _rendered(job, row.page)
-            served = self.router.serve(image, job.unit, job.category, gate=job.gate, options=options,
-                                       client=job.client, request_id=request_id)
+            served = self.router.serve(
+                image, job.unit, job.category, gate=job.gate, options=options, client=job.client, request_id=request_id
+            )
         except OcrgateError as exc:
-            return PageOutcome(self._served_engine(request_id), None, str(exc), failure_reason(exc),
-                               (time.perf_counter() - started) * 1000)
+            return PageOutcome(
+                self._served_engine(request_id),
+                None,
+                str(exc),
+                failure_reason(exc),
+                (time.perf_counter() - started) * 1000,
+            )
         return PageOutcome(served.engine, served.result.to_dict(), latency_ms=(time.perf_counter() - started) * 1000)
-
 
     def _served_engine(self, request_id: str) -> str | None:
         """The engine that served (and failed) the attempt's request; None when it was refused before."""
@@ -155,8 +178,9 @@ def _served_run(session, request_id: str | None) -> EngineRun | None:
     request = session.get(Request, request_id)
     if request is None or request.status not in ("served", "failed"):
         return None
-    return session.scalars(select(EngineRun).where(EngineRun.request_id == request_id,
-                                                   EngineRun.role == RunRole.SERVED)).first()
+    return session.scalars(
+        select(EngineRun).where(EngineRun.request_id == request_id, EngineRun.role == RunRole.SERVED)
+    ).first()
 
 
 def _outcome_of(run: EngineRun) -> PageOutcome:

@@ -42,20 +42,42 @@ def create_job(store: Store, new: NewJob, document: Document) -> str:
     job_id = uuid.uuid4().hex
     now = utcnow()
     with store.session() as session:
-        session.add(Job(id=job_id, client=new.client, gate=new.gate, unit=new.unit, category=new.category,
-                        options=new.options.output_settings(), kind=document.kind, document=document.pdf,
-                        pages=document.pages, status=JobStatus.QUEUED, callback_url=new.callback_url,
-                        http_request_id=new.http_request_id, created_at=now))
+        session.add(
+            Job(
+                id=job_id,
+                client=new.client,
+                gate=new.gate,
+                unit=new.unit,
+                category=new.category,
+                options=new.options.output_settings(),
+                kind=document.kind,
+                document=document.pdf,
+                pages=document.pages,
+                status=JobStatus.QUEUED,
+                callback_url=new.callback_url,
+                http_request_id=new.http_request_id,
+                created_at=now,
+            )
+        )
         session.flush()
-        session.add_all(JobPage(job_id=job_id, page=number, status=PageStatus.PENDING, attempts=0, sent_at=now,
-                                image=document.page_pngs[number - 1] if document.page_pngs else None)
-                        for number in range(1, document.pages + 1))
+        session.add_all(
+            JobPage(
+                job_id=job_id,
+                page=number,
+                status=PageStatus.PENDING,
+                attempts=0,
+                sent_at=now,
+                image=document.page_pngs[number - 1] if document.page_pngs else None,
+            )
+            for number in range(1, document.pages + 1)
+        )
     return job_id
 
 
 def _claimable(now: Any) -> Any:
-    return or_(JobPage.status == PageStatus.PENDING,
-               and_(JobPage.status == PageStatus.RUNNING, JobPage.lease_until < now))
+    return or_(
+        JobPage.status == PageStatus.PENDING, and_(JobPage.status == PageStatus.RUNNING, JobPage.lease_until < now)
+    )
 
 
 def claim(store: Store, job_id: str, page: int, request_id: str | None = None) -> tuple[str, int] | None:
@@ -68,12 +90,18 @@ def claim(store: Store, job_id: str, page: int, request_id: str | None = None) -
         claimed: CursorResult = session.execute(  # type: ignore[assignment]
             update(JobPage)
             .where(JobPage.job_id == job_id, JobPage.page == page, _claimable(now))
-            .values(status=PageStatus.RUNNING, lease_until=now + timedelta(seconds=LEASE_SECONDS),
-                    attempts=JobPage.attempts + 1, request_id=request_id))
+            .values(
+                status=PageStatus.RUNNING,
+                lease_until=now + timedelta(seconds=LEASE_SECONDS),
+                attempts=JobPage.attempts + 1,
+                request_id=request_id,
+            )
+        )
         if claimed.rowcount != 1:
             return None
-        session.execute(update(Job).where(Job.id == job_id, Job.status == JobStatus.QUEUED)
-                        .values(status=JobStatus.RUNNING))
+        session.execute(
+            update(Job).where(Job.id == job_id, Job.status == JobStatus.QUEUED).values(status=JobStatus.RUNNING)
+        )
         attempts = session.scalar(select(JobPage.attempts).where(JobPage.job_id == job_id, JobPage.page == page))
     return request_id, int(attempts or 0)
 
@@ -83,9 +111,14 @@ def renew(store: Store, job_id: str, page: int, request_id: str) -> bool:
     with store.session() as session:
         renewed: CursorResult = session.execute(  # type: ignore[assignment]
             update(JobPage)
-            .where(JobPage.job_id == job_id, JobPage.page == page, JobPage.request_id == request_id,
-                   JobPage.status == PageStatus.RUNNING)
-            .values(lease_until=utcnow() + timedelta(seconds=LEASE_SECONDS)))
+            .where(
+                JobPage.job_id == job_id,
+                JobPage.page == page,
+                JobPage.request_id == request_id,
+                JobPage.status == PageStatus.RUNNING,
+            )
+            .values(lease_until=utcnow() + timedelta(seconds=LEASE_SECONDS))
+        )
         return renewed.rowcount == 1
 
 
@@ -113,17 +146,33 @@ def finish(store: Store, job_id: str, page: int, request_id: str, outcome: PageO
     with store.session() as session:
         written: CursorResult = session.execute(  # type: ignore[assignment]
             update(JobPage)
-            .where(JobPage.job_id == job_id, JobPage.page == page, JobPage.request_id == request_id,
-                   JobPage.status == PageStatus.RUNNING)
-            .values(status=status, engine=outcome.engine, result=outcome.result, error=outcome.error,
-                    reason=outcome.reason, latency_ms=outcome.latency_ms, finished_at=now, lease_until=None))
+            .where(
+                JobPage.job_id == job_id,
+                JobPage.page == page,
+                JobPage.request_id == request_id,
+                JobPage.status == PageStatus.RUNNING,
+            )
+            .values(
+                status=status,
+                engine=outcome.engine,
+                result=outcome.result,
+                error=outcome.error,
+                reason=outcome.reason,
+                latency_ms=outcome.latency_ms,
+                finished_at=now,
+                lease_until=None,
+            )
+        )
         if written.rowcount != 1:
             return Recorded.NOTHING
-        unfinished = exists().where(JobPage.job_id == job_id,
-                                    JobPage.status.in_((PageStatus.PENDING, PageStatus.RUNNING)))
+        unfinished = exists().where(
+            JobPage.job_id == job_id, JobPage.status.in_((PageStatus.PENDING, PageStatus.RUNNING))
+        )
         done: CursorResult = session.execute(  # type: ignore[assignment]
-            update(Job).where(Job.id == job_id, Job.status != JobStatus.DONE, ~unfinished)
-            .values(status=JobStatus.DONE, finished_at=now))
+            update(Job)
+            .where(Job.id == job_id, Job.status != JobStatus.DONE, ~unfinished)
+            .values(status=JobStatus.DONE, finished_at=now)
+        )
         return Recorded.JOB if done.rowcount == 1 else Recorded.PAGE
 
 
@@ -140,8 +189,13 @@ def unfinished_pages(store: Store, limit: int = 1000) -> list[PageTask]:
     """Pages no live worker holds (pending, or their lease ran out): what a sweep hands out again."""
     now = utcnow()
     with store.session() as session:
-        rows = session.execute(select(JobPage.job_id, JobPage.page, Job.http_request_id).join(Job)
-                               .where(_claimable(now)).order_by(JobPage.job_id, JobPage.page).limit(limit)).all()
+        rows = session.execute(
+            select(JobPage.job_id, JobPage.page, Job.http_request_id)
+            .join(Job)
+            .where(_claimable(now))
+            .order_by(JobPage.job_id, JobPage.page)
+            .limit(limit)
+        ).all()
     return [PageTask(job_id, page, request_id) for job_id, page, request_id in rows]
 
 
@@ -154,11 +208,17 @@ def take_lost_pages(store: Store, age_seconds: float, limit: int = 1000) -> list
     due = and_(_claimable(now), or_(JobPage.sent_at.is_(None), JobPage.sent_at <= cutoff))
     taken = []
     with store.session() as session:
-        rows = session.execute(select(JobPage.job_id, JobPage.page, Job.http_request_id).join(Job)
-                               .where(due).order_by(JobPage.job_id, JobPage.page).limit(limit)).all()
+        rows = session.execute(
+            select(JobPage.job_id, JobPage.page, Job.http_request_id)
+            .join(Job)
+            .where(due)
+            .order_by(JobPage.job_id, JobPage.page)
+            .limit(limit)
+        ).all()
         for job_id, page, request_id in rows:  # still due: no other sweeper marked it since
             marked: CursorResult = session.execute(  # type: ignore[assignment]
-                update(JobPage).where(JobPage.job_id == job_id, JobPage.page == page, due).values(sent_at=now))
+                update(JobPage).where(JobPage.job_id == job_id, JobPage.page == page, due).values(sent_at=now)
+            )
             if marked.rowcount == 1:
                 taken.append(PageTask(job_id, page, request_id))
     return taken
@@ -167,5 +227,11 @@ def take_lost_pages(store: Store, age_seconds: float, limit: int = 1000) -> list
 def queue_depth(store: Store) -> int:
     """Pages waiting or being read, over every job."""
     with store.session() as session:
-        return int(session.scalar(select(func.count()).select_from(JobPage).where(
-            JobPage.status.in_((PageStatus.PENDING, PageStatus.RUNNING)))) or 0)
+        return int(
+            session.scalar(
+                select(func.count())
+                .select_from(JobPage)
+                .where(JobPage.status.in_((PageStatus.PENDING, PageStatus.RUNNING)))
+            )
+            or 0
+        )
