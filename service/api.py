@@ -10,11 +10,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import asdict
 from functools import wraps
+from typing import cast
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from accounts.tokens import verify_token
-from engines.options import RecognizeOptions
+from engines.options import Mode, RecognizeOptions
 from kernel.errors import AuthError, OcrInputError
 from kernel.settings import whole_number
 from rollout.gate_store import DEFAULT_GATE, describe
@@ -40,26 +41,39 @@ def _refused(status: int, message: str, challenge: str) -> Response:
     return response
 
 
+def form_options() -> RecognizeOptions:
+    """The engine options a multipart request names (fields `mode` and `lang`)."""
+    mode = cast(Mode, request.form.get("mode", "page"))  # RecognizeOptions refuses any other mode
+    return RecognizeOptions(mode=mode, languages=request.form.get("lang", "eng"))
+
+
 def require_token(*scopes: str) -> Callable[[Callable], Callable]:
     """View decorator: a valid bearer token holding every one of `scopes`; its grant goes to `g.grant`."""
+
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(*args, **kwargs):
             scheme, _, token = request.headers.get("Authorization", "").partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
-                return _refused(401, "send Authorization: Bearer TOKEN (create one with `ocrgate tokens create NAME`)",
-                                "")
+                return _refused(
+                    401, "send Authorization: Bearer TOKEN (create one with `ocrgate tokens create NAME`)", ""
+                )
             try:
                 g.grant = verify_token(ocr_service().store, token.strip())
             except AuthError as exc:
                 return _refused(401, str(exc), ', error="invalid_token"')
             missing = [scope for scope in scopes if scope not in g.grant.scopes]
             if missing:
-                return _refused(403, f"this needs a token with the {' and '.join(missing)} scope "
-                                     f"(this one has: {', '.join(sorted(g.grant.scopes))})",
-                                f', error="insufficient_scope", scope="{" ".join(scopes)}"')
+                return _refused(
+                    403,
+                    f"this needs a token with the {' and '.join(missing)} scope "
+                    f"(this one has: {', '.join(sorted(g.grant.scopes))})",
+                    f', error="insufficient_scope", scope="{" ".join(scopes)}"',
+                )
             return view(*args, **kwargs)
+
         return wrapper
+
     return decorator
 
 
@@ -69,26 +83,39 @@ def ocr():
     upload = request.files.get("image")
     if upload is None:
         raise OcrInputError("send the image as multipart field 'image'")
-    options = RecognizeOptions(mode=request.form.get("mode", "page"), languages=request.form.get("lang", "eng"))
-    served = ocr_service().router.serve(upload.read(), unit=request.form.get("unit", g.grant.name),
-                                        category=request.form.get("category", "unknown"),
-                                        gate=request.form.get("gate", DEFAULT_GATE), options=options,
-                                        client=g.grant.name)
+    options = form_options()
+    served = ocr_service().router.serve(
+        upload.read(),
+        unit=request.form.get("unit", g.grant.name),
+        category=request.form.get("category", "unknown"),
+        gate=request.form.get("gate", DEFAULT_GATE),
+        options=options,
+        client=g.grant.name,
+    )
     try:
         ocr_service().search.add(search_document(served.request_id), served.result)
     except Exception:  # the index is a convenience: it never costs a user the answer
         log.exception("could not index request %s for search", served.request_id)
-    return jsonify({"request_id": served.request_id, "engine": served.engine, "fell_back": served.fell_back,
-                    "decision": served.decision.reason, "text": served.result.text,
-                    "result": served.result.to_dict()})
+    return jsonify(
+        {
+            "request_id": served.request_id,
+            "engine": served.engine,
+            "fell_back": served.fell_back,
+            "decision": served.decision.reason,
+            "text": served.result.text,
+            "result": served.result.to_dict(),
+        }
+    )
 
 
 @api.get("/gates")
 @require_token("read")
 def gates():
     service = ocr_service()
-    public = [{k: v for k, v in describe(config).items() if k != "salt"}  # the salt would reveal every assignment
-              for config in service.snapshot.gates().values()]
+    public = [
+        {k: v for k, v in describe(config).items() if k != "salt"}  # the salt would reveal every assignment
+        for config in service.snapshot.gates().values()
+    ]
     return jsonify({"gates": public})
 
 
@@ -105,29 +132,54 @@ def pairs():
     limit = _int_arg("limit", 50, 1, MAX_PAIRS)
     cursor = parse_cursor(request.args.get("cursor"))
     client = None if "admin" in g.grant.scopes else g.grant.name
-    query = filter_pairs(paired_runs(), category=request.args.get("category"), gate=request.args.get("gate"),
-                         kind=request.args.get("kind"), client=client)
+    query = filter_pairs(
+        paired_runs(),
+        category=request.args.get("category"),
+        gate=request.args.get("gate"),
+        kind=request.args.get("kind"),
+        client=client,
+    )
     rows = []
     with ocr_service().store.session() as session:
-        found, next_cursor = page_of(session.execute(after_cursor(query, Pair.id, cursor, limit)).all(), limit,
-                                     lambda row: row[0].id)
+        found, next_cursor = page_of(
+            session.execute(after_cursor(query, Pair.id, cursor, limit)).all(), limit, lambda row: row[0].id
+        )
         for pair, control_run, candidate_run, req in found:
             served_run, shadow_run = served_and_shadow(pair, control_run, candidate_run)
-            rows.append({
-                "pair_id": pair.id, "request_id": pair.request_id, "gate": pair.gate, "category": pair.category,
-                "unit": req.unit, "kind": pair.kind, "created_at": pair.created_at.isoformat(),
-                "control_engine": pair.control_engine, "candidate_engine": pair.candidate_engine,
-                "agreement": pair.agreement(),
-                "served_side": pair.served_side.value, "options": req.options,
-                "served": _run_json(served_run), "shadow": _run_json(shadow_run),
-                "control": _run_json(control_run), "candidate": _run_json(candidate_run)})
+            rows.append(
+                {
+                    "pair_id": pair.id,
+                    "request_id": pair.request_id,
+                    "gate": pair.gate,
+                    "category": pair.category,
+                    "unit": req.unit,
+                    "kind": pair.kind,
+                    "created_at": pair.created_at.isoformat(),
+                    "control_engine": pair.control_engine,
+                    "candidate_engine": pair.candidate_engine,
+                    "agreement": pair.agreement(),
+                    "served_side": pair.served_side.value,
+                    "options": req.options,
+                    "served": _run_json(served_run),
+                    "shadow": _run_json(shadow_run),
+                    "control": _run_json(control_run),
+                    "candidate": _run_json(candidate_run),
+                }
+            )
     return jsonify({"pairs": rows, "next_cursor": next_cursor})
 
 
 def _run_json(run: EngineRun) -> dict:
-    return {"engine": run.engine, "version": run.engine_version, "role": run.role.value,
-            "side": run.side.value if run.side else None, "text": run.text,
-            "mean_confidence": run.mean_confidence, "latency_ms": run.latency_ms, "error": run.error}
+    return {
+        "engine": run.engine,
+        "version": run.engine_version,
+        "role": run.role.value,
+        "side": run.side.value if run.side else None,
+        "text": run.text,
+        "mean_confidence": run.mean_confidence,
+        "latency_ms": run.latency_ms,
+        "error": run.error,
+    }
 
 
 @api.get("/search")

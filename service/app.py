@@ -40,12 +40,13 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
 
     @app.get("/healthz")
     def healthz():
-        checks = {}
+        checks: dict[str, object] = {}
         try:
             with service.store.session() as session:
                 session.execute(text("SELECT 1"))
                 checks["pending_shadow_jobs"] = session.scalar(
-                    select(func.count()).select_from(ShadowJob).where(ShadowJob.status.in_(("pending", "running"))))
+                    select(func.count()).select_from(ShadowJob).where(ShadowJob.status.in_(("pending", "running")))
+                )
             checks["database"] = "ok"
         except Exception as exc:  # health must answer even when the database does not
             checks["database"] = f"error: {type(exc).__name__}"
@@ -72,4 +73,3 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
         return exc
 
     return app
-

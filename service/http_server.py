@@ -17,7 +17,14 @@ import io
 from typing import Any
 
 from flask import Flask, request
-from waitress import channel, create_server, server, task, utilities, wasyncore
+from waitress import (  # type: ignore[import-untyped]  # waitress ships no type hints; types-waitress is no dependency
+    channel,
+    create_server,
+    server,
+    task,
+    utilities,
+    wasyncore,
+)
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from kernel.settings import load_settings

@@ -32,10 +32,14 @@ LOOPBACK = frozenset({"127.0.0.1", "::1"})
 #: what an unmatched path (a 404) is counted under, so clients cannot mint endpoint labels
 UNMATCHED = "unmatched"
 
-HTTP_REQUESTS = Counter("ocrgate_http_requests", "HTTP requests answered, by endpoint (route), method and status",
-                        ["endpoint", "method", "status"])
-HTTP_SECONDS = Histogram("ocrgate_http_request_duration_seconds", "HTTP request latency, by endpoint (route)",
-                         ["endpoint"])
+HTTP_REQUESTS = Counter(
+    "ocrgate_http_requests",
+    "HTTP requests answered, by endpoint (route), method and status",
+    ["endpoint", "method", "status"],
+)
+HTTP_SECONDS = Histogram(
+    "ocrgate_http_request_duration_seconds", "HTTP request latency, by endpoint (route)", ["endpoint"]
+)
 
 
 class StoreQueues(Collector):
@@ -45,15 +49,19 @@ class StoreQueues(Collector):
         self.store = store
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        pages = GaugeMetricFamily("ocrgate_job_pages_queued", "Job pages waiting (pending) or being read (running)",
-                                  labels=["status"])
-        shadows = GaugeMetricFamily("ocrgate_shadow_backlog", "Shadow jobs waiting (pending) or running",
-                                    labels=["status"])
+        pages = GaugeMetricFamily(
+            "ocrgate_job_pages_queued", "Job pages waiting (pending) or being read (running)", labels=["status"]
+        )
+        shadows = GaugeMetricFamily(
+            "ocrgate_shadow_backlog", "Shadow jobs waiting (pending) or running", labels=["status"]
+        )
         jobs = GaugeMetricFamily("ocrgate_jobs_unfinished", "Jobs queued or running", labels=["status"])
         with self.store.session() as session:
-            for family, column, states in ((pages, JobPage.status, (PageStatus.PENDING, PageStatus.RUNNING)),
-                                           (shadows, ShadowJob.status, ("pending", "running")),
-                                           (jobs, Job.status, (JobStatus.QUEUED, JobStatus.RUNNING))):
+            for family, column, states in (
+                (pages, JobPage.status, (PageStatus.PENDING, PageStatus.RUNNING)),
+                (shadows, ShadowJob.status, ("pending", "running")),
+                (jobs, Job.status, (JobStatus.QUEUED, JobStatus.RUNNING)),
+            ):
                 rows = session.execute(select(column, func.count()).where(column.in_(states)).group_by(column))
                 counts = {state: count for state, count in rows}
                 for state in states:

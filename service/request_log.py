@@ -33,8 +33,16 @@ MAX_LENGTH = 64
 
 access_log = logging.getLogger("ocrgate.access")
 
-__all__ = ["HEADER", "LOG_FORMAT", "NO_REQUEST", "RequestIdFilter", "configure_logging", "current_request_id",
-           "register_request_log", "request_id_from"]
+__all__ = [
+    "HEADER",
+    "LOG_FORMAT",
+    "NO_REQUEST",
+    "RequestIdFilter",
+    "configure_logging",
+    "current_request_id",
+    "register_request_log",
+    "request_id_from",
+]
 
 
 def request_id_from(header: str | None) -> str:
@@ -65,13 +73,20 @@ def register_request_log(app: Flask) -> None:
         response.headers[HEADER] = request_id
         _add_to_error_body(response, request_id)
         grant = g.get("grant")
-        access_log.info(json.dumps({
-            "time": g.get("request_started", datetime.now(UTC)).isoformat(timespec="milliseconds"),
-            "request_id": request_id,
-            "method": request.method, "path": request.path, "status": response.status_code,
-            "duration_ms": round(elapsed_seconds() * 1000, 3),
-            "client": grant.name if grant is not None else None,
-            "bytes": response.calculate_content_length()}))
+        access_log.info(
+            json.dumps(
+                {
+                    "time": g.get("request_started", datetime.now(UTC)).isoformat(timespec="milliseconds"),
+                    "request_id": request_id,
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round(elapsed_seconds() * 1000, 3),
+                    "client": grant.name if grant is not None else None,
+                    "bytes": response.calculate_content_length(),
+                }
+            )
+        )
         return response
 
     @app.teardown_request

@@ -28,10 +28,19 @@ class OcrService:
         self.settings = settings
         self.store = Store(settings.database_url)
         self.snapshot = GateSnapshot(self.store, settings.gate_refresh_seconds)
-        self.shadows = ShadowRunner(self.store, workers=settings.shadow_workers, queue_size=settings.shadow_queue,
-                                    timeout=settings.shadow_timeout)
-        self.router = Router(self.store, self.snapshot, self.shadows, default_engine=settings.default_engine,
-                             serve_timeout=settings.serve_timeout)
+        self.shadows = ShadowRunner(
+            self.store,
+            workers=settings.shadow_workers,
+            queue_size=settings.shadow_queue,
+            timeout=settings.shadow_timeout,
+        )
+        self.router = Router(
+            self.store,
+            self.snapshot,
+            self.shadows,
+            default_engine=settings.default_engine,
+            serve_timeout=settings.serve_timeout,
+        )
         # the search index lives in the store's database (SQLite FTS5 or PostgreSQL tsvector)
         self.search = SearchIndex(self.store.engine)
         self._stop = threading.Event()
