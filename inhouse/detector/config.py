@@ -74,6 +74,8 @@ class DetectorConfig:
     min_word_height_ratio: float = 0.5  # a "word" with no component this tall (× text height) is a rule or dashes…
     symbol_max_width_ratio: float = 2.0  # …unless it is this narrow (× text height) and has a bar: = - — ~
     symbol_min_bar_ratio: float = 0.3  # bar width (× text height) that tells a symbol from dots
+    colon_min_height_ratio: float = 0.35  # two dots stacked this tall (× text height) or taller are a colon…
+    colon_max_width_ratio: float = 0.5  # …if no wider than this: "TOTAL : 12.00", "TEL :" on receipts
     # --- crops for the recognizer ---
     crop_padding: int = 3  # like the benchmark word crops
     crop_line_window_ratio: float = (

@@ -119,7 +119,10 @@ def _without_rules(candidates: list[np.ndarray], config: DetectorConfig, text_he
     """Drop low "words" (no component of letter height): rules, dash leaders, dotted lines.
 
     A lone = - — ~ between two words is kept: narrow, with a bar, and its neighbours on the line
-    are letters (a run of dashes has low neighbours: a receipt's separator).
+    are letters (a run of dashes has low neighbours: a receipt's separator). A lone colon is kept
+    wherever it stands: two dots, one above the other, spanning most of a letter's height
+    (receipts set "TOTAL : 12.00" and end lines with "REF. :"; dropping them cost every such line
+    a character).
     """
 
     def low(members: np.ndarray) -> bool:
@@ -130,11 +133,20 @@ def _without_rules(candidates: list[np.ndarray], config: DetectorConfig, text_he
         has_bar = (members[:, 2] - members[:, 0]).max() >= config.symbol_min_bar_ratio * text_height
         return bool(has_bar and x1 - x0 <= config.symbol_max_width_ratio * text_height)
 
+    def colon(members: np.ndarray) -> bool:
+        if len(members) != 2:
+            return False
+        upper, lower = sorted(members.tolist(), key=lambda box: box[1])
+        stacked = lower[1] >= upper[3] and min(upper[2], lower[2]) > max(upper[0], lower[0])
+        x0, y0, x1, y1 = _union(members)
+        tall = y1 - y0 >= config.colon_min_height_ratio * text_height
+        return stacked and tall and x1 - x0 <= config.colon_max_width_ratio * text_height
+
     lows = [low(m) for m in candidates]
     kept = []
     for k, members in enumerate(candidates):
         between_letters = 0 < k < len(candidates) - 1 and not lows[k - 1] and not lows[k + 1]
-        if not lows[k] or (symbol(members) and between_letters):
+        if not lows[k] or (symbol(members) and between_letters) or colon(members):
             kept.append(members)
     return kept
 

@@ -310,3 +310,27 @@ def test_a_curved_line_stays_one_line():
     detection = detect_words(page)
     assert detection.line_count == 1
     assert len(detection.words) >= words - 2
+
+
+@pytest.mark.parametrize("line", ["TOTAL : 12.90", "REF. :"])
+def test_a_colon_standing_alone_is_a_word(line):
+    """Receipts set "TOTAL : 12.90" and end lines with "REF. :": the colon's two dots, low on their
+    own, were dropped with dash leaders and specks, and every such line lost a character."""
+    font = ImageFont.load_default(size=30)
+    image = Image.new("L", (500, 100), 255)
+    draw = ImageDraw.Draw(image)
+    draw.text((30, 30), line, fill=0, font=font, stroke_width=1, stroke_fill=0)  # receipt print is heavy
+    colon = BBox(*draw.textbbox((30 + draw.textlength(line[: line.index(" :") + 1], font=font), 30), ":", font=font))
+    words = detect_words(np.asarray(image)).words
+    assert any(w.bbox.intersection_area(colon) >= 0.5 * colon.area and w.bbox.width < 2 * colon.width for w in words), (
+        [w.bbox for w in words], colon)
+
+
+def test_dots_side_by_side_are_still_no_word():
+    image = Image.new("L", (500, 100), 255)
+    draw = ImageDraw.Draw(image)
+    draw.text((30, 30), "TOTAL", fill=0, font=ImageFont.load_default(size=30), stroke_width=1, stroke_fill=0)
+    for x in range(160, 400, 16):  # a dot leader: low components in a row, none above another
+        draw.ellipse((x, 52, x + 5, 57), fill=0)
+    words = detect_words(np.asarray(image)).words
+    assert len(words) == 1, [w.bbox for w in words]
