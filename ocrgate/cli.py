@@ -67,8 +67,9 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="ocrgate", description="OCR with pluggable engines, gated rollout and evaluation.")
     parser.add_argument("--version", action="version", version=f"ocrgate {__version__}")
-    parser.add_argument("--traceback", action="store_true",
-                        help="on an unexpected error, show Python's traceback instead of one line")
+    parser.add_argument(
+        "--traceback", action="store_true", help="on an unexpected error, show Python's traceback instead of one line"
+    )
     subparsers = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name in COMMAND_MODULES:
         import_module(name).register(subparsers)
@@ -106,8 +107,10 @@ def _explain(exc: Exception) -> tuple[str, int]:
     database_errors = sys.modules.get("sqlalchemy.exc")  # loaded only by the commands that use a database
     if database_errors is not None and isinstance(exc, database_errors.SQLAlchemyError):
         reason = getattr(exc, "orig", None) or exc
-        return (f"the database cannot be used: {reason} (check --db, --index or OCRGATE_DATABASE_URL)",
-                ExitCode.BAD_INPUT)
+        return (
+            f"the database cannot be used: {reason} (check --db, --index or OCRGATE_DATABASE_URL)",
+            ExitCode.BAD_INPUT,
+        )
     return f"internal error, {type(exc).__name__}: {exc} (rerun with --traceback for details)", ExitCode.FAILURE
 
 

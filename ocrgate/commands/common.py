@@ -25,8 +25,12 @@ def one_line(message: str) -> str:
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", metavar="URL", default=None,
-                        help="database URL (default: $OCRGATE_DATABASE_URL, else a SQLite file in the user data dir)")
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        default=None,
+        help="database URL (default: $OCRGATE_DATABASE_URL, else a SQLite file in the user data dir)",
+    )
 
 
 def add_json_option(parser: argparse.ArgumentParser) -> None:
@@ -52,6 +56,7 @@ def print_records(args: argparse.Namespace, data: T, as_text: Callable[[T], Iter
 
 def open_store(args: argparse.Namespace):
     from rollout.store import Store
+
     return Store(args.db)
 
 
@@ -68,16 +73,20 @@ def _argparse_error(message: str) -> argparse.ArgumentTypeError:
 
 def whole(low: int, high: int) -> Callable[[str], int]:
     """An argparse `type`: a whole number (ASCII digits) in low..high."""
+
     def parse(raw: str) -> int:
         return whole_number(raw, "the value", low, high, _argparse_error)
+
     parse.__name__ = "whole number"
     return parse
 
 
 def number(low: float, high: float) -> Callable[[str], float]:
     """An argparse `type`: a finite number in low..high (no inf, no nan)."""
+
     def parse(raw: str) -> float:
         return finite_number(raw, "the value", low, high, _argparse_error)
+
     parse.__name__ = "number"
     return parse
 

@@ -15,6 +15,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    print_records(args, describe_engines(), lambda rows: (
-        f"{row['name']:<18} {row['version'] or '-':<24} {row['status']}" for row in rows))
+    print_records(
+        args,
+        describe_engines(),
+        lambda rows: (f"{row['name']:<18} {row['version'] or '-':<24} {row['status']}" for row in rows),
+    )
     return 0

@@ -33,8 +33,10 @@ def _entry_line(entry: dict[str, Any]) -> str:
         metric = "aligned_cer" if "aligned_cer" in row else "swa"
         if metric in row:
             main.append(f"{engine} {metric}={row[metric]:.4f}")
-    return (f"#{entry['id']:<4} {entry.get('at', '')}  {entry.get('kind', '')}  "
-            f"{entry.get('git_commit', '')[:12]}  sets={sets}  {engines}  {'; '.join(main)}")
+    return (
+        f"#{entry['id']:<4} {entry.get('at', '')}  {entry.get('kind', '')}  "
+        f"{entry.get('git_commit', '')[:12]}  sets={sets}  {engines}  {'; '.join(main)}"
+    )
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -54,8 +56,10 @@ def run_diff(args: argparse.Namespace) -> int:
         yield f"#{args.a} ({a.get('git_commit', '')[:12]}) → #{args.b} ({b.get('git_commit', '')[:12]})"
         for row in rows:
             delta = "" if row["delta"] is None else f"{row['delta']:+.4f}"
-            yield (f"{row['engine']:<12} {row['category']:<16} {row['metric']:<16} {_value(row['a']):>10} "
-                   f"{_value(row['b']):>10} {delta:>10}")
+            yield (
+                f"{row['engine']:<12} {row['category']:<16} {row['metric']:<16} {_value(row['a']):>10} "
+                f"{_value(row['b']):>10} {delta:>10}"
+            )
 
     print_records(args, labnotebook.diff(a, b), lines)
     return 0

@@ -32,6 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_consent(args: argparse.Namespace) -> int:
     from kernel.errors import OcrInputError
     from rollout.truth import consents, grant_consent, withdraw_consent
+
     with open_store(args).session() as session:
         if args.action != "list":
             if not (args.unit or args.category):
@@ -48,9 +49,11 @@ def _status_lines(data: dict[str, Any]) -> Iterator[str]:
     for category, row in data["categories"].items():
         comparison = row["comparison"]
         low, high = comparison["delta_ci95"]
-        yield (f"  {category:<16} {row['words']:>5} words  control {row['control']['value']:.1%}  "
-               f"candidate {row['candidate']['value']:.1%}  Δ error {100 * comparison['delta']:+.1f} pt "
-               f"[{100 * low:+.1f}, {100 * high:+.1f}]  {comparison['verdict']}")
+        yield (
+            f"  {category:<16} {row['words']:>5} words  control {row['control']['value']:.1%}  "
+            f"candidate {row['candidate']['value']:.1%}  Δ error {100 * comparison['delta']:+.1f} pt "
+            f"[{100 * low:+.1f}, {100 * high:+.1f}]  {comparison['verdict']}"
+        )
 
 
 def run_status(args: argparse.Namespace) -> int:
@@ -58,10 +61,15 @@ def run_status(args: argparse.Namespace) -> int:
 
     from rollout.store.models import TruthTask
     from rollout.truth import labelled_accuracy, labelled_words
+
     with open_store(args).session() as session:
         tasks = session.scalar(select(func.count()).select_from(TruthTask).where(TruthTask.gate == args.gate))
         words = labelled_words(session, args.gate)
-    data = {"gate": args.gate, "tasks": tasks, "settled": sum(len(w) for w in words.values()),
-            "categories": {category: labelled_accuracy(w) for category, w in sorted(words.items())}}
+    data = {
+        "gate": args.gate,
+        "tasks": tasks,
+        "settled": sum(len(w) for w in words.values()),
+        "categories": {category: labelled_accuracy(w) for category, w in sorted(words.items())},
+    }
     print_records(args, data, _status_lines)
     return 0

@@ -42,21 +42,35 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("ocr", help="read text from image files", description=__doc__)
     parser.add_argument("files", nargs="+", metavar="FILE", help="image files; - reads standard input")
     add_engine_options(parser, per="image")
-    parser.add_argument("--mode", choices=MODES, default="page",
-                        help="page: find and read all text; line/word: the image is one line/word")
-    parser.add_argument("--format", choices=list(EXPORTERS), default="text",
-                        help="output format; json with several inputs on standard output is JSON Lines")
-    parser.add_argument("--out", type=Path, metavar="DIR",
-                        help="write one file per input into DIR (NAME.txt, .json, .hocr, .alto.xml) instead of "
-                             "printing")
+    parser.add_argument(
+        "--mode",
+        choices=MODES,
+        default="page",
+        help="page: find and read all text; line/word: the image is one line/word",
+    )
+    parser.add_argument(
+        "--format",
+        choices=list(EXPORTERS),
+        default="text",
+        help="output format; json with several inputs on standard output is JSON Lines",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="write one file per input into DIR (NAME.txt, .json, .hocr, .alto.xml) instead of printing",
+    )
     add_batch_options(parser, "images")
     parser.set_defaults(func=run)
 
 
 def _json_line(name: str, observation: Observation) -> str:
     if observation.error is not None:
-        record: dict[str, Any] = {"input": name, "error": error_line(name, observation.error),
-                                  "exit_code": int(observation.error.exit_code)}
+        record: dict[str, Any] = {
+            "input": name,
+            "error": error_line(name, observation.error),
+            "exit_code": int(observation.error.exit_code),
+        }
     else:
         record = {"input": name, **observation.value().to_dict()}
     return json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"

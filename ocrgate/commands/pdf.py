@@ -62,20 +62,38 @@ PDF_SUFFIX = ".pdf"
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "pdf", help="make searchable PDFs (hidden text layer) from images, TIFFs or image-only PDFs",
-        description=__doc__)
-    parser.add_argument("inputs", nargs="+", metavar="IN",
-                        help="image (PNG, JPEG, TIFF, ...) or PDF; - reads standard input")
-    parser.add_argument("-o", "--output", type=Path, required=True, metavar="OUT",
-                        help="the PDF to write (one input), or a folder for NAME.pdf files")
+        "pdf",
+        help="make searchable PDFs (hidden text layer) from images, TIFFs or image-only PDFs",
+        description=__doc__,
+    )
+    parser.add_argument(
+        "inputs", nargs="+", metavar="IN", help="image (PNG, JPEG, TIFF, ...) or PDF; - reads standard input"
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        metavar="OUT",
+        help="the PDF to write (one input), or a folder for NAME.pdf files",
+    )
     add_engine_options(parser, per="page")
-    parser.add_argument("--dpi", type=whole(MIN_DPI, MAX_DPI), default=RASTER_DPI,
-                        help="resolution PDF pages are rendered at for OCR")
-    parser.add_argument("--index", nargs="?", const=DEFAULT_INDEX, metavar="DB",
-                        help="also add the text to the search index, a database URL or a SQLite file "
-                             f"(default: {DEFAULT_INDEX_HELP}); see `ocrgate search`")
-    parser.add_argument("--keep-active-content", action="store_true",
-                        help="keep a PDF's JavaScript, launch actions and embedded files (removed by default)")
+    parser.add_argument(
+        "--dpi", type=whole(MIN_DPI, MAX_DPI), default=RASTER_DPI, help="resolution PDF pages are rendered at for OCR"
+    )
+    parser.add_argument(
+        "--index",
+        nargs="?",
+        const=DEFAULT_INDEX,
+        metavar="DB",
+        help="also add the text to the search index, a database URL or a SQLite file "
+        f"(default: {DEFAULT_INDEX_HELP}); see `ocrgate search`",
+    )
+    parser.add_argument(
+        "--keep-active-content",
+        action="store_true",
+        help="keep a PDF's JavaScript, launch actions and embedded files (removed by default)",
+    )
     add_batch_options(parser, "pages (and inputs)")
     parser.set_defaults(func=run)
 
@@ -166,16 +184,24 @@ def _page_pool(jobs: int) -> Iterator[ThreadPoolExecutor | None]:
         pool.shutdown(cancel_futures=True)
 
 
-def _convert(job: tuple[str, Path], *, stdin: bytes, engine: OcrEngine, options: RecognizeOptions,
-             args: argparse.Namespace, reading: Reading) -> PdfReport | OcrgateError:
+def _convert(
+    job: tuple[str, Path],
+    *,
+    stdin: bytes,
+    engine: OcrEngine,
+    options: RecognizeOptions,
+    args: argparse.Namespace,
+    reading: Reading,
+) -> PdfReport | OcrgateError:
     """One input's searchable PDF, or the error that stopped it (the batch goes on)."""
     from pdf.pipeline import make_searchable
 
     raw, target = job
 
     def make(source: Path) -> PdfReport:
-        return make_searchable(source, target, engine, options, dpi=args.dpi, reading=reading,
-                               keep_active_content=args.keep_active_content)
+        return make_searchable(
+            source, target, engine, options, dpi=args.dpi, reading=reading, keep_active_content=args.keep_active_content
+        )
 
     try:
         if raw != STDIN:

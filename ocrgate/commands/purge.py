@@ -18,8 +18,12 @@ COUNTS = ("requests", "engine_runs", "pairs", "shadow_jobs", "images", "jobs", "
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("purge", help="delete stored requests, images, runs and pairs past their retention")
-    parser.add_argument("--days", type=whole(1, 36_500), default=None,
-                        help="keep this many days (default: $OCRGATE_RETENTION_DAYS, else 30)")
+    parser.add_argument(
+        "--days",
+        type=whole(1, 36_500),
+        default=None,
+        help="keep this many days (default: $OCRGATE_RETENTION_DAYS, else 30)",
+    )
     parser.add_argument("--dry-run", action="store_true", help="count what would be deleted; delete nothing")
     add_json_option(parser)
     add_db_option(parser)

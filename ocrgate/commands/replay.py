@@ -37,8 +37,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _line(row: dict[str, Any]) -> str:
-    return (f"{row['file']}: served by {row['engine']} ({row['decision']}), {row['words']} words, "
-            f"request {row['request_id']}")
+    return (
+        f"{row['file']}: served by {row['engine']} ({row['decision']}), {row['words']} words, "
+        f"request {row['request_id']}"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,8 +59,13 @@ def run(args: argparse.Namespace) -> int:
             answer = client.ocr(path, unit=args.unit.format(n=n), category=args.category)
         except (ApiError, OSError) as exc:
             return {"file": str(path), "error": str(exc)}
-        return {"file": str(path), "engine": answer["engine"], "decision": answer["decision"],
-                "words": len(answer["text"].split()), "request_id": answer["request_id"]}
+        return {
+            "file": str(path),
+            "engine": answer["engine"],
+            "decision": answer["decision"],
+            "words": len(answer["text"].split()),
+            "request_id": answer["request_id"],
+        }
 
     with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
         rows = list(pool.map(send, enumerate(args.files)))

@@ -27,18 +27,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     listing = actions.add_parser("list", help="registered sets")
     add_json_option(listing)
     listing.set_defaults(func=run_list)
-    photos = actions.add_parser("photos", help="build a photo set: every page of a page set as a phone's document "
-                                "scanner would capture it (simulated; docs/photos.md)")
+    photos = actions.add_parser(
+        "photos",
+        help="build a photo set: every page of a page set as a phone's document "
+        "scanner would capture it (simulated; docs/photos.md)",
+    )
     photos.add_argument("source", help="the page set: its folder, or the name of a registered set")
-    photos.add_argument("--out", type=Path, required=True,
-                        help="the photo set's folder (new, empty, or an earlier photo set that it replaces)")
-    photos.add_argument("--seed", type=whole(0, 2**31 - 1), default=0,
-                        help="draws every page's capture parameters with the page id (default: 0)")
+    photos.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="the photo set's folder (new, empty, or an earlier photo set that it replaces)",
+    )
+    photos.add_argument(
+        "--seed",
+        type=whole(0, 2**31 - 1),
+        default=0,
+        help="draws every page's capture parameters with the page id (default: 0)",
+    )
     add_json_option(photos)
     photos.set_defaults(func=run_photos)
     export = actions.add_parser("export-labels", help="write labelled word crops from traffic as a word set")
-    export.add_argument("--out", type=Path, required=True,
-                        help="the set's folder (a new version replaces an earlier export)")
+    export.add_argument(
+        "--out", type=Path, required=True, help="the set's folder (a new version replaces an earlier export)"
+    )
     export.add_argument("--gate", help="only this gate's labels (default: every gate)")
     add_json_option(export)
     add_db_option(export)
@@ -56,8 +68,10 @@ def _check_lines(summary: dict[str, Any]) -> Iterator[str]:
         yield from summary["problems"]
         return
     counts = ", ".join(f"{category}: {n}" for category, n in summary["categories"].items())
-    yield (f"{summary['folder']}: valid {summary['level']} set, {summary['records']} records ({counts}), "
-           f"sha256 {summary['sha256']}")
+    yield (
+        f"{summary['folder']}: valid {summary['level']} set, {summary['records']} records ({counts}), "
+        f"sha256 {summary['sha256']}"
+    )
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -67,34 +81,56 @@ def run_check(args: argparse.Namespace) -> int:
     except BenchmarkSetError as exc:
         print_records(args, {"folder": str(args.folder), "valid": False, "problems": exc.problems}, _check_lines)
         raise OcrInputError(f"{args.folder}: not a valid benchmark set ({len(exc.problems)} problem(s))") from None
-    summary = {"folder": str(args.folder), "valid": True, "level": bench.level, "records": len(bench.records),
-               "categories": {c: sum(1 for r in bench.records if r.category == c) for c in bench.categories},
-               "sha256": bench.content_hash}
+    summary = {
+        "folder": str(args.folder),
+        "valid": True,
+        "level": bench.level,
+        "records": len(bench.records),
+        "categories": {c: sum(1 for r in bench.records if r.category == c) for c in bench.categories},
+        "sha256": bench.content_hash,
+    }
     print_records(args, summary, _check_lines)
     return 0
 
 
 def run_list(args: argparse.Namespace) -> int:
-    print_records(args, dict(sorted(sets.registered().items())),
-                  lambda registered: (f"{name:<20} {folder}" for name, folder in registered.items()))
+    print_records(
+        args,
+        dict(sorted(sets.registered().items())),
+        lambda registered: (f"{name:<20} {folder}" for name, folder in registered.items()),
+    )
     return 0
 
 
 def run_photos(args: argparse.Namespace) -> int:
     """Build the photo set and print one line: pages, categories, sha256 (or the summary as JSON)."""
     from capture.photoset import build_photo_set
+
     info = build_photo_set(sets.resolve_set(args.source), args.out, args.seed)
     counts = ", ".join(f"{category}: {n}" for category, n in info["categories"].items())
-    print_records(args, info, lambda i: [f"wrote photo set {args.out}: {i['pages']} pages ({counts}), seed {i['seed']}, "
-                                         f"simulator v{i['simulator_version']}, sha256 {i['sha256']} "
-                                         f"(lab notebook #{i['notebook_id']}, {i['seconds']} s)"])
+    print_records(
+        args,
+        info,
+        lambda i: [
+            f"wrote photo set {args.out}: {i['pages']} pages ({counts}), seed {i['seed']}, "
+            f"simulator v{i['simulator_version']}, sha256 {i['sha256']} "
+            f"(lab notebook #{i['notebook_id']}, {i['seconds']} s)"
+        ],
+    )
     return 0
 
 
 def run_export_labels(args: argparse.Namespace) -> int:
     from rollout.truth_export import export_word_set
+
     with open_store(args).session() as session:
         info = export_word_set(session, args.out, args.gate)
-    print_records(args, info, lambda i: [f"wrote {i['name']} v{i['version']} to {args.out}: {i['words']} words, "
-                                         f"sha256 {i['sha256']} (`ocrgate eval --set {args.out}` reads it)"])
+    print_records(
+        args,
+        info,
+        lambda i: [
+            f"wrote {i['name']} v{i['version']} to {args.out}: {i['words']} words, "
+            f"sha256 {i['sha256']} (`ocrgate eval --set {args.out}` reads it)"
+        ],
+    )
     return 0

@@ -42,6 +42,7 @@ def read_password() -> str:
         first = getpass.getpass("Password: ")
         if getpass.getpass("Again: ") != first:
             from kernel.errors import OcrInputError
+
             raise OcrInputError("the passwords differ")
         return first
     return sys.stdin.readline().rstrip("\n")
@@ -49,6 +50,7 @@ def read_password() -> str:
 
 def run_create(args: argparse.Namespace) -> int:
     from accounts.users import create_user
+
     create_user(open_store(args), args.name, read_password(), args.role)
     print(f"created {args.name} ({args.role})")
     return 0
@@ -56,16 +58,28 @@ def run_create(args: argparse.Namespace) -> int:
 
 def run_list(args: argparse.Namespace) -> int:
     from accounts.users import list_users
+
     users = [{"name": u.username, "role": u.role, "disabled": u.disabled} for u in list_users(open_store(args))]
-    print_records(args, users, lambda rows: (
-        f"{row['name']:<24} {row['role']:<9} {'disabled' if row['disabled'] else 'active'}" for row in rows))
+    print_records(
+        args,
+        users,
+        lambda rows: (
+            f"{row['name']:<24} {row['role']:<9} {'disabled' if row['disabled'] else 'active'}" for row in rows
+        ),
+    )
     return 0
 
 
 def run_set(args: argparse.Namespace) -> int:
     from accounts.users import update_user
+
     disabled = True if args.disable else False if args.enable else None
-    update_user(open_store(args), args.name, role=args.role, disabled=disabled,
-                password=read_password() if args.password else None)
+    update_user(
+        open_store(args),
+        args.name,
+        role=args.role,
+        disabled=disabled,
+        password=read_password() if args.password else None,
+    )
     print(f"updated {args.name}")
     return 0

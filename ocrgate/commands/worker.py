@@ -19,13 +19,20 @@ from ocrgate.commands.common import add_db_option, whole
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("worker", help="read job pages from the broker (OCRGATE_BROKER_URL)")
-    parser.add_argument("--concurrency", type=whole(1, 64), default=None,
-                        help="pages read at once, each in its own jailed process; default: $OCRGATE_JOB_WORKERS, "
-                             "else 2")
+    parser.add_argument(
+        "--concurrency",
+        type=whole(1, 64),
+        default=None,
+        help="pages read at once, each in its own jailed process; default: $OCRGATE_JOB_WORKERS, else 2",
+    )
     parser.add_argument("--hostname", default=None, help="the worker's name among Celery workers")
-    parser.add_argument("--metrics-port", type=whole(1, 65_535), default=None,
-                        help="serve this worker's Prometheus metrics (its pages, failures, engine runs) on "
-                             "http://127.0.0.1:PORT/metrics; default: none")
+    parser.add_argument(
+        "--metrics-port",
+        type=whole(1, 65_535),
+        default=None,
+        help="serve this worker's Prometheus metrics (its pages, failures, engine runs) on "
+        "http://127.0.0.1:PORT/metrics; default: none",
+    )
     add_db_option(parser)
     parser.set_defaults(func=run)
 
@@ -35,8 +42,10 @@ def run(args: argparse.Namespace) -> int:
 
     settings = load_settings()  # every OCRGATE_* value is checked before anything starts
     if not settings.broker_url:
-        raise SettingsError("ocrgate worker needs OCRGATE_BROKER_URL (redis://… or amqp://…); without a "
-                            "broker, `ocrgate serve` reads jobs itself")
+        raise SettingsError(
+            "ocrgate worker needs OCRGATE_BROKER_URL (redis://… or amqp://…); without a "
+            "broker, `ocrgate serve` reads jobs itself"
+        )
     if args.db:
         settings = dataclasses.replace(settings, database_url=args.db)
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # inherited by the jailed pages and their Tesseract
@@ -48,9 +57,20 @@ def run(args: argparse.Namespace) -> int:
         from prometheus_client import start_http_server
 
         start_http_server(args.metrics_port, addr="127.0.0.1")  # loopback only: it has no authentication
-    argv = ["worker", "--pool", "threads", "--concurrency", str(args.concurrency or settings.job_workers),
-            "--queues", WORK_QUEUE, "--loglevel", "INFO", "--without-gossip",
-            "--without-mingle", "--without-heartbeat"]
+    argv = [
+        "worker",
+        "--pool",
+        "threads",
+        "--concurrency",
+        str(args.concurrency or settings.job_workers),
+        "--queues",
+        WORK_QUEUE,
+        "--loglevel",
+        "INFO",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+    ]
     if args.hostname:
         argv += ["--hostname", args.hostname]
     app.worker_main(argv)
