@@ -5,6 +5,7 @@ with the temperature, the isotonic map and the reliability curve before and afte
 temperature is chosen first (it sharpens/flattens every step), then an isotonic (monotone,
 pool-adjacent-violators) map is fitted; serving applies both (`inhouse.recognizer.calibration`).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,7 +23,7 @@ def isotonic_fit(x: np.ndarray, y: np.ndarray, max_points: int = 64) -> tuple[li
     order = np.argsort(x)
     xs, ys = x[order].astype(float), y[order].astype(float)
     blocks: list[list[float]] = []  # [sum_y, count, x_min, x_max]
-    for xv, yv in zip(xs, ys):
+    for xv, yv in zip(xs, ys, strict=True):
         blocks.append([yv, 1.0, xv, xv])
         while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] >= blocks[-1][0] / blocks[-1][1]:
             s, c, lo, hi = blocks.pop()
@@ -41,16 +42,24 @@ def reliability(conf: np.ndarray, correct: np.ndarray, bins: int = 10) -> dict:
     """Reliability curve (per confidence bin: mean confidence, accuracy, count) and expected calibration error."""
     edges = np.linspace(0, 1, bins + 1)
     curve, ece = [], 0.0
-    for lo, hi in zip(edges[:-1], edges[1:]):
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
         m = (conf >= lo) & ((conf < hi) | (hi == 1.0))
         if m.any():
-            curve.append({"bin": [round(lo, 2), round(hi, 2)], "confidence": float(conf[m].mean()),
-                          "accuracy": float(correct[m].mean()), "count": int(m.sum())})
+            curve.append(
+                {
+                    "bin": [round(lo, 2), round(hi, 2)],
+                    "confidence": float(conf[m].mean()),
+                    "accuracy": float(correct[m].mean()),
+                    "count": int(m.sum()),
+                }
+            )
             ece += m.mean() * abs(conf[m].mean() - correct[m].mean())
     return {"curve": curve, "ece": float(ece), "n": int(len(conf))}
 
 
-def fit_calibration(logits: list[tuple[np.ndarray, int]], correct_fn, temperatures=(0.5, 0.6, 0.7, 0.8, 1.0, 1.25, 1.5, 2.0)) -> Calibration:
+def fit_calibration(
+    logits: list[tuple[np.ndarray, int]], correct_fn, temperatures=(0.5, 0.6, 0.7, 0.8, 1.0, 1.25, 1.5, 2.0)
+) -> Calibration:
     """`correct_fn(text) -> bool` per sample; picks the temperature with the lowest NLL of correctness."""
     from inhouse.recognizer.ctc import greedy_decode
 
@@ -62,12 +71,18 @@ def fit_calibration(logits: list[tuple[np.ndarray, int]], correct_fn, temperatur
         nll = float(-np.mean(correct * np.log(conf) + (1 - correct) * np.log(1 - conf)))
         if best is None or nll < best[0]:
             best = (nll, t, conf, correct)
+    if best is None:
+        raise ValueError("fit_calibration needs at least one temperature to try")
     _, t, conf, correct = best
     xs, ys = isotonic_fit(conf, correct)
     cal = Calibration(temperature=t, xs=xs, ys=ys)
     calibrated = np.array([cal.confidence(c) for c in conf])
-    cal.report = {"temperature": t, "before": reliability(conf, correct), "after": reliability(calibrated, correct),
-                  "accuracy": float(correct.mean())}
+    cal.report = {
+        "temperature": t,
+        "before": reliability(conf, correct),
+        "after": reliability(calibrated, correct),
+        "accuracy": float(correct.mean()),
+    }
     return cal
 
 
@@ -84,9 +99,17 @@ def main(argv: list[str] | None = None) -> None:
     logits = rec.logits([c.image for c in crops])
     cal = fit_calibration(logits, lambda i, text: word_correct(text, crops[i].text, crops[i].category))
     cal.save(args.model / CALIBRATION_FILE)
-    print(json.dumps({"temperature": cal.temperature, "accuracy": cal.report["accuracy"],
-                      "ece_before": cal.report["before"]["ece"], "ece_after": cal.report["after"]["ece"],
-                      "n": cal.report["after"]["n"]}))
+    print(
+        json.dumps(
+            {
+                "temperature": cal.temperature,
+                "accuracy": cal.report["accuracy"],
+                "ece_before": cal.report["before"]["ece"],
+                "ece_after": cal.report["after"]["ece"],
+                "n": cal.report["after"]["n"],
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

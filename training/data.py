@@ -3,6 +3,7 @@
 Nothing is materialised beyond a few batches per bucket; the stream is reproducible from the
 generator seed and the start index (which is how training resumes).
 """
+
 from __future__ import annotations
 
 import multiprocessing as mp
@@ -30,7 +31,7 @@ class StreamConfig:
 
 def fits_ctc(text: str, steps: int) -> bool:
     """CTC needs a time step per label plus one between repeated labels."""
-    repeats = sum(a == b for a, b in zip(text, text[1:]))
+    repeats = sum(a == b for a, b in zip(text, text[1:], strict=False))
     return steps >= len(text) + repeats
 
 
@@ -62,8 +63,9 @@ def _make_chunk(start: int, count: int) -> list[Sample]:
     return out
 
 
-def synthetic_batches(synth: SynthConfig, start_index: int = 0,
-                      stream: StreamConfig = StreamConfig()) -> Iterator[tuple[int, Batch]]:
+def synthetic_batches(
+    synth: SynthConfig, start_index: int = 0, stream: StreamConfig = StreamConfig()
+) -> Iterator[tuple[int, Batch]]:
     """Endless (next sample index, batch) pairs; each batch holds crops of one width bucket."""
     ctx = mp.get_context("fork")
     pool = ctx.Pool(stream.workers, initializer=_init_worker, initargs=(synth,))
@@ -85,4 +87,3 @@ def synthetic_batches(synth: SynthConfig, start_index: int = 0,
                     buckets[key] = []
     finally:
         pool.terminate()
-

@@ -9,6 +9,7 @@ SROIE ground truth is upper case even where the receipt prints lower case. Train
 would teach the network to answer upper case for lower-case ink, so each receipt label takes
 the case the synthetic-only model reads when that reading matches case-insensitively.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,8 +29,11 @@ class MixConfig:
     # category shares among real batches (receipts are few but matter); the photo categories count
     # only when a photo set is given, and then as one in four, the photos' share of our evaluation
     category_weights: tuple[tuple[str, float], ...] = (
-        ("register_tapes", 0.34), ("scanned_docs", 0.41),
-        ("photos_register_tapes", 0.11), ("photos_scanned_docs", 0.14))
+        ("register_tapes", 0.34),
+        ("scanned_docs", 0.41),
+        ("photos_register_tapes", 0.11),
+        ("photos_scanned_docs", 0.14),
+    )
     real_augment_prob: float = 0.3
     # the real crops have no typeset papers: keep them in the synthetic share
     typeset_prob: float = 0.6
@@ -42,15 +46,16 @@ def restore_case(crops: list, predictions: list[str]) -> int:
     from training.metrics import UPPER_CASE_CATEGORIES
 
     changed = 0
-    for crop, pred in zip(crops, predictions):
+    for crop, pred in zip(crops, predictions, strict=True):
         if crop.category in UPPER_CASE_CATEGORIES and pred != crop.text and pred.upper() == crop.text:
             crop.text = pred
             changed += 1
     return changed
 
 
-def real_batches(samples_by_cat: dict[str, list], mix: MixConfig, batch_size: int,
-                 rng: np.random.Generator) -> Iterator:
+def real_batches(
+    samples_by_cat: dict[str, list], mix: MixConfig, batch_size: int, rng: np.random.Generator
+) -> Iterator:
     """Endless batches of real crops: pick a category, a width bucket, then crops from it."""
     from inhouse.recognizer.preprocess import bucket_width
     from training.data import make_batch
@@ -82,8 +87,11 @@ def main(argv: list[str] | None = None) -> None:
     from training.synth.generator import SynthConfig
 
     defaults = MixConfig()
-    out, cfg, args = parse_config(argv, description=__doc__, extra={
-        "real_fraction": defaults.real_fraction, "typeset_prob": defaults.typeset_prob})
+    out, cfg, args = parse_config(
+        argv,
+        description=__doc__,
+        extra={"real_fraction": defaults.real_fraction, "typeset_prob": defaults.typeset_prob},
+    )
     if not cfg.init_weights:
         raise SystemExit("--init-weights is required: fine-tuning starts from the synthetic-only model")
     mix = replace(defaults, real_fraction=args.real_fraction, typeset_prob=args.typeset_prob)
@@ -95,9 +103,21 @@ def main(argv: list[str] | None = None) -> None:
     del reader
 
     rng = np.random.default_rng(cfg.seed)
-    light = AugmentConfig(thermal_prob=0.05, elastic_prob=0.1, perspective_prob=0.05, texture_prob=0.2,
-                          shadow_prob=0.05, crease_prob=0.0, fade_prob=0.1, lowres_prob=0.1, blur_prob=0.2,
-                          noise_prob=0.3, salt_pepper_prob=0.03, binarize_prob=0.05, jpeg_prob=0.2)
+    light = AugmentConfig(
+        thermal_prob=0.05,
+        elastic_prob=0.1,
+        perspective_prob=0.05,
+        texture_prob=0.2,
+        shadow_prob=0.05,
+        crease_prob=0.0,
+        fade_prob=0.1,
+        lowres_prob=0.1,
+        blur_prob=0.2,
+        noise_prob=0.3,
+        salt_pepper_prob=0.03,
+        binarize_prob=0.05,
+        jpeg_prob=0.2,
+    )
     samples_by_cat: dict[str, list] = {}
     for c in crops:
         img = augment(c.image, rng, light) if rng.random() < mix.real_augment_prob else c.image
@@ -105,8 +125,9 @@ def main(argv: list[str] | None = None) -> None:
         if rng.random() < mix.real_augment_prob:  # and the clean copy as well
             samples_by_cat[c.category].append((preprocess(c.image).astype(np.float16), c.text))
 
-    synth = SynthConfig(seed=args.synth_seed, typeset_prob=mix.typeset_prob,
-                        photo_prob=mix.photo_prob if cfg.photo_set else 0.0)
+    synth = SynthConfig(
+        seed=args.synth_seed, typeset_prob=mix.typeset_prob, photo_prob=mix.photo_prob if cfg.photo_set else 0.0
+    )
     stream = StreamConfig(batch_size=cfg.batch_size, workers=cfg.workers)
 
     def batches(start: int) -> Iterator:
@@ -122,8 +143,12 @@ def main(argv: list[str] | None = None) -> None:
                 yield index, batch
 
     run_id = f"finetune-{out.name}-{time.strftime('%Y%m%dT%H%M%S')}"
-    data = {"real_crops": {k: len(v) for k, v in samples_by_cat.items()}, "case_restored": changed,
-            "mix": asdict(mix), "synthetic": asdict(synth)}
+    data = {
+        "real_crops": {k: len(v) for k, v in samples_by_cat.items()},
+        "case_restored": changed,
+        "mix": asdict(mix),
+        "synthetic": asdict(synth),
+    }
     print(data, flush=True)
     print(fit(out, cfg, batches, run_id, data))
 

@@ -4,6 +4,7 @@ upper case; `evaluation.metrics.char_counts`), so a recognizer number and an `oc
 number mean the same thing. The recognizer's charset mapping (`inhouse.recognizer.charset.
 normalize_text`, which also maps `−` to `-`) stays what makes training labels; it is not a metric.
 """
+
 from __future__ import annotations
 
 from evaluation.metrics import char_counts

@@ -1,9 +1,11 @@
 """The Word Deep Net: conv blocks with batch norm -> BiLSTM -> per-time-step softmax for CTC."""
+
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import keras
 from keras import layers
@@ -25,12 +27,13 @@ class ModelConfig:
         return asdict(self)
 
 
-def build_model(config: ModelConfig = ModelConfig(), spec: InputSpec = SPEC,
-                num_classes: int = NUM_CLASSES) -> keras.Model:
+def build_model(
+    config: ModelConfig = ModelConfig(), spec: InputSpec = SPEC, num_classes: int = NUM_CLASSES
+) -> keras.Model:
     """Input (batch, H, W, 1) with ink = 1; output logits (batch, W / 4, num_classes)."""
     inp = keras.Input(shape=(spec.height, None, 1), name="image")
     x = inp
-    for filters, pool in zip(config.conv_filters, config.pools):
+    for filters, pool in zip(config.conv_filters, config.pools, strict=False):
         x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
         x = layers.BatchNormalization()(x)
         x = layers.ReLU()(x)
@@ -50,8 +53,11 @@ def build_model(config: ModelConfig = ModelConfig(), spec: InputSpec = SPEC,
 
 def config_from_json(raw: dict) -> ModelConfig:
     """A ModelConfig from its JSON form (lists back to tuples)."""
-    return ModelConfig(**{k: tuple(tuple(p) for p in v) if k == "pools" else tuple(v) if isinstance(v, list) else v
-                          for k, v in raw.items()})
+    fields: dict[str, Any] = {
+        k: tuple(tuple(p) for p in v) if k == "pools" else tuple(v) if isinstance(v, list) else v
+        for k, v in raw.items()
+    }
+    return ModelConfig(**fields)
 
 
 def load_model(model_dir: Path, threads: int = 0) -> keras.Model:
@@ -63,7 +69,8 @@ def load_model(model_dir: Path, threads: int = 0) -> keras.Model:
     if not weights.exists() or not cfg_file.exists():
         raise WeightsMissingError(
             f"recognizer weights not found in {model_dir} (need {WEIGHTS_FILE} and {CONFIG_FILE}); "
-            "train them with `python -m training.train` (see docs/inhouse-recognizer.md)")
+            "train them with `python -m training.train` (see docs/inhouse-recognizer.md)"
+        )
     if threads:
         import tensorflow as tf
 

@@ -16,7 +16,7 @@ OPSET = 17
 
 def _lstm_gates(matrix: np.ndarray, units: int) -> np.ndarray:
     """Keras stacks the gates i, f, c, o along the last axis; ONNX wants i, o, f, c, rows first."""
-    i, f, c, o = (matrix[..., k * units:(k + 1) * units] for k in range(4))
+    i, f, c, o = (matrix[..., k * units : (k + 1) * units] for k in range(4))
     return np.concatenate([i, o, f, c], axis=-1).T
 
 
@@ -49,14 +49,21 @@ def to_onnx(model) -> bytes:
                 raise ValueError(f"unsupported convolution {layer.name}")
             pending_conv = (layer.get_weights()[0], tag)  # waits for its batch norm
         elif isinstance(layer, layers.BatchNormalization):
+            if pending_conv is None:
+                raise ValueError(f"unsupported batch norm {layer.name}: no convolution before it")
             kernel, conv_tag = pending_conv
             gamma, beta, mean, var = layer.get_weights()
             factor = gamma / np.sqrt(var + layer.epsilon)
             weights = (kernel * factor).transpose(3, 2, 0, 1).astype(np.float32)  # (out, in, kh, kw)
             bias = (beta - mean * factor).astype(np.float32)
             kh, kw = kernel.shape[:2]
-            x = node("Conv", [x, const(conv_tag + "_w", weights), const(conv_tag + "_b", bias)], conv_tag,
-                     kernel_shape=[kh, kw], pads=[kh // 2, kw // 2, kh // 2, kw // 2])
+            x = node(
+                "Conv",
+                [x, const(conv_tag + "_w", weights), const(conv_tag + "_b", bias)],
+                conv_tag,
+                kernel_shape=[kh, kw],
+                pads=[kh // 2, kw // 2, kh // 2, kw // 2],
+            )
             pending_conv = None
         elif isinstance(layer, layers.ReLU):
             x = node("Relu", [x], tag)
@@ -88,10 +95,18 @@ def to_onnx(model) -> bytes:
                 r.append(_lstm_gates(recurrent, units))
                 b.append(np.concatenate([_lstm_gates(bias, units), np.zeros(4 * units, np.float32)]))
             lstm = helper.make_node(
-                "LSTM", [x, const(tag + "_W", np.stack(w).astype(np.float32)),
-                         const(tag + "_R", np.stack(r).astype(np.float32)),
-                         const(tag + "_B", np.stack(b).astype(np.float32))],
-                [tag + "_y"], name=tag, hidden_size=units, direction="bidirectional")
+                "LSTM",
+                [
+                    x,
+                    const(tag + "_W", np.stack(w).astype(np.float32)),
+                    const(tag + "_R", np.stack(r).astype(np.float32)),
+                    const(tag + "_B", np.stack(b).astype(np.float32)),
+                ],
+                [tag + "_y"],
+                name=tag,
+                hidden_size=units,
+                direction="bidirectional",
+            )
             nodes.append(lstm)
             # (T, 2, N, units) -> (T, N, 2 * units): forward then backward, like Keras' concat
             x = node("Transpose", [tag + "_y"], tag + "_t", perm=[0, 2, 1, 3])
@@ -103,10 +118,12 @@ def to_onnx(model) -> bytes:
     x = node("Transpose", [x], "logits", perm=[1, 0, 2])
     height = model.input_shape[1]
     graph = helper.make_graph(
-        nodes, "word_deep_net",
+        nodes,
+        "word_deep_net",
         [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", height, "width", 1])],
         [helper.make_tensor_value_info(x, TensorProto.FLOAT, ["batch", "steps", model.output_shape[-1]])],
-        inits)
+        inits,
+    )
     onnx_model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="ocrgate")
     onnx.checker.check_model(onnx_model)
     return onnx_model.SerializeToString()

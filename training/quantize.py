@@ -40,8 +40,11 @@ def calibration_batches(crops: list[np.ndarray], batch_size: int = 32) -> list[n
     by_bucket: dict[int, list[np.ndarray]] = {}
     for image in images:
         by_bucket.setdefault(bucket_width(image.shape[1]), []).append(image)
-    return [batch_images(group[k:k + batch_size])[0]
-            for group in by_bucket.values() for k in range(0, len(group), batch_size)]
+    return [
+        batch_images(group[k : k + batch_size])[0]
+        for group in by_bucket.values()
+        for k in range(0, len(group), batch_size)
+    ]
 
 
 def quantize(float_onnx: bytes, batches: list[np.ndarray], out: Path) -> None:
@@ -67,8 +70,16 @@ def quantize(float_onnx: bytes, batches: list[np.ndarray], out: Path) -> None:
         source, prepared, convs = Path(tmp, "float.onnx"), Path(tmp, "prepared.onnx"), Path(tmp, "convs.onnx")
         source.write_bytes(float_onnx)
         quant_pre_process(str(source), str(prepared), skip_symbolic_shape=True)
-        quantize_static(str(prepared), str(convs), Batches(), quant_format=QuantFormat.QDQ, per_channel=True,
-                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, op_types_to_quantize=["Conv"])
+        quantize_static(
+            str(prepared),
+            str(convs),
+            Batches(),
+            quant_format=QuantFormat.QDQ,
+            per_channel=True,
+            activation_type=QuantType.QUInt8,
+            weight_type=QuantType.QInt8,
+            op_types_to_quantize=["Conv"],
+        )
         quantize_dynamic(str(convs), str(out), weight_type=QuantType.QInt8, op_types_to_quantize=["LSTM"])
 
 
@@ -90,9 +101,13 @@ def main(argv: list[str] | None = None) -> None:
     crops = [real[i].image for i in picked] + [generator.sample(i)[0] for i in range(args.typeset)]
     out = args.model / INT8_FILE
     quantize(to_onnx(model), calibration_batches(crops), out)
-    meta = {"weights_sha256_12": weights_digest(args.model / WEIGHTS_FILE), "calibration_crops": len(crops),
-            "real_train_crops": len(picked), "synthetic_typeset": args.typeset,
-            "scheme": "Conv: static QDQ, per-channel int8 weights, uint8 activations; LSTM: dynamic int8 weights"}
+    meta = {
+        "weights_sha256_12": weights_digest(args.model / WEIGHTS_FILE),
+        "calibration_crops": len(crops),
+        "real_train_crops": len(picked),
+        "synthetic_typeset": args.typeset,
+        "scheme": "Conv: static QDQ, per-channel int8 weights, uint8 activations; LSTM: dynamic int8 weights",
+    }
     (args.model / INT8_META_FILE).write_text(json.dumps(meta, indent=1) + "\n")
     print(json.dumps({"wrote": str(out), "bytes": out.stat().st_size, **meta}))
 

@@ -3,6 +3,7 @@
 Only the `train` split may be used for training, fine-tuning and calibration. Pages are split
 into fit/holdout deterministically by a hash of their id.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -37,8 +38,7 @@ def is_holdout(page_id: str, fraction: float) -> bool:
     return int(hashlib.sha1(page_id.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF < fraction
 
 
-def cut_crops(split: Path = TRAIN_SPLIT, holdout: bool | None = None,
-              config: CropConfig = CropConfig()) -> list[Crop]:
+def cut_crops(split: Path = TRAIN_SPLIT, holdout: bool | None = None, config: CropConfig = CropConfig()) -> list[Crop]:
     """Single-token segments as padded crops; holdout=None: all pages, True/False: that part only."""
     crops: list[Crop] = []
     for line in (split / "manifest.jsonl").read_text().splitlines():
@@ -58,4 +58,3 @@ def cut_crops(split: Path = TRAIN_SPLIT, holdout: bool | None = None,
                 continue
             crops.append(Crop(page[y0:y1, x0:x1].copy(), text, rec["category"], rec["id"]))
     return crops
-

@@ -21,6 +21,7 @@ from inhouse.recognizer.predictor import PredictorConfig, WordRecognizer
 from inhouse.recognizer.runtime import OnnxRuntime
 
 RUNTIMES = ("auto", "onnx-int8", "onnx", "tensorflow")
+_DEFAULT_CONFIG = PredictorConfig()  # frozen: one instance serves as every call's default
 
 
 class TensorflowRuntime:
@@ -32,8 +33,11 @@ class TensorflowRuntime:
         from inhouse.recognizer.preprocess import SPEC
 
         self._lock = threading.Lock()  # a Keras model call is not guaranteed re-entrant
-        self._predict = tf.function(lambda x: model(x, training=False), reduce_retracing=True,
-                                    input_signature=(tf.TensorSpec([None, SPEC.height, None, 1], tf.float32),))
+        self._predict = tf.function(
+            lambda x: model(x, training=False),
+            reduce_retracing=True,
+            input_signature=(tf.TensorSpec([None, SPEC.height, None, 1], tf.float32),),
+        )
 
     def __call__(self, batch: np.ndarray) -> np.ndarray:
         with self._lock:
@@ -60,8 +64,9 @@ def make_runtime(model, name: str = "auto", threads: int = 0, int8: Path | None 
     return float_onnx_runtime(model, threads)
 
 
-def load_recognizer(path: str | Path | None = None, runtime: str = "auto",
-                    config: PredictorConfig = PredictorConfig()) -> WordRecognizer:
+def load_recognizer(
+    path: str | Path | None = None, runtime: str = "auto", config: PredictorConfig = _DEFAULT_CONFIG
+) -> WordRecognizer:
     """A recognizer over the Keras model of a model directory (`recognizer.model`) on `runtime`."""
     from training.model import load_model
 
@@ -69,5 +74,9 @@ def load_recognizer(path: str | Path | None = None, runtime: str = "auto",
     model_dir = Path(path) if path is not None else DEFAULT_MODEL_DIR
     model = load_model(model_dir, config.threads)
     int8 = current_int8(model_dir, model_dir / WEIGHTS_FILE)
-    return WordRecognizer(make_runtime(model, runtime, config.threads, int8),
-                          Calibration.load(model_dir / CALIBRATION_FILE), config, model=model)
+    return WordRecognizer(
+        make_runtime(model, runtime, config.threads, int8),
+        Calibration.load(model_dir / CALIBRATION_FILE),
+        config,
+        model=model,
+    )

@@ -6,6 +6,7 @@ soup", Wortsman et al. 2022) often keeps most of both at no inference cost. The 
 model directory like training writes (config + weights, no calibration: run `calibrate` next)
 and is judged like any checkpoint, with `validate`, never on the evaluation sets.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,7 +23,7 @@ def average(first: Path, second: Path, out: Path, alpha: float = 0.5) -> None:
         raise SystemExit(f"{first} and {second} have different model configs: their weights cannot be averaged")
     model = load_model(first)
     other = load_model(second).get_weights()
-    model.set_weights([(1 - alpha) * a + alpha * b for a, b in zip(model.get_weights(), other)])
+    model.set_weights([(1 - alpha) * a + alpha * b for a, b in zip(model.get_weights(), other, strict=True)])
     out.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(first / CONFIG_FILE, out / CONFIG_FILE)
     model.save_weights(str(out / WEIGHTS_FILE))

@@ -6,6 +6,7 @@ latest one; DIR/word_deep_net.weights.h5 (with DIR/word_deep_net.json, loadable 
 held-out REAL crops of the `train` split, which also drives early stopping. Every run is logged to
 the lab notebook (`evaluation.labnotebook.record_training`, kind "training").
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -82,11 +84,12 @@ def make_train_step(model, optimizer):
         with tf.GradientTape() as tape:
             logits = model(images, training=True)
             t = tf.shape(logits)[1]
-            loss = tf.nn.ctc_loss(labels, logits, lengths, tf.minimum(steps, t), logits_time_major=False,
-                                  blank_index=BLANK_ID)
+            loss = tf.nn.ctc_loss(
+                labels, logits, lengths, tf.minimum(steps, t), logits_time_major=False, blank_index=BLANK_ID
+            )
             loss = tf.reduce_mean(tf.where(tf.math.is_finite(loss), loss, tf.zeros_like(loss)))
         grads = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
         return loss
 
     return step
@@ -111,7 +114,7 @@ def evaluate(predict, samples: list, categories: list[str], batch_size: int = 12
     order = sorted(range(len(samples)), key=lambda i: samples[i][0].shape[1])
     stats: dict[str, list[float]] = {}
     for k in range(0, len(order), batch_size):
-        idx = order[k: k + batch_size]
+        idx = order[k : k + batch_size]
         images, steps, _, _, texts = make_batch([samples[i] for i in idx])
         logits = predict(images).numpy()
         for j, i in enumerate(idx):
@@ -153,8 +156,11 @@ def fit(out: Path, cfg: TrainConfig, batches: Callable[[int], Iterator], run_id:
     set_threads(cfg.threads)
     tf.random.set_seed(cfg.seed)
     out.mkdir(parents=True, exist_ok=True)
-    model_cfg = ModelConfig(**{k: tuple(map(tuple, v)) if k == "pools" else tuple(v) if isinstance(v, list) else v
-                               for k, v in cfg.model.items()})
+    model_fields: dict[str, Any] = {
+        k: tuple(map(tuple, v)) if k == "pools" else tuple(v) if isinstance(v, list) else v
+        for k, v in cfg.model.items()
+    }
+    model_cfg = ModelConfig(**model_fields)
     model = build_model(model_cfg)
     if cfg.init_weights:
         model.load_weights(cfg.init_weights)
@@ -170,8 +176,15 @@ def fit(out: Path, cfg: TrainConfig, batches: Callable[[int], Iterator], run_id:
 
     val, val_cats = real_validation(cfg.val_per_category, cfg.seed, cfg.photo_set)
     train_step, predict = make_train_step(model, optimizer), make_predict(model)
-    labnotebook.record_training("start", run_id, out=str(out), train=asdict(cfg), data=data_config,
-                       resumed_step=int(step_var.numpy()), val_size=len(val))
+    labnotebook.record_training(
+        "start",
+        run_id,
+        out=str(out),
+        train=asdict(cfg),
+        data=data_config,
+        resumed_step=int(step_var.numpy()),
+        val_size=len(val),
+    )
     t0, losses, bad_evals, result = time.time(), [], 0, {}
     step = int(step_var.numpy())
     stream = batches(int(index_var.numpy()))
@@ -183,8 +196,17 @@ def fit(out: Path, cfg: TrainConfig, batches: Callable[[int], Iterator], run_id:
         step_var.assign(step)
         index_var.assign(index)
         if step % cfg.log_every == 0:
-            print(json.dumps({"step": step, "loss": round(float(np.mean(losses)), 4), "lr": lr_at(step, cfg),
-                              "elapsed_s": round(time.time() - t0)}), flush=True)
+            print(
+                json.dumps(
+                    {
+                        "step": step,
+                        "loss": round(float(np.mean(losses)), 4),
+                        "lr": lr_at(step, cfg),
+                        "elapsed_s": round(time.time() - t0),
+                    }
+                ),
+                flush=True,
+            )
             losses = []
         hours = (time.time() - t0) / 3600
         if step % cfg.eval_every == 0 or step == cfg.steps or hours > cfg.max_hours:
@@ -198,8 +220,10 @@ def fit(out: Path, cfg: TrainConfig, batches: Callable[[int], Iterator], run_id:
             else:
                 bad_evals += 1
             manager.save()
-            print(json.dumps({"step": step, "eval": result, "best": float(best_var.numpy()), "improved": improved}),
-                  flush=True)
+            print(
+                json.dumps({"step": step, "eval": result, "best": float(best_var.numpy()), "improved": improved}),
+                flush=True,
+            )
             labnotebook.record_training("eval", run_id, step=step, val=result, best_swa=float(best_var.numpy()))
             if bad_evals >= cfg.patience or hours > cfg.max_hours:
                 break
@@ -208,8 +232,9 @@ def fit(out: Path, cfg: TrainConfig, batches: Callable[[int], Iterator], run_id:
     return {"step": step, "best_swa": float(best_var.numpy()), "last": result}
 
 
-def parse_config(argv: list[str] | None = None, description: str = __doc__,
-                 extra: dict[str, float] | None = None) -> tuple[Path, TrainConfig, argparse.Namespace]:
+def parse_config(
+    argv: list[str] | None = None, description: str = __doc__, extra: dict[str, float] | None = None
+) -> tuple[Path, TrainConfig, argparse.Namespace]:
     """TrainConfig from the command line; `extra` adds float options (name -> default) for the caller."""
     ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--out", required=True, type=Path)
@@ -221,7 +246,9 @@ def parse_config(argv: list[str] | None = None, description: str = __doc__,
         if name == "model":
             ap.add_argument("--model", type=json.loads, default={}, help="ModelConfig overrides as JSON")
         else:
-            ap.add_argument("--" + name.replace("_", "-"), type=type(value) if value is not None else str, default=value)
+            ap.add_argument(
+                "--" + name.replace("_", "-"), type=type(value) if value is not None else str, default=value
+            )
     args = ap.parse_args(argv)
     cfg = TrainConfig(**{k: getattr(args, k) for k in asdict(defaults)})
     return args.out, cfg, args
@@ -235,8 +262,13 @@ def main(argv: list[str] | None = None) -> None:
     synth = SynthConfig(seed=args.synth_seed)
     stream = StreamConfig(batch_size=cfg.batch_size, workers=cfg.workers)
     run_id = f"train-{out.name}-{time.strftime('%Y%m%dT%H%M%S')}"
-    result = fit(out, cfg, lambda start: synthetic_batches(synth, start, stream), run_id,
-                 {"synthetic": asdict(synth), "stream": asdict(stream)})
+    result = fit(
+        out,
+        cfg,
+        lambda start: synthetic_batches(synth, start, stream),
+        run_id,
+        {"synthetic": asdict(synth), "stream": asdict(stream)},
+    )
     print(json.dumps(result))
 
 

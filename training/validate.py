@@ -6,6 +6,7 @@ pages' photos when `--photo-set` names a photo set of train, and on held-out syn
 words (the stand-in for papers, which the train split lacks), so a choice between checkpoints
 never looks at the evaluation sets.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,11 +34,20 @@ def main(argv: list[str] | None = None) -> None:
     for model_dir, runtime in ((m, r) for m in args.model for r in args.runtime):
         rec = load_recognizer(model_dir, runtime)
         out: dict[str, list[int]] = {}
-        for c, (pred, _) in zip(crops, rec.recognize_batch([c.image for c in crops])):
+        for c, (pred, _) in zip(crops, rec.recognize_batch([c.image for c in crops]), strict=True):
             out.setdefault(c.category, []).append(word_correct(pred, c.text, c.category))
         preds = rec.recognize_batch([img for img, _ in typeset])
-        out["synthetic_typeset"] = [p == t for (p, _), (_, t) in zip(preds, typeset)]
-        print(json.dumps({"model": str(model_dir), "runtime": rec.runtime.name, **{k: round(sum(v) / len(v), 4) for k, v in out.items()}}), flush=True)
+        out["synthetic_typeset"] = [p == t for (p, _), (_, t) in zip(preds, typeset, strict=True)]
+        print(
+            json.dumps(
+                {
+                    "model": str(model_dir),
+                    "runtime": rec.runtime.name,
+                    **{k: round(sum(v) / len(v), 4) for k, v in out.items()},
+                }
+            ),
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 Every transform takes a float32 image in [0, 255] (any polarity) and a numpy Generator, so a
 sample is reproducible from its seed.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -58,7 +59,7 @@ def elastic(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 def perspective(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     h, w = img.shape
     d = 0.06 * h
-    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    src = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
     dst = src + rng.uniform(-d, d, (4, 2)).astype(np.float32)
     m = cv2.getPerspectiveTransform(src, dst)
     return cv2.warpPerspective(img, m, (w, h), borderMode=cv2.BORDER_REPLICATE)
@@ -67,7 +68,7 @@ def perspective(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 def texture(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Paper grain and blotches: low-frequency noise scaled by the ink/paper contrast."""
     h, w = img.shape
-    noise = cv2.GaussianBlur(rng.normal(0, 1, (h, w)).astype(np.float32), (0, 0), float(rng.uniform(1, 8)))
+    noise: np.ndarray = cv2.GaussianBlur(rng.normal(0, 1, (h, w)).astype(np.float32), (0, 0), float(rng.uniform(1, 8)))
     noise /= noise.std() + 1e-6
     return img + noise * float(rng.uniform(3, 18))
 
@@ -143,11 +144,17 @@ def binarize(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 def jpeg(img: np.ndarray, rng: np.random.Generator, quality: tuple[int, int]) -> np.ndarray:
     u8 = np.clip(img, 0, 255).astype(np.uint8)
     ok, buf = cv2.imencode(".jpg", u8, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(*quality))])
-    return cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE).astype(np.float32) if ok else img
+    if not ok:
+        return img
+    decoded = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
+    if decoded is None:
+        raise RuntimeError("OpenCV could not decode the JPEG it had just encoded")
+    return decoded.astype(np.float32)
 
 
-def augment(crop: np.ndarray, rng: np.random.Generator, cfg: AugmentConfig = AugmentConfig(),
-            thermal_bias: float = 1.0) -> np.ndarray:
+def augment(
+    crop: np.ndarray, rng: np.random.Generator, cfg: AugmentConfig = AugmentConfig(), thermal_bias: float = 1.0
+) -> np.ndarray:
     """Apply a random subset of the distortions in a fixed, physically sensible order."""
     img = crop.astype(np.float32)
     if rng.random() < cfg.thermal_prob * thermal_bias:
@@ -191,7 +198,9 @@ def negative(rng: np.random.Generator, height: int, width: int) -> np.ndarray:
     elif k == 2:
         img = salt_pepper(img, rng)
     elif k == 3:  # wood/marble-like streaks
-        streak = cv2.GaussianBlur(rng.normal(0, 1, (height, width)).astype(np.float32), (0, 0), float(rng.uniform(1, 3)))
+        streak = cv2.GaussianBlur(
+            rng.normal(0, 1, (height, width)).astype(np.float32), (0, 0), float(rng.uniform(1, 3))
+        )
         streak = cv2.resize(cv2.resize(streak, (width, max(1, height // 6))), (width, height))
         img += streak * float(rng.uniform(10, 40))
     return np.clip(noise(img, rng), 0, 255).astype(np.uint8)

@@ -4,6 +4,7 @@ A weighted mix of natural words (wordfreq, tempered so rare words appear), gener
 addresses (faker), and receipt/form strings (prices, dates, codes, ids, URLs) that boost the
 digits and symbols natural text rarely shows.
 """
+
 from __future__ import annotations
 
 import string
@@ -39,7 +40,32 @@ class CorpusConfig:
 
 PREFIXES = ["(", '"', "'", "[", "“", "‘", "#", "$", "*"]
 # commas and full stops follow words far more often than anything else
-SUFFIXES = [",", ",", ",", ",", ".", ".", ".", ":", ";", ")", '"', "'", "?", "!", "),", ").", ".,", "”", "’", "%", "-", "/", "*", "'s"]
+SUFFIXES = [
+    ",",
+    ",",
+    ",",
+    ",",
+    ".",
+    ".",
+    ".",
+    ":",
+    ";",
+    ")",
+    '"',
+    "'",
+    "?",
+    "!",
+    "),",
+    ").",
+    ".,",
+    "”",
+    "’",
+    "%",
+    "-",
+    "/",
+    "*",
+    "'s",
+]
 CURRENCIES = ["RM", "$", "RM ", "$ ", "€", "£", "USD ", "MYR "]
 RECEIPT_WORDS = (
     "TOTAL SUBTOTAL SUB-TOTAL CASH CHANGE QTY AMOUNT AMT PRICE TAX GST SST DISC DISCOUNT ROUNDING "
@@ -192,7 +218,8 @@ class Corpus:
         if k == 11:
             return f"{RECEIPT_WORDS[int(rng.integers(len(RECEIPT_WORDS)))]}({CURRENCIES[int(rng.integers(2))].strip()})"
         if k == 12:  # product codes like 24QT, 500G, 1.5L
-            return f"{int(rng.integers(1, 1000))}{['G', 'KG', 'ML', 'L', 'QT', 'PCS', 'S', 'X', 'MM'][int(rng.integers(9))]}"
+            units = ["G", "KG", "ML", "L", "QT", "PCS", "S", "X", "MM"]
+            return f"{int(rng.integers(1, 1000))}{units[int(rng.integers(len(units)))]}"
         if k == 13:  # GST/SST ids, registration numbers
             return [
                 f"{_digits(rng, 12)}",
@@ -210,12 +237,38 @@ class Corpus:
         w = words[int(np.searchsorted(cdf, rng.random()))]
         n, m = int(rng.integers(1, 60)), int(rng.integers(1, 400))
         fmts = [
-            f"[{n}]", f"[{n},{n + int(rng.integers(1, 9))}]", f"({n})", f"({n}).", f"({n}),", f"{m}–{m + int(rng.integers(1, 40))}.",
-            f"{m}–{m + int(rng.integers(1, 40))},", f"({int(rng.integers(1950, 2030))})", f"{int(rng.integers(1950, 2030))}.",
-            "al.", "al.,", "et", "Fig.", "Eq.", "Sec.", "Tab.", "i.e.,", "e.g.,", "vol.", "pp.", "Phys.", "J.",
-            f"{w[:1].upper()}.", f"{w[:1].upper()}.,", f"{w[:1].upper()}.-{words[int(rng.integers(len(words)))][:1].upper()}.",
-            f"{w}-", f"{n}.{int(rng.integers(1, 10))}", f"{rng.uniform(0, 1):.{int(rng.integers(2, 5))}f}",
-            f"{w}.", f"{w},", f"({w})", f"{w};",
+            f"[{n}]",
+            f"[{n},{n + int(rng.integers(1, 9))}]",
+            f"({n})",
+            f"({n}).",
+            f"({n}),",
+            f"{m}–{m + int(rng.integers(1, 40))}.",
+            f"{m}–{m + int(rng.integers(1, 40))},",
+            f"({int(rng.integers(1950, 2030))})",
+            f"{int(rng.integers(1950, 2030))}.",
+            "al.",
+            "al.,",
+            "et",
+            "Fig.",
+            "Eq.",
+            "Sec.",
+            "Tab.",
+            "i.e.,",
+            "e.g.,",
+            "vol.",
+            "pp.",
+            "Phys.",
+            "J.",
+            f"{w[:1].upper()}.",
+            f"{w[:1].upper()}.,",
+            f"{w[:1].upper()}.-{words[int(rng.integers(len(words)))][:1].upper()}.",
+            f"{w}-",
+            f"{n}.{int(rng.integers(1, 10))}",
+            f"{rng.uniform(0, 1):.{int(rng.integers(2, 5))}f}",
+            f"{w}.",
+            f"{w},",
+            f"({w})",
+            f"{w};",
         ]
         return fmts[int(rng.integers(len(fmts)))]
 
@@ -254,7 +307,9 @@ class Corpus:
             a, b = rng.choice(list(string.ascii_uppercase), 2)
             return f"{a}{sym[int(rng.integers(6))]}{b}"
         if k == 3:
-            return "".join(rng.choice(list(string.ascii_letters + string.digits + "".join(sym[:12])), int(rng.integers(2, 8))))
+            return "".join(
+                rng.choice(list(string.ascii_letters + string.digits + "".join(sym[:12])), int(rng.integers(2, 8)))
+            )
         return sym[int(rng.integers(len(sym)))] * int(rng.integers(1, 4))
 
 

@@ -4,6 +4,7 @@ Validation follows the reference's lesson: fonts that draw `.notdef` boxes, noth
 same glyph for lower and upper case would teach the network wrong labels. Every font keeps the set
 of characters it really draws; caps-only faces are used for upper-case text only.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -105,7 +106,11 @@ def discover_font_files(dirs: tuple[Path, ...] = FONT_DIRS) -> list[Path]:
 
 def _mask(font: ImageFont.FreeTypeFont, ch: str) -> np.ndarray:
     m = font.getmask(ch)
-    return np.asarray(m, dtype=np.uint8).reshape(m.size[1], m.size[0]) if m.size[0] * m.size[1] else np.zeros((0, 0), np.uint8)
+    return (
+        np.asarray(m, dtype=np.uint8).reshape(m.size[1], m.size[0])
+        if m.size[0] * m.size[1]
+        else np.zeros((0, 0), np.uint8)
+    )
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:
@@ -155,9 +160,7 @@ def validate_font(path: Path, policy: FontPolicy = FontPolicy()) -> FontInfo | N
         supported.append(ch)
     if any(ch not in masks for ch in policy.required):
         return None
-    distinct = sum(
-        _shape_similarity(masks[c], masks[c.upper()]) < policy.case_similarity for c in policy.case_pairs
-    )
+    distinct = sum(_shape_similarity(masks[c], masks[c.upper()]) < policy.case_similarity for c in policy.case_pairs)
     kind = classify_kind(family)
     weight = 1.0
     if COMMON_FACES.search(family):
@@ -189,13 +192,13 @@ class FontRegistry:
         total_share = sum(share.values())
         weights = [f.weight * (italic_boost if f.italic else 1.0) for f in fonts]
         in_kind: dict[str, float] = {}
-        for f, w in zip(fonts, weights):
+        for f, w in zip(fonts, weights, strict=True):
             in_kind[f.kind] = in_kind.get(f.kind, 0.0) + w
-        probs = [share[f.kind] / total_share * w / in_kind[f.kind] for f, w in zip(fonts, weights)]
+        probs = [share[f.kind] / total_share * w / in_kind[f.kind] for f, w in zip(fonts, weights, strict=True)]
         self.probs = np.asarray(probs) / np.sum(probs)
 
     @classmethod
-    def load(cls, policy: FontPolicy = FontPolicy(), cache: Path | None = CACHE_PATH) -> "FontRegistry":
+    def load(cls, policy: FontPolicy = FontPolicy(), cache: Path | None = CACHE_PATH) -> FontRegistry:
         """Validate all installed fonts once; cached by the list of font files and the charset."""
         files = discover_font_files()
         key = hashlib.sha1(("\n".join(map(str, files)) + CHARSET + repr(policy)).encode()).hexdigest()
@@ -228,5 +231,5 @@ class FontRegistry:
 if __name__ == "__main__":
     reg = FontRegistry.load()
     print(len(reg.fonts), reg.summary())
-    for f, p in sorted(zip(reg.fonts, reg.probs), key=lambda t: -t[1])[:30]:
+    for f, p in sorted(zip(reg.fonts, reg.probs, strict=True), key=lambda t: -t[1])[:30]:
         print(f"{p:.4f} {f.kind:10s} {f.family} {f.style} caps_only={f.caps_only} n={len(f.supported)}")

@@ -3,6 +3,7 @@
 `sample(i)` depends only on (seed, i), so any worker can produce any index and two runs with the
 same seed produce the same pixels and labels.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -30,7 +31,7 @@ class SynthConfig:
     # share of samples drawn as clean typeset text (papers rendered to images): mostly Computer
     # Modern and serif faces, light damage
     typeset_prob: float = 0.0
-    typeset: "TypesetProfile" = field(default_factory=lambda: TypesetProfile())
+    typeset: TypesetProfile = field(default_factory=lambda: TypesetProfile())
     # share of samples then captured as a phone would (`capture.degrade_crop`: light, shadow edges,
     # glare, defocus, shake, sensor noise, JPEG), the page simulator's photometric model on one word
     photo_prob: float = 0.0
@@ -43,13 +44,38 @@ class TypesetProfile:
     )
     # papers set reference titles, emphasis and variables in italics: undo most of the general damping
     italic_boost: float = 2.5
-    render: RenderConfig = field(default_factory=lambda: RenderConfig(
-        size_range=(24, 44), bold_prob=0.05, tracking_prob=0.0, rotation_prob=0.05, underline_prob=0.0,
-        neighbour_prob=0.4, side_context_prob=0.1, ink_range=(0, 40), paper_range=(230, 256), inverted_prob=0.0))
-    augment: AugmentConfig = field(default_factory=lambda: AugmentConfig(
-        thermal_prob=0.0, elastic_prob=0.02, perspective_prob=0.0, texture_prob=0.05, shadow_prob=0.0,
-        crease_prob=0.0, fade_prob=0.05, lowres_prob=0.15, lowres_target_height=(18, 30), blur_prob=0.15,
-        noise_prob=0.15, salt_pepper_prob=0.0, binarize_prob=0.05, jpeg_prob=0.1))
+    render: RenderConfig = field(
+        default_factory=lambda: RenderConfig(
+            size_range=(24, 44),
+            bold_prob=0.05,
+            tracking_prob=0.0,
+            rotation_prob=0.05,
+            underline_prob=0.0,
+            neighbour_prob=0.4,
+            side_context_prob=0.1,
+            ink_range=(0, 40),
+            paper_range=(230, 256),
+            inverted_prob=0.0,
+        )
+    )
+    augment: AugmentConfig = field(
+        default_factory=lambda: AugmentConfig(
+            thermal_prob=0.0,
+            elastic_prob=0.02,
+            perspective_prob=0.0,
+            texture_prob=0.05,
+            shadow_prob=0.0,
+            crease_prob=0.0,
+            fade_prob=0.05,
+            lowres_prob=0.15,
+            lowres_target_height=(18, 30),
+            blur_prob=0.15,
+            noise_prob=0.15,
+            salt_pepper_prob=0.0,
+            binarize_prob=0.05,
+            jpeg_prob=0.1,
+        )
+    )
 
 
 class SynthGenerator:
@@ -57,8 +83,10 @@ class SynthGenerator:
         self.config = config
         self.fonts = fonts or FontRegistry.load()
         self.typeset_fonts = FontRegistry(
-            self.fonts.fonts, replace(self.fonts.policy, kind_weights=config.typeset.kind_weights),
-            italic_boost=config.typeset.italic_boost)
+            self.fonts.fonts,
+            replace(self.fonts.policy, kind_weights=config.typeset.kind_weights),
+            italic_boost=config.typeset.italic_boost,
+        )
         self.corpus = Corpus(config.corpus, seed=config.seed)
 
     def sample(self, index: int) -> tuple[np.ndarray, str]:

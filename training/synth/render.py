@@ -3,6 +3,7 @@
 Geometry lives here (size, weight, tracking, rotation, underline, crop padding, bits of neighbouring
 lines at the edges); photometric damage lives in `augment`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -41,8 +42,9 @@ def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, size)
 
 
-def _draw_text(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, font, fill: int,
-               stroke: int, tracking_px: float) -> None:
+def _draw_text(
+    draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, font, fill: int, stroke: int, tracking_px: float
+) -> None:
     if tracking_px == 0:
         draw.text(xy, text, font=font, fill=fill, stroke_width=stroke, stroke_fill=fill)
         return
@@ -52,14 +54,17 @@ def _draw_text(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, fo
         x += font.getlength(ch) + tracking_px
 
 
-def render_word(text: str, font_info: FontInfo, rng: np.random.Generator,
-                cfg: RenderConfig = RenderConfig()) -> np.ndarray:
+def render_word(
+    text: str, font_info: FontInfo, rng: np.random.Generator, cfg: RenderConfig = RenderConfig()
+) -> np.ndarray:
     """Grayscale uint8 crop of `text`: dark ink on light paper (or the inverse), padded like a GT box."""
     size = int(rng.integers(cfg.size_range[0], cfg.size_range[1] + 1))
     font = _font(font_info.path, size)
     stroke = 1 if rng.random() < cfg.bold_prob and size >= 20 else 0
     # no letter-spacing across word gaps: the label could not say where the real spaces are
-    tracking = float(rng.uniform(*cfg.tracking_range)) * size if rng.random() < cfg.tracking_prob and " " not in text else 0.0
+    tracking = (
+        float(rng.uniform(*cfg.tracking_range)) * size if rng.random() < cfg.tracking_prob and " " not in text else 0.0
+    )
     ink = int(rng.integers(*cfg.ink_range))
     paper = int(rng.integers(*cfg.paper_range))
     if rng.random() < cfg.inverted_prob:
@@ -92,7 +97,9 @@ def render_word(text: str, font_info: FontInfo, rng: np.random.Generator,
     if rng.random() < cfg.side_context_prob and tracking == 0:
         arr = _add_side_context(arr, rng, font, (x0, x1), size, ink, stroke, cfg.side_gap_em)
 
-    pad = lambda: max(0, cfg.pad_px + int(rng.integers(cfg.pad_jitter[0], cfg.pad_jitter[1] + 1)))
+    def pad() -> int:
+        return max(0, cfg.pad_px + int(rng.integers(cfg.pad_jitter[0], cfg.pad_jitter[1] + 1)))
+
     scale = size / 32.0
     x0, x1 = max(0, x0 - int(pad() * scale)), min(canvas_w, x1 + int(pad() * scale))
     y0, y1 = max(0, y0 - int(pad() * scale)), min(canvas_h, y1 + int(pad() * scale))
@@ -109,8 +116,9 @@ def rotate(img: np.ndarray, degrees: float, fill: int) -> np.ndarray:
     return cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=int(fill))
 
 
-def _add_neighbour_strokes(arr: np.ndarray, rng: np.random.Generator, box: tuple[int, int, int, int],
-                           font, size: int, ink: int, stroke: int) -> np.ndarray:
+def _add_neighbour_strokes(
+    arr: np.ndarray, rng: np.random.Generator, box: tuple[int, int, int, int], font, size: int, ink: int, stroke: int
+) -> np.ndarray:
     """Descenders/ascenders of the adjacent line, or a table rule, just inside the crop edge.
 
     The adjacent line is real text in the same face one line pitch away, so the crop edge shows
@@ -131,13 +139,22 @@ def _add_neighbour_strokes(arr: np.ndarray, rng: np.random.Generator, box: tuple
     pitch = float(rng.uniform(0.8, 1.2)) * size  # loose boxes on tight pages show a good part of it
     img = Image.fromarray(arr)
     x = x0 - float(rng.uniform(0, size))
-    ImageDraw.Draw(img).text((x, size - pitch if top else size + pitch), line, font=font, fill=ink,
-                             stroke_width=stroke, stroke_fill=ink)
+    ImageDraw.Draw(img).text(
+        (x, size - pitch if top else size + pitch), line, font=font, fill=ink, stroke_width=stroke, stroke_fill=ink
+    )
     return np.asarray(img)
 
 
-def _add_side_context(arr: np.ndarray, rng: np.random.Generator, font, span: tuple[int, int], size: int,
-                      ink: int, stroke: int, gap_em: tuple[float, float]) -> np.ndarray:
+def _add_side_context(
+    arr: np.ndarray,
+    rng: np.random.Generator,
+    font,
+    span: tuple[int, int],
+    size: int,
+    ink: int,
+    stroke: int,
+    gap_em: tuple[float, float],
+) -> np.ndarray:
     """Glyphs of the previous/next word on the same baseline, a small gap away from the word."""
     img = Image.fromarray(arr)
     draw = ImageDraw.Draw(img)

@@ -1,4 +1,5 @@
 """`python -m training.synth.sheet --out FILE.png`: a contact sheet of synthetic samples with labels."""
+
 from __future__ import annotations
 
 import argparse
