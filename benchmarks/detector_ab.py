@@ -37,7 +37,8 @@ def variant(spec: str) -> tuple[str, DetectorConfig]:
         name, _, value = part.partition("=")
         if not hasattr(shipped, name):
             raise SystemExit(f"DetectorConfig has no field {name!r}")
-        changes[name] = type(getattr(shipped, name))(value)
+        kind = type(getattr(shipped, name))
+        changes[name] = value.lower() in ("1", "true", "yes") if kind is bool else kind(value)
     return spec, dataclasses.replace(shipped, **changes)
 
 

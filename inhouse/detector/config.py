@@ -65,6 +65,8 @@ class DetectorConfig:
     word_gap_min_ratio: float = 0.18  # gaps below this × line height never split words
     word_gap_max_ratio: float = 0.9  # gaps above this × line height always split words
     word_gap_default_ratio: float = 0.5
+    join_spaced_marks: bool = True  # a period or comma with a word gap on both sides joins them ("RM51 , 30")…
+    spaced_mark_min_top_ratio: float = 0.6  # …if its top lies this far down its neighbours (0 top, 1 bottom)
     # fixed-pitch lines: this many characters, at least this share of them one pitch apart (within
     # this tolerance); a centre step of this many pitches is a word gap (an empty cell)
     monospace_min_chars: int = 8

@@ -167,6 +167,8 @@ def split_words(boxes: np.ndarray, line: list[int], config: DetectorConfig) -> l
     breaks = _monospace_breaks(boxes, line, config)
     if breaks is None:
         breaks = [gap > threshold for gap in gaps]
+    if config.join_spaced_marks:
+        breaks = _spaced_marks_joined(boxes, line, breaks, config)
     words, current = [], [line[0]]
     for i, word_break in zip(line[1:], breaks, strict=True):
         if word_break:
@@ -175,6 +177,28 @@ def split_words(boxes: np.ndarray, line: list[int], config: DetectorConfig) -> l
         current.append(i)
     words.append(current)
     return words
+
+
+def _spaced_marks_joined(boxes: np.ndarray, line: list[int], breaks: list[bool], config: DetectorConfig) -> list[bool]:
+    """`breaks` without the two around a period or comma that stands alone between word gaps.
+
+    A decimal point printed wide ("RM51 , 30" on a receipt) has a word gap on each side; a mark at
+    the end of a word has one at most. A mark, against both its neighbours: shorter than
+    `small_component_ratio` × the shorter one, its top below `spaced_mark_min_top_ratio` of their
+    height (a hyphen or a colon's upper dot sits higher). Neighbours, not the line: receipts print
+    totals in a larger face than the words before them."""
+    members = boxes[line]
+    joined = list(breaks)
+    for k in range(1, len(line) - 1):
+        if not (breaks[k - 1] and breaks[k]):
+            continue
+        _, y0, _, y1 = members[k].tolist()
+        sides = members[[k - 1, k + 1]]
+        heights = sides[:, 3] - sides[:, 1]
+        low = bool(np.all(y0 >= sides[:, 1] + config.spaced_mark_min_top_ratio * heights))
+        if low and y1 - y0 < config.small_component_ratio * heights.min():
+            joined[k - 1] = joined[k] = False
+    return joined
 
 
 def _monospace_breaks(boxes: np.ndarray, line: list[int], config: DetectorConfig) -> list[bool] | None:

@@ -334,3 +334,25 @@ def test_dots_side_by_side_are_still_no_word():
         draw.ellipse((x, 52, x + 5, 57), fill=0)
     words = detect_words(np.asarray(image)).words
     assert len(words) == 1, [w.bbox for w in words]
+
+
+def _drawn(pieces: list[tuple[str, int]]) -> np.ndarray:
+    """Pieces of text drawn at the given x positions on one line, receipt-heavy."""
+    font = ImageFont.load_default(size=30)
+    image = Image.new("L", (700, 100), 255)
+    draw = ImageDraw.Draw(image)
+    for text, x in pieces:
+        draw.text((x, 30), text, fill=0, font=font, stroke_width=1, stroke_fill=0)
+    return np.asarray(image)
+
+
+def test_a_decimal_point_printed_wide_joins_its_number():
+    """"RM51 , 30": a word gap on each side of the mark made three words of one amount."""
+    words = detect_words(_drawn([("TOTAL", 30), ("RM51", 180), (",", 275), ("30", 305)])).words
+    assert len(words) == 2, [w.bbox for w in words]
+    assert words[1].bbox.x0 < 200 and words[1].bbox.x1 > 320
+
+
+def test_a_mark_that_ends_a_word_still_ends_it():
+    words = detect_words(_drawn([("Paid.", 30), ("Thank", 160), ("you", 280)])).words
+    assert len(words) == 3, [w.bbox for w in words]
