@@ -67,6 +67,7 @@ class DetectorConfig:
     word_gap_default_ratio: float = 0.5
     join_spaced_marks: bool = True  # a period or comma with a word gap on both sides joins them ("RM51 , 30")…
     spaced_mark_min_top_ratio: float = 0.6  # …if its top lies this far down its neighbours (0 top, 1 bottom)
+    join_leading_marks: bool = True  # a mark with a word gap before it and none after joins both ("71 .00")
     # fixed-pitch lines: this many characters, at least this share of them one pitch apart (within
     # this tolerance); a centre step of this many pitches is a word gap (an empty cell)
     monospace_min_chars: int = 8

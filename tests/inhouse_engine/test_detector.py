@@ -356,3 +356,9 @@ def test_a_decimal_point_printed_wide_joins_its_number():
 def test_a_mark_that_ends_a_word_still_ends_it():
     words = detect_words(_drawn([("Paid.", 30), ("Thank", 160), ("you", 280)])).words
     assert len(words) == 3, [w.bbox for w in words]
+
+
+def test_a_decimal_point_that_touches_the_digits_after_it_joins_the_digits_before():
+    """"71 .00": a mark with a word gap before it and none after does not start a word."""
+    words = detect_words(_drawn([("CASH", 30), ("71", 180), (".00", 230)])).words
+    assert len(words) == 2, [w.bbox for w in words]
