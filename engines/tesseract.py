@@ -111,20 +111,20 @@ class TesseractEngine(OcrEngine):
         problem = self.unreadable_languages(options)
         if problem:
             raise EngineUnavailableError(f"{problem}; apt-get install tesseract-ocr-LANG")
-        rotation, data = self.read_upright(page, options)
+        rotation, blocks = self.read_upright(page, options)
         upright = _turned(page, rotation)
         return Page(
             width=upright.width,
             height=upright.height,
-            blocks=_blocks_from_tsv(data),
+            blocks=blocks,
             rotation=rotation,
             source_width=page.width,
             source_height=page.height,
             dpi=page.dpi,
         )
 
-    def read_upright(self, page: PageImage, options: RecognizeOptions) -> tuple[int, dict[str, list]]:
-        """The clockwise turn applied to `page` and Tesseract's TSV data of the page so turned.
+    def read_upright(self, page: PageImage, options: RecognizeOptions) -> tuple[int, list[Block]]:
+        """The clockwise turn applied to `page` and Tesseract's reading of the page so turned.
 
         With orientation wanted, OSD proposes the turn. Turning a page over stands only when the
         turned page also reads better than the page as it is (`reads_better`): OSD can be sure that
@@ -134,20 +134,21 @@ class TesseractEngine(OcrEngine):
         The check costs a second read, and only on pages that OSD would turn over."""
         config = _config_for(page, options, self.psm_by_mode)  # bad options fail before any work
         rotation = self.detect_orientation(page, options).rotation if _orientation_wanted(options) else 0
-        data = self._read_turned(page, rotation, config, options)
+        blocks = self._read_turned(page, rotation, config, options)
         if rotation == 180:
             as_is = self._read_turned(page, 0, config, options)
-            if not reads_better(data, as_is):
+            if not reads_better(blocks, as_is):
                 return 0, as_is
-        return rotation, data
+        return rotation, blocks
 
-    def read_turned(self, page: PageImage, rotation: int, options: RecognizeOptions) -> dict[str, list]:
-        """Tesseract's TSV data of `page` turned clockwise by `rotation` degrees (no OSD)."""
+    def read_turned(self, page: PageImage, rotation: int, options: RecognizeOptions) -> list[Block]:
+        """Tesseract's reading of `page` turned clockwise by `rotation` degrees (no OSD)."""
         return self._read_turned(page, rotation, _config_for(page, options, self.psm_by_mode), options)
 
-    def _read_turned(self, page: PageImage, rotation: int, config: str, options: RecognizeOptions) -> dict[str, list]:
+    def _read_turned(self, page: PageImage, rotation: int, config: str, options: RecognizeOptions) -> list[Block]:
         upright = _evenly_lit(_turned(page, rotation), options)
-        return self._tesseract(upright, options, pytesseract.image_to_data, config, lang=options.languages)
+        data = self._tesseract(upright, options, pytesseract.image_to_data, config, lang=options.languages)
+        return _blocks_from_tsv(data)
 
     def detect_orientation(self, page: PageImage, options: RecognizeOptions) -> Osd:
         """Tesseract's OSD (`--psm 0`) on `page`, its small letters enlarged first; no turn when it
@@ -195,18 +196,14 @@ class TesseractBlockEngine(TesseractEngine):
     psm_by_mode = {**PSM_BY_MODE, "page": 6}
 
 
-def confident_characters(data: dict[str, list]) -> float:
+def confident_characters(blocks: list[Block]) -> float:
     """Characters read, each weighted by its word's confidence: a page read the right way up
     yields many, confidently; the same page turned yields few, or many doubtful ones."""
-    return sum(
-        len(str(text).strip()) * max(0.0, float(conf)) / 100.0
-        for level, text, conf in zip(data["level"], data["text"], data["conf"], strict=True)
-        if int(level) == 5
-    )
+    return sum(len(word.text) * word.confidence for block in blocks for line in block.lines for word in line.words)
 
 
-def reads_better(turned: dict[str, list], as_is: dict[str, list]) -> bool:
-    """Whether the turned page's reading (TSV data) beats the page's as it is."""
+def reads_better(turned: list[Block], as_is: list[Block]) -> bool:
+    """Whether the turned page's reading beats the page's as it is."""
     return confident_characters(turned) > confident_characters(as_is)
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from engines.result import BBox
+from evaluation.normalize import uppercase_categories
 from kernel.errors import OcrInputError
 
 Level = Literal["page", "word"]
@@ -194,8 +195,6 @@ def sample(set_dirs: Iterable[str | Path], per_category: int) -> Iterator[tuple[
     """The first `per_category` records of each category of each set, in manifest order, as
     (set name, record, whether its category's truth is upper case only and is compared case-folded):
     how tuning scripts take a few pages of train and its photos."""
-    from evaluation.normalize import uppercase_categories
-
     for folder in set_dirs:
         bench = load_set(folder)
         upper = uppercase_categories((r.category, r.text) for r in bench.records)

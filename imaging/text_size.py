@@ -19,13 +19,17 @@ MIN_LETTER = 4
 MIN_LETTERS = 10
 
 
+def ink(gray: np.ndarray) -> np.ndarray:
+    """`gray`'s text pixels as 1, the rest 0, by Otsu's threshold: dark text on a light page or
+    light text on a dark one (the text is the minority)."""
+    _, mask = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    return 1 - mask if mask.mean() > 0.5 else mask
+
+
 def letter_height(gray: np.ndarray) -> float:
     """The median long side of `gray`'s letter-shaped ink components (dark or light text), which
     is their height whichever way the page is turned; 0 when it holds too few of them to tell."""
-    _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    if ink.mean() > 127:  # light text on a dark page
-        ink = 255 - ink
-    _, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(ink(gray), connectivity=8)
     long = np.maximum(stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH])
     short = np.minimum(stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH])
     # letters: bigger than a speck, far smaller than the page, not a rule or a run of joined letters

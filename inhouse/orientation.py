@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from imaging import illumination
+from imaging import illumination, text_size
 from inhouse.detector import DetectorConfig, detect_words
 from inhouse.detector.detect import Detection, word_crop
 
@@ -36,9 +36,11 @@ FLIP_MARGIN = 0.05
 #: no typeset pages or figures: 0.1 of safety costs 0 of 150 turned train pages and 6 of 150 turned
 #: photos (benchmarks/results/orientation_margins_*.json), never on dev
 TURN_MARGIN = 0.1
-HORIZONTAL_RATIO = 1.0  # row/column profile variation at or above this: lines run across; below, the
-# recognizer reads the page across and down…
-VERTICAL_RATIO = 0.3  # …and below this, where lines plainly run down, a quarter turn needs no margin
+#: row/column profile variation at or above this: lines run across; below, the recognizer reads
+#: the page across and down…
+HORIZONTAL_RATIO = 1.0
+#: …and below this, where lines plainly run down, a quarter turn needs no margin
+VERTICAL_RATIO = 0.3
 #: the score a turn's own reading must reach: a page that reads badly every way (a defocused photo
 #: whose calibrated confidences are all near 0) stays as it is. On train pages and their photos the
 #: right turn scored at least 0.16 on every page but one photo (0.10): 0.15 costs 1 of 300 turned pages
@@ -70,14 +72,12 @@ def profile_ratio(gray: np.ndarray) -> float:
     horizontal text varies much more (coefficient of variation) than its column profile: the
     ratio is above 1 for horizontal text and below 1 for text that runs down the page.
     """
-    _, ink = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    if ink.mean() > 0.5:  # light text on a dark page
-        ink = 1 - ink
-    ys, xs = np.nonzero(ink)
+    text = text_size.ink(gray)
+    ys, xs = np.nonzero(text)
     if len(ys) == 0:
         return 1.0 + HORIZONTAL_RATIO
-    ink = ink[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
-    rows, columns = ink.sum(axis=1).astype(float), ink.sum(axis=0).astype(float)
+    text = text[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    rows, columns = text.sum(axis=1).astype(float), text.sum(axis=0).astype(float)
     variation = lambda profile: profile.std() / max(profile.mean(), 1e-9)  # noqa: E731
     return variation(rows) / max(variation(columns), 1e-9)
 
@@ -104,7 +104,7 @@ def _score(readings: Readings) -> float:
     )
 
 
-def _confidences(
+def _scores(
     turned: np.ndarray,
     read_crops,
     config: DetectorConfig,
@@ -160,14 +160,14 @@ def predict(
     ratio = profile_ratio(probe if flat is None else flat)
     scores: dict[int, float] = {}
     across = (
-        _confidences(gray, read_crops, config, upright, upright_readings)
+        _scores(gray, read_crops, config, upright, upright_readings)
         if upright is not None
-        else _confidences(probe, read_crops, config)
+        else _scores(probe, read_crops, config)
     )
     if across is not None:
         scores[0], scores[180] = across
     if ratio < HORIZONTAL_RATIO or max(across or (0.0,)) < WEAK_ACROSS:
-        down = _confidences(rotate(probe, 90), read_crops, config)
+        down = _scores(rotate(probe, 90), read_crops, config)
         if down is not None:
             scores[90], scores[270] = down
     return Orientation(decide(scores, ratio, TURN_MARGIN), ratio, scores)

@@ -185,9 +185,9 @@ def _spaced_marks_joined(boxes: np.ndarray, line: list[int], breaks: list[bool],
     A decimal point printed wide ("RM51 , 30" on a receipt) has a word gap on each side; a mark at
     the end of a word has one after it at most. With `join_leading_marks`, a mark that touches
     the word after it joins the word before as well ("71 .00"): marks end words, they do not
-    start them. A mark, against both its neighbours: shorter than
-    `small_component_ratio` × the shorter one, its top below `spaced_mark_min_top_ratio` of their
-    height (a hyphen or a colon's upper dot sits higher). Neighbours, not the line: receipts print
+    start them. A mark, against both its neighbours: shorter than `small_component_ratio` × the
+    shorter one, its top below `spaced_mark_min_top_ratio` of their height (a hyphen or a colon's
+    upper dot sits higher). Neighbours, not the line: receipts print
     totals in a larger face than the words before them."""
     members = boxes[line]
     joined = list(breaks)
@@ -201,8 +201,7 @@ def _spaced_marks_joined(boxes: np.ndarray, line: list[int], breaks: list[bool],
         heights = sides[:, 3] - sides[:, 1]
         low = bool(np.all(y0 >= sides[:, 1] + config.spaced_mark_min_top_ratio * heights))
         if low and y1 - y0 < config.small_component_ratio * heights.min():
-            joined[k - 1] = False
-            joined[k] = joined[k] and not both
+            joined[k - 1] = joined[k] = False  # (a leading mark has no break after it anyway)
     return joined
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from engines import RecognizeOptions, get_engine
+from engines.result import BBox, Block, Line, Word
 from engines.tesseract import TesseractEngine
 from evaluation.dataset import load_set
 from kernel.errors import EngineTimeoutError, EngineUnavailableError, OcrInputError
@@ -168,9 +169,9 @@ def test_a_turn_over_that_osd_is_sure_of_stands_only_if_the_page_reads_better_tu
 def test_confident_characters_weigh_each_word_by_its_confidence():
     from engines.tesseract import confident_characters, reads_better
 
-    def tsv(*words: tuple[str, float]) -> dict[str, list]:
-        return {"level": [4] + [5] * len(words), "text": [""] + [t for t, _ in words], "conf": [-1] + [c for _, c in words]}
+    def read(*words: tuple[str, float]) -> list[Block]:
+        return [Block([Line([Word(t, BBox(0, 0, 10, 10), c / 100) for t, c in words])])]
 
-    sure, doubtful = tsv(("Invoice", 90), ("20931", 80)), tsv(("lnv", 30), ("o1ce", 20), ("20", 40), ("9", 10))
+    sure, doubtful = read(("Invoice", 90), ("20931", 80)), read(("lnv", 30), ("o1ce", 20), ("20", 40), ("9", 10))
     assert confident_characters(sure) == pytest.approx(7 * 0.9 + 5 * 0.8)
     assert reads_better(sure, doubtful) and not reads_better(doubtful, sure) and not reads_better(sure, sure)
