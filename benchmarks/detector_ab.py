@@ -38,7 +38,10 @@ def variant(spec: str) -> tuple[str, DetectorConfig]:
         if not hasattr(shipped, name):
             raise SystemExit(f"DetectorConfig has no field {name!r}")
         kind = type(getattr(shipped, name))
-        changes[name] = value.lower() in ("1", "true", "yes") if kind is bool else kind(value)
+        try:
+            changes[name] = value.lower() in ("1", "true", "yes") if kind is bool else kind(value)
+        except ValueError:
+            raise SystemExit(f"{name} takes a {kind.__name__}, got {value!r}") from None
     return spec, dataclasses.replace(shipped, **changes)
 
 
