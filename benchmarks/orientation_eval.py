@@ -5,13 +5,12 @@ the same pages turned 90/180/270 degrees.
                                                     [--engine inhouse --engine tesseract] [--out NAME]
 
 The in-house engine's orientation step (`InhouseEngine.orientation`, as a page read decides it) and
-Tesseract's OSD (`TesseractEngine.detect_orientation`) with the check that `engine_args
-orientation=auto` applies before turning a page over (the turned page must read better than the page
-as it is: `engines.tesseract.reads_better`) see the same turned pages. For Tesseract the rows keep
-OSD's own answer and confidence and, for every turn-over it proposes, the check's verdict; the summary shows what
-each confidence threshold would give with the check and without it (how `OSD_MIN_CONFIDENCE` is
-chosen, on train), and each upright page is also read once without OSD, so OSD's cost (the check
-runs only on pages OSD would turn over) is measured against a page read in the
+Tesseract's (`TesseractEngine.upright_turn`, as a read with `engine_args orientation=auto` decides it:
+OSD, and Tesseract's own readings where OSD proposes a turn-over or is not sure of a quarter turn) see
+the same turned pages. For Tesseract the rows keep OSD's own answer and confidence and the confident
+characters of each turn a check read; the summary also shows what each OSD confidence threshold would
+give unchecked, and each upright page is also read once without orientation, so the cost of OSD and
+its checks is measured against a page read in the
 same run; for the in-house engine the rows keep the recognizer's score per turn and the summary
 shows what each quarter-turn margin would give (how `TURN_MARGIN` is chosen, on train and its
 photos). `--set` reads any page set, e.g. a photo set from `ocrgate sets photos`. Writes
@@ -35,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engines.options import RecognizeOptions  # noqa: E402
 from engines.registry import get_engine  # noqa: E402
-from engines.tesseract import OSD_MIN_CONFIDENCE, reads_better  # noqa: E402
+from engines.tesseract import OSD_MIN_CONFIDENCE, QUARTER_CHECK_GAIN  # noqa: E402
 from evaluation.dataset import load_set  # noqa: E402
 from imaging import PageImage, load_first_page  # noqa: E402
 from inhouse.orientation import TURN_MARGIN, decide, rotate  # noqa: E402
@@ -71,21 +70,21 @@ def tesseract_predictor() -> Predictor:
 
     def one(page: PageImage) -> dict:
         started = time.perf_counter()
-        osd = engine.detect_orientation(page, PAGE)
-        row = {"osd_rotate": osd.rotate, "osd_confidence": osd.confidence, "osd_seconds": time.perf_counter() - started}
-        if osd.rotate == 180:  # the check a read makes before it turns a page over, whatever OSD's confidence
-            row["turn_reads_better"] = reads_better(engine.read_turned(page, osd.rotate, PAGE),
-                                                    engine.read_turned(page, 0, PAGE))
-        row["predicted"] = osd.rotation if row.get("turn_reads_better", True) else 0
-        return row
+        turn = engine.upright_turn(page, PAGE)
+        return {
+            "osd_rotate": turn.osd.rotate,
+            "osd_confidence": turn.osd.confidence,
+            "checked": {str(rotation): round(score, 1) for rotation, score in turn.checked.items()},
+            "osd_seconds": time.perf_counter() - started,  # OSD and the reading checks it called for
+            "predicted": turn.rotation,
+        }
 
     return one
 
 
-def _osd_turn(row: dict, threshold: float, checked: bool) -> int:
-    """OSD's turn at `threshold`, and only when the turned page reads better if `checked`."""
-    confident = row["osd_confidence"] >= threshold and (not checked or row.get("turn_reads_better", True))
-    return row["osd_rotate"] if confident else 0
+def _osd_turn(row: dict, threshold: float) -> int:
+    """OSD's own turn at `threshold`, unchecked."""
+    return row["osd_rotate"] if row["osd_confidence"] >= threshold else 0
 
 
 def _with_margin(row: dict, margin: float) -> int:
@@ -120,12 +119,7 @@ def summarise(engine: str, rows: list[dict]) -> dict:
         if engine == "inhouse":
             row["by_turn_margin"] = {str(m): _counts(mine, lambda r, m=m: _with_margin(r, m)) for m in MARGINS}
         if engine == "tesseract":
-            row["by_threshold"] = {
-                str(t): _counts(mine, lambda r, t=t: _osd_turn(r, t, checked=True)) for t in THRESHOLDS
-            }
-            row["by_threshold_osd_alone"] = {
-                str(t): _counts(mine, lambda r, t=t: _osd_turn(r, t, checked=False)) for t in THRESHOLDS
-            }
+            row["by_threshold_osd_alone"] = {str(t): _counts(mine, lambda r, t=t: _osd_turn(r, t)) for t in THRESHOLDS}
         summary[category] = row
         print(
             f"{engine:<10} {category:<16} upright {row['upright_pages']:<4} false rotations "
@@ -151,9 +145,13 @@ def main() -> None:
         help="the turns each page is shown in (default: all four; 0 alone: false rotations only)",
     )
     parser.add_argument("--out", help="results file name without .json (default orientation_<split>)")
-    parser.add_argument("--rescore", type=Path, metavar="RESULTS",
-                        help="decide a results file's in-house rows again under today's rule (`decide` is a pure "
-                             "function of the stored scores, so nothing is read again), rewrite its summaries")
+    parser.add_argument(
+        "--rescore",
+        type=Path,
+        metavar="RESULTS",
+        help="decide a results file's in-house rows again under today's rule (`decide` is a pure "
+        "function of the stored scores, so nothing is read again), rewrite its summaries",
+    )
     args = parser.parse_args()
     if args.rescore:
         rescore(args.rescore)
@@ -187,6 +185,7 @@ def main() -> None:
         "command": "benchmarks/orientation_eval.py " + " ".join(sys.argv[1:]),
         "set": str(args.set or SHARED / args.split),
         "tesseract_osd_min_confidence": OSD_MIN_CONFIDENCE,
+        "tesseract_quarter_check_gain": QUARTER_CHECK_GAIN,
         "inhouse_turn_margin": TURN_MARGIN,
         "engines": {
             name: {"version": get_engine(name).version, "summary": summarise(name, rows[name])} for name in engines
@@ -206,8 +205,10 @@ def rescore(path: Path) -> None:
     for name, engine in result["engines"].items():
         engine["summary"] = summarise(name, rows[name])
     result["inhouse_turn_margin"] = TURN_MARGIN
-    result["rescored"] = {"command": f"benchmarks/orientation_eval.py --rescore {path.name}",
-                          "inhouse_code": get_engine("inhouse").version}
+    result["rescored"] = {
+        "command": f"benchmarks/orientation_eval.py --rescore {path.name}",
+        "inhouse_code": get_engine("inhouse").version,
+    }
     path.write_text(json.dumps(result, indent=1))
 
 

@@ -6,8 +6,9 @@ without pre-processing (`illumination=off`) its output matches running `tesserac
 original file.
 
 With `engine_args["orientation"] = "auto"` a page read first asks Tesseract's orientation and
-script detection (`--psm 0`, as OCRmyPDF's `--rotate-pages` does) which way up the page is, and
-turns it when OSD is confident enough; the result's `Page.rotation` says what was applied.
+script detection (`--psm 0`, as OCRmyPDF's `--rotate-pages` does) which way up the page is; a turn
+stands when OSD is sure of it or when Tesseract reads the page better turned (`upright_turn`). The
+result's `Page.rotation` says what was applied.
 
 With `engine_args["illumination"] = "auto"` (the default) an unevenly lit page (a phone photo's
 shadows and highlights) is flattened first by `imaging.illumination`, as a careful integrator
@@ -31,21 +32,24 @@ from PIL import Image
 from engines.base import OcrEngine
 from engines.options import RecognizeOptions
 from engines.result import BBox, Block, Line, Page, Word
-from imaging import PageImage, illumination, text_size
+from imaging import PageImage, deskew, illumination, text_size
 from kernel import deadline
 from kernel.errors import EngineFailedError, EngineTimeoutError, EngineUnavailableError, OcrInputError
 
 #: engine_args["illumination"] unless a read says: "auto" flattens an unevenly lit page first
 #: (chosen on train pages and their photos: benchmarks/results/illumination_gate_tesseract.json)
 ILLUMINATION_DEFAULT = "auto"
+#: engine_args["deskew"] unless a read says: "auto" levels a page whose lines slope first (OCRmyPDF's
+#: --deskew; `imaging.deskew`), its boxes mapped back to the page as it was
+DESKEW_DEFAULT = "off"
 #: page-segmentation mode per recognition mode: 3 = automatic layout, 7 = one line, 8 = one word
 PSM_BY_MODE = {"page": 3, "line": 7, "word": 8}
 #: Tesseract treats resolutions under 70 dpi as unknown and estimates its own
 MIN_VALID_DPI = 70
 #: engine_args["orientation"]: "auto" runs OSD before a page-mode read, "off" reads the page as it is
 ORIENTATIONS = ("auto", "off")
-#: off by default, as OCRmyPDF's --rotate-pages is: on upright dev pages OSD costs 9-27 % of a page read
-#: and turns back 99 of 144 turned pages (benchmarks/results/orientation_dev_two_engines.json, docs/engines.md)
+#: off by default, as OCRmyPDF's --rotate-pages is: on upright dev pages OSD and its checks cost a share of
+#: a page read (benchmarks/results/orientation_dev_two_engines.json, docs/engines.md)
 DEFAULT_ORIENTATION = "off"
 #: OSD reads a copy of the page whose letters are enlarged to this height (px) when they are smaller,
 #: at most OSD_MOST_ENLARGEMENT times: OSD is tuned for 300-dpi scans, and on our 100-dpi forms
@@ -54,13 +58,22 @@ DEFAULT_ORIENTATION = "off"
 #: benchmarks/osd_enlargement.py → benchmarks/results/osd_enlargement_train.json)
 OSD_LETTER_HEIGHT = 20.0
 OSD_MOST_ENLARGEMENT = 4.0
-#: OSD's orientation confidence that a turn must reach, chosen on those train pages with the
-#: turn-over check of `read_upright` (benchmarks/orientation_eval.py --split train --limit 12
-#: --engine tesseract --out orientation_train_tesseract_osd): the check stops every wrong turn-over
-#: there (confidence up to 3.16), the most confident wrong quarter turn was 2.54, and 3.5 keeps about
-#: a point of safety: 35 of 72 turned pages recovered, no upright page turned (OCRmyPDF's default
-#: of 14 turns back none of them)
+#: OSD's orientation confidence at which its quarter turn stands unchecked, chosen on those train pages
+#: (benchmarks/orientation_eval.py --split train --limit 12 --engine tesseract --out
+#: orientation_train_tesseract_osd): the most confident wrong quarter turn was 2.54, and 3.5 keeps about
+#: a point of safety (OCRmyPDF's default of 14 turns back none of them). Less sure quarter turns go to
+#: the reading check; a turn-over is always checked
 OSD_MIN_CONFIDENCE = 3.5
+#: a quarter turn that OSD is not sure of stands when the page, read as one block of text turned that
+#: way or the opposite way, yields this many times the confident characters of the page as it is.
+#: On those 24 train pages read all four ways, an upright page's quarter turns yielded at most 0.92 of
+#: its upright reading, and a sideways page read upright at least 1.35 times its sideways reading but
+#: for one faint form that OSD is sure of; 1.0 to 1.3 all recover 65 of 72 turned pages with no wrong
+#: turn (35 with OSD's confident answers alone)
+QUARTER_CHECK_GAIN = 1.2
+#: the quarter-turn check reads one uniform block (psm 6): with layout analysis (psm 3) Tesseract finds
+#: the text running down a sideways page and reads a page turned 90° clockwise about as well as upright
+QUARTER_CHECK_PSM = "6"
 
 
 @functools.lru_cache(maxsize=1)
@@ -88,10 +101,17 @@ class Osd:
     rotate: int  # clockwise degrees that make the page upright, by OSD
     confidence: float  # OSD's orientation confidence (0 when it found too few characters)
 
-    @property
-    def rotation(self) -> int:
-        """The turn applied before reading: OSD's when it is confident enough, else none."""
-        return self.rotate if self.confidence >= OSD_MIN_CONFIDENCE else 0
+
+@dataclasses.dataclass(frozen=True)
+class Turn:
+    """The clockwise turn a page read applies, with its evidence."""
+
+    rotation: int
+    osd: Osd
+    #: confident characters of each turn that a check read (empty when OSD's answer stood unchecked)
+    checked: dict[int, float] = dataclasses.field(default_factory=dict)
+    #: the page-mode readings a turn-over check made, by turn, for the read to reuse
+    readings: dict[int, list[Block]] = dataclasses.field(default_factory=dict)
 
 
 class TesseractEngine(OcrEngine):
@@ -102,7 +122,7 @@ class TesseractEngine(OcrEngine):
 
     @property
     def version(self) -> str:
-        return f"{tesseract_version()}+{illumination.VERSION}"
+        return f"{tesseract_version()}+{illumination.VERSION}+{deskew.VERSION}-{DESKEW_DEFAULT}"
 
     def languages(self) -> frozenset[str]:
         return installed_languages()
@@ -124,31 +144,67 @@ class TesseractEngine(OcrEngine):
         )
 
     def read_upright(self, page: PageImage, options: RecognizeOptions) -> tuple[int, list[Block]]:
-        """The clockwise turn applied to `page` and Tesseract's reading of the page so turned.
-
-        With orientation wanted, OSD proposes the turn. Turning a page over stands only when the
-        turned page also reads better than the page as it is (`reads_better`): OSD can be sure that
-        an upright receipt is upside down, and Tesseract cannot read upside-down text, so the two
-        readings settle it. (Not for quarter turns: Tesseract's layout analysis finds text that
-        runs down the page and reads it, so a sideways page can read as well as the turned one.)
-        The check costs a second read, and only on pages that OSD would turn over."""
+        """The clockwise turn applied to `page` (`upright_turn`, when orientation is wanted) and
+        Tesseract's reading of the page so turned."""
         config = _config_for(page, options, self.psm_by_mode)  # bad options fail before any work
-        rotation = self.detect_orientation(page, options).rotation if _orientation_wanted(options) else 0
-        blocks = self._read_turned(page, rotation, config, options)
-        if rotation == 180:
-            as_is = self._read_turned(page, 0, config, options)
-            if not reads_better(blocks, as_is):
-                return 0, as_is
-        return rotation, blocks
+        if not _orientation_wanted(options):
+            return 0, self._read_turned(page, 0, config, options)
+        turn = self.upright_turn(page, options)
+        if turn.rotation in turn.readings:
+            return turn.rotation, turn.readings[turn.rotation]
+        return turn.rotation, self._read_turned(page, turn.rotation, config, options)
+
+    def upright_turn(self, page: PageImage, options: RecognizeOptions) -> Turn:
+        """The turn that makes `page` upright: OSD proposes, and Tesseract's own readings check
+        what OSD is not sure of.
+
+        A turn-over always stands only when the turned page reads better than the page as it is
+        (`reads_better`): OSD can be sure that an upright receipt is upside down, and Tesseract
+        cannot read upside-down text, so the two readings settle it. A quarter turn stands when OSD
+        is sure of it (OSD_MIN_CONFIDENCE); less sure, the page is read as one block as it is and
+        turned either quarter way (OSD often knows the text runs down, not which way), and the
+        better quarter turn stands if it reads QUARTER_CHECK_GAIN times better. Checks cost two or
+        three extra reads, and only on pages that OSD would turn."""
+        config = _config_for(page, options, self.psm_by_mode)
+        osd = self.detect_orientation(page, options)
+        if osd.rotate == 180:
+            readings = {turn: self._read_turned(page, turn, config, options) for turn in (180, 0)}
+            checked = {turn: confident_characters(blocks) for turn, blocks in readings.items()}
+            return Turn(180 if reads_better(readings[180], readings[0]) else 0, osd, checked, readings)
+        if osd.rotate == 0 or osd.confidence >= OSD_MIN_CONFIDENCE:
+            return Turn(osd.rotate, osd)
+        block = dataclasses.replace(options, engine_args={**options.engine_args, "psm": QUARTER_CHECK_PSM})
+        block_config = _config_for(page, block, self.psm_by_mode)
+        quarters = (osd.rotate, (osd.rotate + 180) % 360)
+        read = {turn: self._read_turned(page, turn, block_config, options) for turn in (0, *quarters)}
+        best = max(quarters, key=lambda turn: confident_characters(read[turn]))
+        rotation = best if reads_better(read[best], read[0], QUARTER_CHECK_GAIN) else 0
+        return Turn(rotation, osd, {turn: confident_characters(blocks) for turn, blocks in read.items()})
 
     def read_turned(self, page: PageImage, rotation: int, options: RecognizeOptions) -> list[Block]:
         """Tesseract's reading of `page` turned clockwise by `rotation` degrees (no OSD)."""
         return self._read_turned(page, rotation, _config_for(page, options, self.psm_by_mode), options)
 
     def _read_turned(self, page: PageImage, rotation: int, config: str, options: RecognizeOptions) -> list[Block]:
+        """Tesseract's reading of `page` turned clockwise by `rotation`, lit evenly and levelled as the
+        read asks; boxes on the turned page."""
         upright = _evenly_lit(_turned(page, rotation), options)
-        data = self._tesseract(upright, options, pytesseract.image_to_data, config, lang=options.languages)
-        return _blocks_from_tsv(data)
+        skew = deskew.skew_as_asked(
+            upright.gray(), options.engine_args, "tesseract", DESKEW_DEFAULT, options.mode == "page"
+        )
+        if not skew:
+            return _blocks_from_tsv(
+                self._tesseract(upright, options, pytesseract.image_to_data, config, lang=options.languages)
+            )
+        leveled = deskew.level(upright.pixels, skew)
+        data = self._tesseract(
+            dataclasses.replace(upright, pixels=leveled.pixels),
+            options,
+            pytesseract.image_to_data,
+            config,
+            lang=options.languages,
+        )
+        return _blocks_from_tsv(data, lambda box: BBox(*leveled.to_source((box.x0, box.y0, box.x1, box.y1))))
 
     def detect_orientation(self, page: PageImage, options: RecognizeOptions) -> Osd:
         """Tesseract's OSD (`--psm 0`) on `page`, its small letters enlarged first; no turn when it
@@ -202,9 +258,9 @@ def confident_characters(blocks: list[Block]) -> float:
     return sum(len(word.text) * word.confidence for block in blocks for line in block.lines for word in line.words)
 
 
-def reads_better(turned: list[Block], as_is: list[Block]) -> bool:
-    """Whether the turned page's reading beats the page's as it is."""
-    return confident_characters(turned) > confident_characters(as_is)
+def reads_better(turned: list[Block], as_is: list[Block], gain: float = 1.0) -> bool:
+    """Whether the turned page's reading beats `gain` times the page's as it is."""
+    return confident_characters(turned) > gain * confident_characters(as_is)
 
 
 def _osd_or_none(path: str, **kwargs: Any) -> dict[str, Any] | None:
@@ -255,11 +311,12 @@ def _config_for(page: PageImage, options: RecognizeOptions, psm_by_mode: dict[st
     oem = args.pop("oem", None)
     args.pop("orientation", None)  # checked by _orientation_wanted
     args.pop("illumination", None)  # checked by imaging.illumination
+    args.pop("deskew", None)  # checked by imaging.deskew
     if not psm.isdigit() or not 0 <= int(psm) <= 13:
         raise OcrInputError(f"tesseract psm must be 0..13, got {psm!r}")
     if args:
         raise OcrInputError(
-            f"unknown tesseract options: {', '.join(sorted(args))} (known: psm, oem, orientation, illumination)"
+            f"unknown tesseract options: {', '.join(sorted(args))} (known: psm, oem, orientation, illumination, deskew)"
         )
     parts = [f"--psm {int(psm)}"]
     if oem is not None:
@@ -274,15 +331,16 @@ def _dpi_flags(page: PageImage) -> list[str]:
     return [f"--dpi {int(round(page.dpi))}"] if page.dpi and page.dpi >= MIN_VALID_DPI else []
 
 
-def _blocks_from_tsv(data: dict[str, list]) -> list[Block]:
-    """Group Tesseract's TSV word rows (level 5) into blocks and lines in its reading order."""
+def _blocks_from_tsv(data: dict[str, list], to_page: Callable[[BBox], BBox] = lambda box: box) -> list[Block]:
+    """Group Tesseract's TSV word rows (level 5) into blocks and lines in its reading order, each
+    word's box taken by `to_page` from the image Tesseract read to the page."""
     blocks: dict[int, dict[tuple[int, int], list[Word]]] = {}
     for i, level in enumerate(data["level"]):
         text = str(data["text"][i]).strip()
         if int(level) != 5 or not text:
             continue
         left, top = int(data["left"][i]), int(data["top"][i])
-        box = BBox(left, top, left + int(data["width"][i]), top + int(data["height"][i]))
+        box = to_page(BBox(left, top, left + int(data["width"][i]), top + int(data["height"][i])))
         confidence = min(1.0, max(0.0, float(data["conf"][i]) / 100.0))
         line_key = (int(data["par_num"][i]), int(data["line_num"][i]))
         blocks.setdefault(int(data["block_num"][i]), {}).setdefault(line_key, []).append(

@@ -14,6 +14,7 @@ Runtime release the GIL, so one page's detection overlaps the other's recognitio
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -26,7 +27,7 @@ import numpy as np
 from engines.base import OcrEngine
 from engines.options import RecognizeOptions
 from engines.result import BBox, Block, Line, Page, Word
-from imaging import PageImage, illumination, load_pages
+from imaging import PageImage, deskew, illumination, load_pages
 from imaging.intake import ImageSource
 from inhouse.detector import DetectorConfig, detect_words
 from inhouse.detector.detect import Detection, word_crop
@@ -42,11 +43,16 @@ from kernel.errors import OcrInputError
 
 #: a line whose top is this many line heights below the previous one starts a new block
 BLOCK_GAP = 1.8
-ENGINE_ARGS = ("orientation", "postprocess", "illumination")
+ENGINE_ARGS = ("orientation", "postprocess", "illumination", "deskew")
 #: "off": flattening uneven light costs the in-house pipeline accuracy on train pages and on their
 #: photos alike (aligned CER 0.182 as they are, 0.204 all flattened, worse at every gate threshold:
 #: benchmarks/results/illumination_gate_inhouse.json); orientation flattens its own small copy
 ILLUMINATION_DEFAULT = "off"
+#: "off": levelling a sloping page (`imaging.deskew`; "auto" reads it levelled, boxes mapped back) made more
+#: train pages and photos worse than better (26 to 14 of 60, aligned CER .1535 -> .1584; forms lose most:
+#: benchmarks/deskew_ab.py --engine inhouse ... --out inhouse_train). The line grouping already follows a
+#: sloping line, and a page turned by interpolation loses some sharpness of its small print
+DESKEW_DEFAULT = "off"
 
 
 @functools.lru_cache(maxsize=1)
@@ -82,6 +88,7 @@ class InhouseEngine(OcrEngine):
             "detector": self.detector.as_dict(),
             "postprocess": asdict(self.thresholds),
             "illumination": illumination.VERSION,
+            "deskew": f"{deskew.VERSION}-{DESKEW_DEFAULT}",
         }
         digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:8]
         # ".int8" whenever it serves; a recognizer that a training tool built on a float runtime says so
@@ -146,10 +153,16 @@ class InhouseEngine(OcrEngine):
                 gray, self.recognizer.recognize_batch, self.detector, detection, read
             ).rotation
         upright = rotate(gray, rotation)
-        if rotation:
+        skew = deskew.skew_as_asked(upright, options.engine_args, self.name, DESKEW_DEFAULT, options.mode == "page")
+        leveled = deskew.level(upright, skew) if skew else None
+        if rotation or leveled:
             deadline.check()
-            detection = detect_words(upright, self.detector, None if colour is None else rotate(colour, rotation))
-            read = functools.cache(functools.partial(self._read_words, upright, detection))
+            colour = None if colour is None else rotate(colour, rotation)
+            if leveled:
+                colour = None if colour is None else deskew.level(colour, skew).pixels
+            seen = upright if leveled is None else leveled.pixels
+            detection = detect_words(seen, self.detector, colour)
+            read = functools.cache(functools.partial(self._read_words, seen, detection))
         deadline.check()
         if options.mode == "line" and not detection.words:
             text, confidence = self.recognizer.recognize(gray)
@@ -158,6 +171,8 @@ class InhouseEngine(OcrEngine):
         read_words = read()  # the recognizer checks the deadline before each forward pass
         deadline.check()
         words = [piece for word in rejoin(detection.words, read_words) for piece in split_words(word)]
+        if leveled:
+            words = [_on_page(word, leveled) for word in words]
         return words, detection.text_height, rotation, upright.shape
 
     def _read_words(self, upright, detection) -> list[tuple[str, float]]:
@@ -198,3 +213,12 @@ class InhouseEngine(OcrEngine):
             source_height=source.height,
             dpi=source.dpi,
         )
+
+
+def _on_page(word: ReadWord, leveled: deskew.Leveled) -> ReadWord:
+    """`word` read on the levelled page, its boxes taken back to the page as it was."""
+
+    def back(box: BBox) -> BBox:
+        return BBox(*leveled.to_source((box.x0, box.y0, box.x1, box.y1)))
+
+    return dataclasses.replace(word, bbox=back(word.bbox), char_boxes=[back(box) for box in word.char_boxes])

@@ -33,6 +33,30 @@ def test_page_mode_reads_words_with_their_own_boxes(engine):
     assert sum(word in read for word in expected) >= len(expected) // 2, read
 
 
+def test_a_sloping_page_read_levelled_keeps_its_boxes_on_the_page_as_it_was(engine):
+    """With deskew=auto the page is read levelled (a new canvas, larger than the page), and every box
+    comes back to the sloping page: each word sits where the same read without levelling puts it."""
+    import cv2
+
+    gray, _ = rendered()
+    height, width = gray.shape
+    sloping = cv2.warpAffine(
+        gray, cv2.getRotationMatrix2D((width / 2, height / 2), 3.0, 1.0), (width, height), borderValue=255
+    )
+    options = {"orientation": "off", "postprocess": "off"}
+    levelled = engine.recognize(sloping, RecognizeOptions(engine_args={**options, "deskew": "auto"})).pages[0]
+    as_is = engine.recognize(sloping, RecognizeOptions(engine_args={**options, "deskew": "off"})).pages[0]
+    assert (levelled.width, levelled.height) == (width, height)
+    texts = [w.text for w in [*as_is.words, *levelled.words]]
+    once = {text for text in texts if texts.count(text) == 2 and len(text) >= 3}  # once in each read
+    boxes = {w.text: w.bbox for w in as_is.words if w.text in once}
+    matched = [(w.bbox, boxes[w.text]) for w in levelled.words if w.text in boxes]
+    assert len(matched) >= 6, [w.text for w in levelled.words]
+    for mine, theirs in matched:
+        assert abs((mine.x0 + mine.x1) - (theirs.x0 + theirs.x1)) / 2 <= 6, (mine, theirs)
+        assert abs((mine.y0 + mine.y1) - (theirs.y0 + theirs.y1)) / 2 <= 6, (mine, theirs)
+
+
 def test_word_and_line_modes_skip_detection(engine):
     gray, _ = rendered(["Receipt"])
     word = engine.recognize(gray[20:80, 20:200], RecognizeOptions(mode="word"))
@@ -121,15 +145,18 @@ def test_an_upright_receipt_photo_under_a_shadow_is_not_turned(engine):
     assert sum(word.text in {"TOTAL", "CASH", "CHANGE", "THANK", "YOU"} for word in page.words) >= 12
 
 
-@pytest.mark.parametrize("scores, ratio, turn", [
-    ({0: 0.70, 180: 0.20, 90: 0.78, 270: 0.10}, 0.6, 0),     # a quarter turn within the margin: stays
-    ({0: 0.60, 180: 0.20, 90: 0.85, 270: 0.10}, 0.6, 90),    # beyond it: turns
-    ({0: 0.70, 180: 0.20, 90: 0.75, 270: 0.10}, 0.2, 90),    # lines plainly run down: no margin
-    ({0: 0.70, 180: 0.74}, 1.5, 0),                          # upside down within FLIP_MARGIN: stays
-    ({0: 0.30, 180: 0.80}, 1.5, 180),
-    ({}, 0.6, 0),                                            # nothing to read: as it is
-    ({0: 0.01, 180: 0.0, 90: 0.12, 270: 0.10}, 0.2, 0),      # reads badly every way: as it is
-])
+@pytest.mark.parametrize(
+    "scores, ratio, turn",
+    [
+        ({0: 0.70, 180: 0.20, 90: 0.78, 270: 0.10}, 0.6, 0),  # a quarter turn within the margin: stays
+        ({0: 0.60, 180: 0.20, 90: 0.85, 270: 0.10}, 0.6, 90),  # beyond it: turns
+        ({0: 0.70, 180: 0.20, 90: 0.75, 270: 0.10}, 0.2, 90),  # lines plainly run down: no margin
+        ({0: 0.70, 180: 0.74}, 1.5, 0),  # upside down within FLIP_MARGIN: stays
+        ({0: 0.30, 180: 0.80}, 1.5, 180),
+        ({}, 0.6, 0),  # nothing to read: as it is
+        ({0: 0.01, 180: 0.0, 90: 0.12, 270: 0.10}, 0.2, 0),  # reads badly every way: as it is
+    ],
+)
 def test_a_turn_must_beat_upright_by_its_margin(scores, ratio, turn):
     from inhouse.orientation import decide
 

@@ -1,0 +1,73 @@
+"""Skew: found on pages turned by a known angle (lines across or down), levelled, and every box on
+the levelled page taken back to where its ink lies on the page as it was."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from imaging import deskew
+from kernel.errors import OcrInputError
+from tests.conftest import render_text
+
+LINES = [f"Line {i}: invoice 20931 for services rendered in March" for i in range(20)]
+
+
+@pytest.fixture(scope="module")
+def page() -> np.ndarray:
+    return np.array(render_text(LINES, size=24))
+
+
+def turned(pixels: np.ndarray, degrees: float) -> np.ndarray:
+    """`pixels` turned counter-clockwise about its centre on a canvas of the same size, white filled."""
+    height, width = pixels.shape[:2]
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
+    return cv2.warpAffine(pixels, matrix, (width, height), flags=cv2.INTER_CUBIC, borderValue=255)
+
+
+@pytest.mark.parametrize("degrees", [2.5, -1.5, 0.8, -4.0])
+def test_the_skew_of_a_turned_page_is_found_across_and_down(page, degrees):
+    skewed = turned(page, degrees)
+    assert deskew.skew_angle(skewed) == pytest.approx(degrees, abs=0.1)
+    sideways = np.ascontiguousarray(np.rot90(skewed))  # its lines run down: the same turn
+    assert deskew.skew_angle(sideways) == pytest.approx(degrees, abs=0.1)
+
+
+def test_a_level_page_and_a_blank_one_are_left_alone(page):
+    assert deskew.skew_angle(page) == 0.0
+    assert deskew.skew_angle(turned(page, 0.1)) == 0.0  # under MIN_DEGREES
+    assert deskew.skew_angle(np.full((600, 400), 255, np.uint8)) == 0.0
+
+
+def test_a_levelled_page_is_level_and_whole(page):
+    skewed = turned(page, 3.0)
+    leveled = deskew.level(skewed, deskew.skew_angle(skewed))
+    assert deskew.skew_angle(leveled.pixels) == 0.0
+    height, width = skewed.shape
+    assert leveled.pixels.shape[0] >= height and leveled.pixels.shape[1] >= width  # no corner cut off
+    assert leveled.to_source((0, 0, leveled.pixels.shape[1], leveled.pixels.shape[0])) == (0, 0, width, height)
+
+
+def test_a_box_on_the_levelled_page_holds_the_same_ink_on_the_page_as_it_was(page):
+    """A dot of ink on the skewed page is found again, levelled, and its box there maps back to a
+    box on the skewed page that holds the dot."""
+    skewed = turned(page, 2.0)
+    marked = skewed.copy()
+    cv2.circle(marked, (300, 200), 4, 0, -1)
+    leveled = deskew.level(marked, 2.0)
+    without = deskew.level(skewed, 2.0)
+    ys, xs = np.nonzero(np.abs(leveled.pixels.astype(int) - without.pixels.astype(int)) > 64)
+    box = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+    x0, y0, x1, y1 = leveled.to_source(box)
+    assert x0 <= 296 and y0 <= 196 and x1 >= 305 and y1 >= 205
+    assert x1 - x0 <= 14 and y1 - y0 <= 14  # and not much more
+
+
+def test_deskew_takes_auto_or_off_and_levels_whole_pages_only(page):
+    skewed = turned(page, 2.0)
+    assert deskew.skew_as_asked(skewed, {}, "tesseract", "auto", whole_page=True) == pytest.approx(2.0, abs=0.1)
+    assert deskew.skew_as_asked(skewed, {"deskew": "off"}, "tesseract", "auto", whole_page=True) == 0.0
+    assert deskew.skew_as_asked(skewed, {}, "tesseract", "auto", whole_page=False) == 0.0
+    with pytest.raises(OcrInputError, match="tesseract deskew must be one of auto, off"):
+        deskew.skew_as_asked(skewed, {"deskew": "yes"}, "tesseract", "auto", whole_page=True)
