@@ -2,8 +2,11 @@
 
 The one place that talks to the `tesseract` program (through pytesseract). We hand it
 a lossless PNG of exactly the pixels we decoded, carrying the source's resolution, so
-without pre-processing (`illumination=off`) its output matches running `tesseract` on the
-original file.
+without pre-processing (`illumination=off`, `deskew=off`) its output matches running `tesseract`
+on the original file.
+
+With `engine_args["deskew"] = "auto"` (the default) a page whose lines slope is levelled first by
+`imaging.deskew` (OCRmyPDF's `--deskew` is the anchor) and the boxes are taken back to the page.
 
 With `engine_args["orientation"] = "auto"` a page read first asks Tesseract's orientation and
 script detection (`--psm 0`, as OCRmyPDF's `--rotate-pages` does) which way up the page is; a turn

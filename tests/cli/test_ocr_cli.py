@@ -9,7 +9,8 @@ import sys
 import pytest
 from lxml import etree
 
-from imaging import illumination
+from engines.tesseract import DESKEW_DEFAULT
+from imaging import deskew, illumination
 from tests.conftest import render_text
 from tests.imaging.test_intake import bomb_png
 
@@ -46,11 +47,14 @@ def test_text_to_stdout(page):
     assert done.returncode == 0 and "Total due 12.90" in done.stdout
 
 
-@pytest.mark.parametrize("content, reason", [
-    (b"", "empty"),
-    (b"not an image", "not an image"),
-    (bomb_png(), "decompression bomb"),
-])
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        (b"", "empty"),
+        (b"not an image", "not an image"),
+        (bomb_png(), "decompression bomb"),
+    ],
+)
 def test_bad_input_exits_2_with_one_line(tmp_path, content, reason):
     bad = tmp_path / "bad.png"
     bad.write_bytes(content)
@@ -84,5 +88,5 @@ def test_engines_lists_tesseract_with_its_version():
     rows = {row["name"]: row for row in json.loads(done.stdout)}
     installed = subprocess.run(["tesseract", "--version"], capture_output=True, text=True).stdout.split()[1]
     # the program's own version, then the pre-processing that stands between it and the page
-    assert rows["tesseract"]["version"] == f"{installed}+{illumination.VERSION}"
+    assert rows["tesseract"]["version"] == f"{installed}+{illumination.VERSION}+{deskew.VERSION}-{DESKEW_DEFAULT}"
     assert rows["tesseract"]["status"] == "ok"
