@@ -3,8 +3,9 @@ confidence threshold that calls for: the sweep behind `OSD_LETTER_HEIGHT` and `O
 
     .venv/bin/python benchmarks/osd_enlargement.py [--split train] [--limit 12]
 
-Each page is turned 0/90/180/270 and OSD asked on it as it is and with its letters enlarged to
-each height in HEIGHTS (imaging.text_size). The summary gives, per height and threshold: turned
+Each page is turned 0/90/180/270 and OSD asked on it (`TesseractEngine.detect_orientation`, in
+colour as a read sees it) as it is and with its letters enlarged to each height in HEIGHTS
+(imaging.text_size). The summary gives, per height and threshold: turned
 pages recovered, upright pages turned (false rotations) and turned pages turned the wrong way.
 Writes benchmarks/results/osd_enlargement_<split>.json. Choose on train, never on dev.
 """
@@ -17,20 +18,19 @@ import json
 import sys
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engines.options import RecognizeOptions  # noqa: E402
 from engines.registry import get_engine  # noqa: E402
+from engines.tesseract import OSD_MOST_ENLARGEMENT  # noqa: E402
 from evaluation.dataset import load_set  # noqa: E402
 from imaging import load_first_page, text_size  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
 HEIGHTS = (0, 20, 28, 36)  # 0: the page as it is
 THRESHOLDS = (1.0, 2.0, 3.0, 4.0, 4.5, 5.0, 6.0)
-MOST = 4.0
 
 
 def main() -> None:
@@ -48,17 +48,17 @@ def main() -> None:
         page = load_first_page(record.image)
         height = text_size.letter_height(page.gray())
         for turn in (0, 90, 180, 270):
-            turned = np.ascontiguousarray(np.rot90(page.gray(), k=-(turn // 90)))
-            row = {"id": record.id, "category": record.category, "letter_height": height,
-                   "expected": (360 - turn) % 360, "osd": {}}
+            turned = dataclasses.replace(page, pixels=np.ascontiguousarray(np.rot90(page.pixels, k=-(turn // 90))))
+            row = {
+                "id": record.id,
+                "category": record.category,
+                "letter_height": height,
+                "expected": (360 - turn) % 360,
+                "osd": {},
+            }
             for wanted in HEIGHTS:
-                factor = text_size.enlargement(turned, wanted, MOST) if wanted else 1.0
-                pixels = turned if factor == 1.0 else cv2.resize(turned, None, fx=factor, fy=factor,
-                                                                 interpolation=cv2.INTER_CUBIC)
-                # the engine's own OSD call, on a page that it will not enlarge again
-                osd = engine._tesseract(dataclasses.replace(page, pixels=pixels), RecognizeOptions(),
-                                        _osd, "--psm 0")
-                row["osd"][str(wanted)] = osd
+                osd = engine.detect_orientation(turned, RecognizeOptions(), letter_height=wanted)
+                row["osd"][str(wanted)] = (osd.rotate, osd.confidence)
             rows.append(row)
             print(json.dumps(row), flush=True)
     summary = {}
@@ -67,33 +67,50 @@ def main() -> None:
         summary[category] = {
             str(wanted): {
                 str(threshold): {
-                    "recovered": sum(r["expected"] and r["osd"][str(wanted)][0] == r["expected"]
-                                     and r["osd"][str(wanted)][1] >= threshold for r in mine),
-                    "false_rotations": sum(not r["expected"] and r["osd"][str(wanted)][0]
-                                           and r["osd"][str(wanted)][1] >= threshold for r in mine),
-                    "wrong_turns": sum(r["expected"] and r["osd"][str(wanted)][0] not in (0, r["expected"])
-                                       and r["osd"][str(wanted)][1] >= threshold for r in mine),
-                } for threshold in THRESHOLDS
-            } | {"most_confident_wrong": max([r["osd"][str(wanted)][1] for r in mine
-                                              if r["osd"][str(wanted)][0] != r["expected"]], default=0.0)}
+                    "recovered": sum(
+                        r["expected"]
+                        and r["osd"][str(wanted)][0] == r["expected"]
+                        and r["osd"][str(wanted)][1] >= threshold
+                        for r in mine
+                    ),
+                    "false_rotations": sum(
+                        not r["expected"] and r["osd"][str(wanted)][0] and r["osd"][str(wanted)][1] >= threshold
+                        for r in mine
+                    ),
+                    "wrong_turns": sum(
+                        r["expected"]
+                        and r["osd"][str(wanted)][0] not in (0, r["expected"])
+                        and r["osd"][str(wanted)][1] >= threshold
+                        for r in mine
+                    ),
+                }
+                for threshold in THRESHOLDS
+            }
+            | {
+                "most_confident_wrong": max(
+                    [r["osd"][str(wanted)][1] for r in mine if r["osd"][str(wanted)][0] != r["expected"]], default=0.0
+                )
+            }
             for wanted in HEIGHTS
-        } | {"upright_pages": sum(not r["expected"] for r in mine),
-             "turned_pages": sum(bool(r["expected"]) for r in mine)}
+        } | {
+            "upright_pages": sum(not r["expected"] for r in mine),
+            "turned_pages": sum(bool(r["expected"]) for r in mine),
+        }
     out = Path(__file__).resolve().parent / "results" / f"osd_enlargement_{args.split}.json"
-    out.write_text(json.dumps({"command": f"benchmarks/osd_enlargement.py --split {args.split} --limit {args.limit}",
-                               "heights": HEIGHTS, "most_enlargement": MOST, "summary": summary, "pages": rows},
-                              indent=1) + "\n")
+    out.write_text(
+        json.dumps(
+            {
+                "command": f"benchmarks/osd_enlargement.py --split {args.split} --limit {args.limit}",
+                "heights": HEIGHTS,
+                "most_enlargement": OSD_MOST_ENLARGEMENT,
+                "summary": summary,
+                "pages": rows,
+            },
+            indent=1,
+        )
+        + "\n"
+    )
     print(json.dumps(summary["all"], indent=1))
-
-
-def _osd(path: str, **kwargs) -> tuple[int, float]:
-    import pytesseract
-
-    try:
-        found = pytesseract.image_to_osd(path, **kwargs)
-    except pytesseract.TesseractError:
-        return 0, 0.0
-    return int(found["rotate"]) % 360, float(found["orientation_conf"])
 
 
 if __name__ == "__main__":

@@ -211,12 +211,14 @@ class TesseractEngine(OcrEngine):
         )
         return _blocks_from_tsv(data, lambda box: BBox(*leveled.to_source((box.x0, box.y0, box.x1, box.y1))))
 
-    def detect_orientation(self, page: PageImage, options: RecognizeOptions) -> Osd:
-        """Tesseract's OSD (`--psm 0`) on `page`, its small letters enlarged first; no turn when it
-        finds too few characters to tell."""
+    def detect_orientation(
+        self, page: PageImage, options: RecognizeOptions, letter_height: float = OSD_LETTER_HEIGHT
+    ) -> Osd:
+        """Tesseract's OSD (`--psm 0`) on `page`, its letters enlarged first to `letter_height`
+        pixels when smaller (0: the page as it is); no turn when it finds too few characters to tell."""
         if "osd" not in self.languages():
             raise EngineUnavailableError("tesseract has no orientation data (osd); apt-get install tesseract-ocr-osd")
-        enlarged = _enlarged_for_osd(page)
+        enlarged = _enlarged(page, letter_height) if letter_height else page
         found = self._tesseract(enlarged, options, _osd_or_none, " ".join(["--psm 0", *_dpi_flags(enlarged)]))
         if found is None:
             return Osd(0, 0.0)
@@ -286,11 +288,11 @@ def _orientation_wanted(options: RecognizeOptions) -> bool:
     return options.mode == "page" and wanted == "auto"
 
 
-def _enlarged_for_osd(page: PageImage) -> PageImage:
-    """`page`, its letters enlarged to OSD_LETTER_HEIGHT (in gray, its resolution with them) when
-    they are smaller."""
+def _enlarged(page: PageImage, letter_height: float) -> PageImage:
+    """`page`, its letters enlarged to `letter_height` (in gray, its resolution with them) when
+    they are smaller, at most OSD_MOST_ENLARGEMENT times."""
     gray = page.gray()
-    factor = text_size.enlargement(gray, OSD_LETTER_HEIGHT, OSD_MOST_ENLARGEMENT)
+    factor = text_size.enlargement(gray, letter_height, OSD_MOST_ENLARGEMENT)
     if factor == 1.0:
         return page
     pixels = cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
