@@ -3,11 +3,18 @@ the levelled page taken back to where its ink lies on the page as it was."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 import cv2
 import numpy as np
 import pytest
 
-from imaging import deskew
+from engines.options import RecognizeOptions
+from engines.registry import get_engine
+from evaluation.dataset import load_set
+from evaluation.normalize import uppercase_categories
+from evaluation.scoring import score_page
+from imaging import deskew, load_first_page
 from kernel.errors import OcrInputError
 from tests.conftest import render_text
 
@@ -71,3 +78,29 @@ def test_deskew_takes_auto_or_off_and_levels_whole_pages_only(page):
     assert deskew.skew_as_asked(skewed, {}, "tesseract", "auto", whole_page=False) == 0.0
     with pytest.raises(OcrInputError, match="tesseract deskew must be one of auto, off"):
         deskew.skew_as_asked(skewed, {"deskew": "yes"}, "tesseract", "auto", whole_page=True)
+
+
+@pytest.mark.slow
+def test_levelling_costs_clean_dev_pages_no_accuracy(benchmarks_dir):
+    """Tesseract levels by default: on the first dev pages of each category (scans and screenshots
+    as they are), its aligned CER with `deskew=auto` is at most 0.1 point worse than with `off`, and
+    at least one sampled page slopes (else the check would prove nothing)."""
+    bench = load_set(benchmarks_dir / "dev")
+    upper = uppercase_categories((r.category, r.text) for r in bench.records)
+    engine = get_engine("tesseract")
+    taken: dict[str, int] = defaultdict(int)
+    chars, change, sloping = 0, 0, 0
+    for record in bench.records:
+        if taken[record.category] >= 4:
+            continue
+        taken[record.category] += 1
+        fold = record.category in upper
+        auto, off = (
+            score_page(record, engine.recognize(record.image, RecognizeOptions(engine_args={"deskew": way})), fold)
+            for way in ("auto", "off")
+        )
+        chars += off.aligned.reference_length
+        change += auto.aligned.errors - off.aligned.errors
+        sloping += deskew.skew_angle(load_first_page(record.image).gray()) != 0
+    assert sloping, "no sampled page slopes: the check would prove nothing"
+    assert change / chars <= 0.001, (sloping, change, chars)
