@@ -44,8 +44,8 @@ from kernel.errors import EngineFailedError, EngineTimeoutError, EngineUnavailab
 ILLUMINATION_DEFAULT = "auto"
 #: engine_args["deskew"] unless a read says: "auto" levels a page whose lines slope first (OCRmyPDF's
 #: --deskew; `imaging.deskew`), its boxes mapped back to the page as it was. Chosen on 60 train pages and
-#: their photos: aligned CER .2866 -> .2721 (26 pages better, 15 worse; photo forms .387 -> .339, clean
-#: pages .224 -> .223: benchmarks/deskew_ab.py --engine tesseract ... --out tesseract_train)
+#: their photos: aligned CER .2866 -> .2677 (21 pages better, 10 worse; photos .349 -> .316, clean pages
+#: .224 -> .220: benchmarks/deskew_ab.py --engine tesseract ... --out tesseract_train)
 DESKEW_DEFAULT = "auto"
 #: page-segmentation mode per recognition mode: 3 = automatic layout, 7 = one line, 8 = one word
 PSM_BY_MODE = {"page": 3, "line": 7, "word": 8}
