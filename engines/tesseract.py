@@ -59,7 +59,7 @@ DEFAULT_ORIENTATION = "off"
 #: OSD reads a copy of the page whose letters are enlarged to this height (px) when they are smaller,
 #: at most OSD_MOST_ENLARGEMENT times: OSD is tuned for 300-dpi scans, and on our 100-dpi forms
 #: (letters 6–9 px) it is all but blind. On 24 train pages turned 0/90/180/270, enlarging to 20 px
-#: took the turned pages recovered with no wrong turn from 16 to 35 of 72 (28 px: 34, 36 px: 31;
+#: took the turned pages recovered at confidence 4 from 15 to 35 of 72, no wrong turn (28 px: 34, 36 px: 31;
 #: benchmarks/osd_enlargement.py → benchmarks/results/osd_enlargement_train.json)
 OSD_LETTER_HEIGHT = 20.0
 OSD_MOST_ENLARGEMENT = 4.0
