@@ -163,13 +163,14 @@ class TesseractEngine(OcrEngine):
         """The turn that makes `page` upright: OSD proposes, and Tesseract's own readings check
         what OSD is not sure of.
 
-        A turn-over always stands only when the turned page reads better than the page as it is
-        (`reads_better`): OSD can be sure that an upright receipt is upside down, and Tesseract
-        cannot read upside-down text, so the two readings settle it. A quarter turn stands when OSD
-        is sure of it (OSD_MIN_CONFIDENCE); less sure, the page is read as one block as it is and
-        turned either quarter way (OSD often knows the text runs down, not which way), and the
-        better quarter turn stands if it reads QUARTER_CHECK_GAIN times better. Checks cost two or
-        three extra reads, and only on pages that OSD would turn."""
+        A turn-over, whatever OSD's confidence, stands only when the turned page reads better than
+        the page as it is (`reads_better`): OSD can be sure that an upright receipt is upside down,
+        and Tesseract cannot read upside-down text, so the two readings settle it. A quarter turn
+        stands when OSD is sure of it (OSD_MIN_CONFIDENCE); less sure, the page is read as one block
+        as it is and turned either quarter way (OSD often knows the text runs down, not which way),
+        and the better quarter turn stands if it reads QUARTER_CHECK_GAIN times better. A turn-over
+        check costs one extra read, a quarter-turn check three block reads, and only on pages that
+        OSD would turn."""
         config = _config_for(page, options, self.psm_by_mode)
         osd = self.detect_orientation(page, options)
         if osd.rotate == 180:
