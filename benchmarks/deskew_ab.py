@@ -9,7 +9,10 @@ On a photo set the simulator's recorded rotation (`capture.params.rotation_deg` 
 degrees counter-clockwise) is the truth the estimate is checked against; perspective and curl add
 slope of their own, so the error is an upper bound. Writes benchmarks/results/deskew_ab_<NAME>.json:
 per category the aligned CER both ways, the pages better and worse levelled, the estimate's error
-against the simulator and its cost.
+against the simulator and its cost. `aligned_cer_by_min_degrees` replays the two readings under
+other minimum slopes by this script's own estimate, made on the page as it is; an engine that
+flattens light first (Tesseract) estimates on the flattened page, so for it those rows are close,
+not exact: confirm a chosen minimum by running the engine with it.
 """
 
 from __future__ import annotations

@@ -198,18 +198,11 @@ class TesseractEngine(OcrEngine):
         skew = deskew.skew_as_asked(
             upright.gray(), options.engine_args, "tesseract", DESKEW_DEFAULT, options.mode == "page"
         )
-        if not skew:
-            return _blocks_from_tsv(
-                self._tesseract(upright, options, pytesseract.image_to_data, config, lang=options.languages)
-            )
-        leveled = deskew.level(upright.pixels, skew)
-        data = self._tesseract(
-            dataclasses.replace(upright, pixels=leveled.pixels),
-            options,
-            pytesseract.image_to_data,
-            config,
-            lang=options.languages,
-        )
+        leveled = deskew.level(upright.pixels, skew) if skew else None
+        seen = upright if leveled is None else dataclasses.replace(upright, pixels=leveled.pixels)
+        data = self._tesseract(seen, options, pytesseract.image_to_data, config, lang=options.languages)
+        if leveled is None:
+            return _blocks_from_tsv(data)
         return _blocks_from_tsv(data, lambda box: BBox(*leveled.to_source((box.x0, box.y0, box.x1, box.y1))))
 
     def detect_orientation(

@@ -64,3 +64,25 @@ def text_page_png(tmp_path: Path, text_page: Image.Image) -> Path:
 @pytest.fixture
 def blank_array() -> np.ndarray:
     return np.full((50, 80), 255, dtype=np.uint8)
+
+
+def turned_about_centre(pixels: np.ndarray, degrees: float) -> np.ndarray:
+    """`pixels` turned counter-clockwise about its centre on a canvas of the same size, white filled."""
+    import cv2
+
+    height, width = pixels.shape[:2]
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
+    return cv2.warpAffine(pixels, matrix, (width, height), flags=cv2.INTER_CUBIC, borderValue=255)
+
+
+def assert_words_in_the_same_places(as_is, levelled, min_length: int, min_matched: int, tolerance: float) -> None:
+    """Each word (at least `min_length` characters) read once in each of two pages' readings has its
+    box centre within `tolerance` pixels in both; at least `min_matched` such words."""
+    texts = [w.text for w in [*as_is.words, *levelled.words]]
+    once = {text for text in texts if texts.count(text) == 2 and len(text) >= min_length}  # once in each read
+    boxes = {w.text: w.bbox for w in as_is.words if w.text in once}
+    matched = [(w.bbox, boxes[w.text]) for w in levelled.words if w.text in boxes]
+    assert len(matched) >= min_matched, texts
+    for mine, theirs in matched:
+        assert abs((mine.x0 + mine.x1) - (theirs.x0 + theirs.x1)) / 2 <= tolerance, (mine, theirs)
+        assert abs((mine.y0 + mine.y1) - (theirs.y0 + theirs.y1)) / 2 <= tolerance, (mine, theirs)

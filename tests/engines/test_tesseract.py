@@ -15,7 +15,7 @@ from engines.tesseract import OSD_MIN_CONFIDENCE, QUARTER_CHECK_GAIN, TesseractE
 from evaluation.dataset import load_set
 from imaging import PageImage
 from kernel.errors import EngineTimeoutError, EngineUnavailableError, OcrInputError
-from tests.conftest import render_text
+from tests.conftest import assert_words_in_the_same_places, render_text, turned_about_centre
 
 
 def tesseract_cli_words(path) -> list[str]:
@@ -197,28 +197,17 @@ def test_an_unsure_quarter_turn_of_an_upright_page_is_refused(upright_page, monk
 
 
 def test_a_sloping_page_read_levelled_keeps_its_boxes_on_the_page_as_it_was():
-    import cv2
-
     page = np.array(
         render_text(
             ["Invoice 20931 for services", "Please pay within thirty days", "Questions go to the office"], size=32
         )
     )
-    height, width = page.shape[:2]
-    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), -2.5, 1.0)
-    sloping = cv2.warpAffine(page, matrix, (width, height), borderValue=255)
+    sloping = turned_about_centre(page, -2.5)
     engine = get_engine("tesseract")
     levelled = engine.recognize(sloping, RecognizeOptions(engine_args={"deskew": "auto"})).pages[0]
     as_is = engine.recognize(sloping, RecognizeOptions(engine_args={"deskew": "off"})).pages[0]
-    assert (levelled.width, levelled.height) == (width, height)
-    texts = [w.text for w in [*as_is.words, *levelled.words]]
-    once = {text for text in texts if texts.count(text) == 2 and len(text) >= 4}  # once in each read
-    boxes = {w.text: w.bbox for w in as_is.words if w.text in once}
-    matched = [(w.bbox, boxes[w.text]) for w in levelled.words if w.text in boxes]
-    assert len(matched) >= 4, texts
-    for mine, theirs in matched:
-        assert abs((mine.x0 + mine.x1) - (theirs.x0 + theirs.x1)) / 2 <= 8, (mine, theirs)
-        assert abs((mine.y0 + mine.y1) - (theirs.y0 + theirs.y1)) / 2 <= 8, (mine, theirs)
+    assert (levelled.width, levelled.height) == (page.shape[1], page.shape[0])
+    assert_words_in_the_same_places(as_is, levelled, min_length=4, min_matched=4, tolerance=8)
 
 
 def test_confident_characters_weigh_each_word_by_its_confidence():

@@ -10,6 +10,7 @@ import pytest
 
 from engines import RecognizeOptions, get_engine
 from kernel.errors import OcrInputError
+from tests.conftest import assert_words_in_the_same_places, turned_about_centre
 from tests.inhouse_engine.test_detector import LINES, rendered
 
 
@@ -36,25 +37,13 @@ def test_page_mode_reads_words_with_their_own_boxes(engine):
 def test_a_sloping_page_read_levelled_keeps_its_boxes_on_the_page_as_it_was(engine):
     """With deskew=auto the page is read levelled (a new canvas, larger than the page), and every box
     comes back to the sloping page: each word sits where the same read without levelling puts it."""
-    import cv2
-
     gray, _ = rendered()
-    height, width = gray.shape
-    sloping = cv2.warpAffine(
-        gray, cv2.getRotationMatrix2D((width / 2, height / 2), 3.0, 1.0), (width, height), borderValue=255
-    )
+    sloping = turned_about_centre(gray, 3.0)
     options = {"orientation": "off", "postprocess": "off"}
     levelled = engine.recognize(sloping, RecognizeOptions(engine_args={**options, "deskew": "auto"})).pages[0]
     as_is = engine.recognize(sloping, RecognizeOptions(engine_args={**options, "deskew": "off"})).pages[0]
-    assert (levelled.width, levelled.height) == (width, height)
-    texts = [w.text for w in [*as_is.words, *levelled.words]]
-    once = {text for text in texts if texts.count(text) == 2 and len(text) >= 3}  # once in each read
-    boxes = {w.text: w.bbox for w in as_is.words if w.text in once}
-    matched = [(w.bbox, boxes[w.text]) for w in levelled.words if w.text in boxes]
-    assert len(matched) >= 6, [w.text for w in levelled.words]
-    for mine, theirs in matched:
-        assert abs((mine.x0 + mine.x1) - (theirs.x0 + theirs.x1)) / 2 <= 6, (mine, theirs)
-        assert abs((mine.y0 + mine.y1) - (theirs.y0 + theirs.y1)) / 2 <= 6, (mine, theirs)
+    assert (levelled.width, levelled.height) == (gray.shape[1], gray.shape[0])
+    assert_words_in_the_same_places(as_is, levelled, min_length=3, min_matched=6, tolerance=6)
 
 
 def test_word_and_line_modes_skip_detection(engine):
