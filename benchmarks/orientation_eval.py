@@ -34,9 +34,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engines.options import RecognizeOptions  # noqa: E402
 from engines.registry import get_engine  # noqa: E402
-from engines.tesseract import OSD_MIN_CONFIDENCE, QUARTER_CHECK_GAIN  # noqa: E402
+from engines.tesseract import CHECK_GAIN, OSD_MIN_CONFIDENCE  # noqa: E402
 from evaluation.dataset import load_set  # noqa: E402
 from imaging import PageImage, load_first_page  # noqa: E402
+from inhouse import orientation  # noqa: E402
 from inhouse.orientation import TURN_MARGIN, decide, rotate  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
@@ -146,6 +147,12 @@ def main() -> None:
     )
     parser.add_argument("--out", help="results file name without .json (default orientation_<split>)")
     parser.add_argument(
+        "--sample-aspect",
+        type=float,
+        default=orientation.MAX_SAMPLE_ASPECT,
+        help="in-house: the widest-word sample's aspect cap, for a sweep (default: the shipped one)",
+    )
+    parser.add_argument(
         "--rescore",
         type=Path,
         metavar="RESULTS",
@@ -156,6 +163,7 @@ def main() -> None:
     if args.rescore:
         rescore(args.rescore)
         return
+    orientation.MAX_SAMPLE_ASPECT = args.sample_aspect  # the engine's orientation step reads it per call
     engines = args.engine or sorted(PREDICTORS)
     predictors = {name: PREDICTORS[name]() for name in engines}
     bench = load_set(args.set or SHARED / args.split)
@@ -185,8 +193,9 @@ def main() -> None:
         "command": "benchmarks/orientation_eval.py " + " ".join(sys.argv[1:]),
         "set": str(args.set or SHARED / args.split),
         "tesseract_osd_min_confidence": OSD_MIN_CONFIDENCE,
-        "tesseract_quarter_check_gain": QUARTER_CHECK_GAIN,
+        "tesseract_check_gain": CHECK_GAIN,
         "inhouse_turn_margin": TURN_MARGIN,
+        "inhouse_max_sample_aspect": orientation.MAX_SAMPLE_ASPECT,
         "engines": {
             name: {"version": get_engine(name).version, "summary": summarise(name, rows[name])} for name in engines
         },

@@ -63,22 +63,21 @@ DEFAULT_ORIENTATION = "off"
 #: benchmarks/osd_enlargement.py → benchmarks/results/osd_enlargement_train.json)
 OSD_LETTER_HEIGHT = 20.0
 OSD_MOST_ENLARGEMENT = 4.0
-#: OSD's orientation confidence at which its quarter turn stands unchecked, chosen on those train pages
+#: OSD's orientation confidence at which its "upright" stands unchecked, chosen on those train pages
 #: (benchmarks/orientation_eval.py --split train --limit 12 --engine tesseract --out
-#: orientation_train_tesseract_osd): the most confident wrong quarter turn was 2.54, and 3.5 keeps about
-#: a point of safety (OCRmyPDF's default of 14 turns back none of them). Less sure quarter turns go to
-#: the reading check; a turn-over is always checked
+#: orientation_train_tesseract_osd): the most confident wrong "upright" was 2.48 (and the most confident
+#: wrong quarter turn 2.54), and 3.5 keeps about a point of safety (OCRmyPDF's default of 14 turns back
+#: none of the turned pages). Every other answer goes to a reading check
 OSD_MIN_CONFIDENCE = 3.5
-#: a quarter turn that OSD is not sure of stands when the page, read as one block of text turned that
-#: way or the opposite way, yields this many times the confident characters of the page as it is.
-#: On those 24 train pages read all four ways, an upright page's quarter turns yielded at most 0.92 of
-#: its upright reading, and a sideways page read upright at least 1.35 times its sideways reading but
-#: for one faint form that OSD is sure of; 1.0 to 1.3 all recover 65 of 72 turned pages with no wrong
-#: turn (35 with OSD's confident answers alone)
-QUARTER_CHECK_GAIN = 1.2
-#: the quarter-turn check reads one uniform block (psm 6): with layout analysis (psm 3) Tesseract finds
-#: the text running down a sideways page and reads a page turned 90° clockwise about as well as upright
-QUARTER_CHECK_PSM = "6"
+#: a turn that the reading check finds stands when the page, read as one block of text turned that way,
+#: yields this many times the confident characters of the page as it is. On those 24 train pages read
+#: all four ways, an upright page's other turns yielded at most 0.92 of its upright reading, and a
+#: turned page's right turn at least 1.20 times the page as it is (orientation_train_tesseract_unsure);
+#: 1.05 lies midway
+CHECK_GAIN = 1.05
+#: the check reads one uniform block (psm 6): with layout analysis (psm 3) Tesseract finds the text
+#: running down a sideways page and reads a page turned 90° clockwise about as well as upright
+CHECK_PSM = "6"
 
 
 @functools.lru_cache(maxsize=1)
@@ -161,31 +160,34 @@ class TesseractEngine(OcrEngine):
 
     def upright_turn(self, page: PageImage, options: RecognizeOptions) -> Turn:
         """The turn that makes `page` upright: OSD proposes, and Tesseract's own readings check
-        what OSD is not sure of.
+        every answer but a sure "upright".
 
         A turn-over, whatever OSD's confidence, stands only when the turned page reads better than
-        the page as it is (`reads_better`): OSD can be sure that an upright receipt is upside down,
+        the page as it is (more `confident_characters`): OSD can be sure that an upright receipt is upside down,
         and Tesseract cannot read upside-down text, so the two readings settle it. A quarter turn
-        stands when OSD is sure of it (OSD_MIN_CONFIDENCE); less sure, the page is read as one block
-        as it is and turned either quarter way (OSD often knows the text runs down, not which way),
-        and the better quarter turn stands if it reads QUARTER_CHECK_GAIN times better. A turn-over
-        check costs one extra read, a quarter-turn check three block reads, and only on pages that
-        OSD would turn."""
+        that OSD is sure of (OSD_MIN_CONFIDENCE) is right about the text running down but not always
+        about which way: the page is read as one block turned that way and the opposite way, and
+        the better stands. Any other answer (an unsure quarter turn, an unsure "upright", which can
+        be upside down or sideways) is settled by reading the page as one block as it is and turned
+        each other way: the best turn stands if it reads CHECK_GAIN times better than the page as
+        it is. The checks cost one extra read (a turn-over), two block reads (a sure quarter turn)
+        or four (an unsure answer)."""
         config = _config_for(page, options, self.psm_by_mode)
         osd = self.detect_orientation(page, options)
         if osd.rotate == 180:
             readings = {turn: self._read_turned(page, turn, config, options) for turn in (180, 0)}
             checked = {turn: confident_characters(blocks) for turn, blocks in readings.items()}
-            return Turn(180 if reads_better(readings[180], readings[0]) else 0, osd, checked, readings)
-        if osd.rotate == 0 or osd.confidence >= OSD_MIN_CONFIDENCE:
-            return Turn(osd.rotate, osd)
-        block = dataclasses.replace(options, engine_args={**options.engine_args, "psm": QUARTER_CHECK_PSM})
+            return Turn(180 if checked[180] > checked[0] else 0, osd, checked, readings)
+        sure = osd.confidence >= OSD_MIN_CONFIDENCE
+        if osd.rotate == 0 and sure:
+            return Turn(0, osd)
+        block = dataclasses.replace(options, engine_args={**options.engine_args, "psm": CHECK_PSM})
         block_config = _config_for(page, block, self.psm_by_mode)
-        quarters = (osd.rotate, (osd.rotate + 180) % 360)
-        read = {turn: self._read_turned(page, turn, block_config, options) for turn in (0, *quarters)}
-        best = max(quarters, key=lambda turn: confident_characters(read[turn]))
-        rotation = best if reads_better(read[best], read[0], QUARTER_CHECK_GAIN) else 0
-        return Turn(rotation, osd, {turn: confident_characters(blocks) for turn, blocks in read.items()})
+        turns = (osd.rotate, (osd.rotate + 180) % 360) if sure else (0, 90, 180, 270)
+        found = {turn: confident_characters(self._read_turned(page, turn, block_config, options)) for turn in turns}
+        best = max((turn for turn in turns if turn), key=lambda turn: found[turn])
+        rotation = best if sure or found[best] > CHECK_GAIN * found[0] else 0
+        return Turn(rotation, osd, found)
 
     def read_turned(self, page: PageImage, rotation: int, options: RecognizeOptions) -> list[Block]:
         """Tesseract's reading of `page` turned clockwise by `rotation` degrees (no OSD)."""
@@ -257,11 +259,6 @@ def confident_characters(blocks: list[Block]) -> float:
     """Characters read, each weighted by its word's confidence: a page read the right way up
     yields many, confidently; the same page turned yields few, or many doubtful ones."""
     return sum(len(word.text) * word.confidence for block in blocks for line in block.lines for word in line.words)
-
-
-def reads_better(turned: list[Block], as_is: list[Block], gain: float = 1.0) -> bool:
-    """Whether the turned page's reading beats `gain` times the page's as it is."""
-    return confident_characters(turned) > gain * confident_characters(as_is)
 
 
 def _osd_or_none(path: str, **kwargs: Any) -> dict[str, Any] | None:

@@ -23,6 +23,10 @@ from inhouse.detector.detect import Detection, word_crop
 
 PROBE_MAX_SIDE = 1400
 SAMPLE_WORDS = 24
+#: the sample is the widest words no wider than this many times their height: a wider "word" is
+#: usually several words run together (small italic type on a form), which the recognizer reads as
+#: one long doubtful string at any turn (on an upright dev form, the 24 widest read at a score of 0.02)
+MAX_SAMPLE_ASPECT = 8.0
 MIN_SAMPLE_WORDS = 4
 FIRST_LOOK_WORDS = 8  # the widest words are read upside down first…
 CLEAR_MARGIN = 0.4  # …and when one way up beats the other by this much, the rest are not
@@ -32,9 +36,9 @@ FLIP_MARGIN = 0.05
 #: score gain over upright to turn a page a quarter: a photo's shadow or a figure's rotated tick
 #: labels can make an upright page's ink profile look like lines running down, and its sideways
 #: reading then score close to its upright one. On 50 train pages and their 50 simulated photos no
-#: upright page's quarter turn came within 0.004 of upright (so 0 would do on train), but train has
-#: no typeset pages or figures: 0.1 of safety costs 0 of 150 turned train pages and 6 of 150 turned
-#: photos (benchmarks/results/orientation_margins_*.json), never on dev
+#: upright page's other turns came within 0.066 of upright (so 0 would do on train), but train has
+#: no typeset pages or figures: 0.1 of safety costs none of the 300 turned train pages and photos
+#: (benchmarks/results/orientation_margins_*.json), never on dev
 TURN_MARGIN = 0.1
 #: row/column profile variation at or above this: lines run across; below, the recognizer reads
 #: the page across and down…
@@ -119,7 +123,9 @@ def _scores(
     a close call reads them all.
     """
     detection = detection if detection is not None else detect_words(turned, config)
-    chosen = sorted(range(len(detection.words)), key=lambda k: -detection.words[k].bbox.width)[:SAMPLE_WORDS]
+    boxes = [word.bbox for word in detection.words]
+    wordlike = [k for k, box in enumerate(boxes) if box.width <= MAX_SAMPLE_ASPECT * box.height]
+    chosen = sorted(wordlike, key=lambda k: -boxes[k].width)[:SAMPLE_WORDS]
     if len(chosen) < MIN_SAMPLE_WORDS:
         return None
     crops = [word_crop(turned, detection.words[k], config.crop_padding) for k in chosen]

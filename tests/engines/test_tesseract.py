@@ -11,7 +11,7 @@ import pytest
 
 from engines import RecognizeOptions, get_engine
 from engines.result import BBox, Block, Line, Word
-from engines.tesseract import OSD_MIN_CONFIDENCE, QUARTER_CHECK_GAIN, TesseractEngine
+from engines.tesseract import CHECK_GAIN, OSD_MIN_CONFIDENCE, TesseractEngine
 from evaluation.dataset import load_set
 from imaging import PageImage
 from kernel.errors import EngineTimeoutError, EngineUnavailableError, OcrInputError
@@ -185,15 +185,56 @@ def test_a_quarter_turn_osd_is_unsure_of_stands_when_tesseract_reads_the_page_be
     assert "Invoice 20931 for services rendered in March" in result.text
 
 
-def test_an_unsure_quarter_turn_of_an_upright_page_is_refused(upright_page, monkeypatch):
+@pytest.mark.parametrize("quarter_turns, proposed, fix", [(1, 270, 90), (-1, 90, 270), (1, 90, 90)])
+def test_a_quarter_turn_osd_is_sure_of_goes_whichever_way_reads_better(
+    upright_page, monkeypatch, quarter_turns, proposed, fix
+):
+    """OSD can be sure that text runs down a page and wrong about which way (a dev receipt turned
+    270°: a 270° turn at confidence 4.65): the page read as one block both ways settles it."""
     from engines import tesseract
 
-    monkeypatch.setattr(TesseractEngine, "detect_orientation", lambda self, page, options: tesseract.Osd(90, 2.0))
+    monkeypatch.setattr(TesseractEngine, "detect_orientation", lambda self, page, options: tesseract.Osd(proposed, 9.0))
+    sideways = np.ascontiguousarray(np.rot90(upright_page, k=quarter_turns))
+    turn = get_engine("tesseract").upright_turn(
+        PageImage(sideways, "sideways"), RecognizeOptions(engine_args={"orientation": "auto"})
+    )
+    assert turn.rotation == fix and set(turn.checked) == {90, 270}, turn
+
+
+@pytest.mark.parametrize("proposed", [90, 0])
+def test_an_unsure_answer_on_an_upright_page_turns_nothing(upright_page, monkeypatch, proposed):
+    from engines import tesseract
+
+    monkeypatch.setattr(TesseractEngine, "detect_orientation", lambda self, page, options: tesseract.Osd(proposed, 2.0))
     turn = get_engine("tesseract").upright_turn(
         PageImage(upright_page, "upright"), RecognizeOptions(engine_args={"orientation": "auto"})
     )
-    assert turn.rotation == 0 and set(turn.checked) == {0, 90, 270}, turn.checked
-    assert turn.checked[0] > QUARTER_CHECK_GAIN * max(turn.checked[90], turn.checked[270])
+    assert turn.rotation == 0 and set(turn.checked) == {0, 90, 180, 270}, turn.checked
+    assert turn.checked[0] > CHECK_GAIN * max(turn.checked[90], turn.checked[180], turn.checked[270])
+
+
+@pytest.mark.parametrize("quarter_turns, fix", [(2, 180), (1, 90)])
+def test_a_turned_page_that_osd_unsurely_calls_upright_is_turned_back(upright_page, monkeypatch, quarter_turns, fix):
+    """OSD unsure that a page is upright (dev receipts turned over: "upright" at confidence 1.2 to
+    3.5): the page read every way settles it."""
+    from engines import tesseract
+
+    monkeypatch.setattr(TesseractEngine, "detect_orientation", lambda self, page, options: tesseract.Osd(0, 1.5))
+    turned = np.ascontiguousarray(np.rot90(upright_page, k=quarter_turns))
+    result = get_engine("tesseract").recognize(turned, RecognizeOptions(engine_args={"orientation": "auto"}))
+    assert result.pages[0].rotation == fix
+    assert "Invoice 20931 for services rendered in March" in result.text
+
+
+def test_an_upright_answer_that_osd_is_sure_of_is_not_checked(upright_page, monkeypatch):
+    from engines import tesseract
+
+    monkeypatch.setattr(TesseractEngine, "detect_orientation", lambda self, page, options: tesseract.Osd(0, 9.0))
+    turned_over = np.ascontiguousarray(np.rot90(upright_page, k=2))
+    turn = get_engine("tesseract").upright_turn(
+        PageImage(turned_over, "turned over"), RecognizeOptions(engine_args={"orientation": "auto"})
+    )
+    assert turn.rotation == 0 and turn.checked == {}
 
 
 def test_a_sloping_page_read_levelled_keeps_its_boxes_on_the_page_as_it_was():
@@ -211,11 +252,11 @@ def test_a_sloping_page_read_levelled_keeps_its_boxes_on_the_page_as_it_was():
 
 
 def test_confident_characters_weigh_each_word_by_its_confidence():
-    from engines.tesseract import confident_characters, reads_better
+    from engines.tesseract import confident_characters
 
     def read(*words: tuple[str, float]) -> list[Block]:
         return [Block([Line([Word(t, BBox(0, 0, 10, 10), c / 100) for t, c in words])])]
 
     sure, doubtful = read(("Invoice", 90), ("20931", 80)), read(("lnv", 30), ("o1ce", 20), ("20", 40), ("9", 10))
     assert confident_characters(sure) == pytest.approx(7 * 0.9 + 5 * 0.8)
-    assert reads_better(sure, doubtful) and not reads_better(doubtful, sure) and not reads_better(sure, sure)
+    assert confident_characters(sure) > 3 * confident_characters(doubtful)
