@@ -163,8 +163,8 @@ class TesseractEngine(OcrEngine):
         every answer but a sure "upright".
 
         A turn-over, whatever OSD's confidence, stands only when the turned page reads better than
-        the page as it is (more `confident_characters`): OSD can be sure that an upright receipt is upside down,
-        and Tesseract cannot read upside-down text, so the two readings settle it. A quarter turn
+        the page as it is (more `confident_characters`): OSD can be sure that an upright receipt is
+        upside down, and Tesseract cannot read upside-down text, so the two readings settle it. A quarter turn
         that OSD is sure of (OSD_MIN_CONFIDENCE) is right about the text running down but not always
         about which way: the page is read as one block turned that way and the opposite way, and
         the better stands. Any other answer (an unsure quarter turn, an unsure "upright", which can

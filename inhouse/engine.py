@@ -49,10 +49,10 @@ ENGINE_ARGS = ("orientation", "postprocess", "illumination", "deskew")
 #: benchmarks/results/illumination_gate_inhouse.json); orientation flattens its own small copy
 ILLUMINATION_DEFAULT = "off"
 #: "off": levelling a sloping page (`imaging.deskew`; "auto" reads it levelled, boxes mapped back) made more
-#: train pages and photos worse than better (26 to 14 of 60, aligned CER .1535 -> .1584, .1565 with the 0.5°
-#: minimum; forms lose most:
-#: benchmarks/deskew_ab.py --engine inhouse ... --out inhouse_train). The line grouping already follows a
-#: sloping line, and a page turned by interpolation loses some sharpness of its small print
+#: train pages and photos worse than better (26 to 14 of 60, aligned CER .1535 -> .1584, .1565 with the
+#: 0.5° minimum; forms lose most: benchmarks/deskew_ab.py --engine inhouse ... --out inhouse_train). The
+#: line grouping already follows a sloping line, and a page turned by interpolation loses some sharpness
+#: of its small print
 DESKEW_DEFAULT = "off"
 
 

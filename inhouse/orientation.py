@@ -25,7 +25,9 @@ PROBE_MAX_SIDE = 1400
 SAMPLE_WORDS = 24
 #: the sample is the widest words no wider than this many times their height: a wider "word" is
 #: usually several words run together (small italic type on a form), which the recognizer reads as
-#: one long doubtful string at any turn (on an upright dev form, the 24 widest read at a score of 0.02)
+#: one long doubtful string at any turn. Chosen on 50 train pages turned four ways (6, 8, 12, no cap:
+#: benchmarks/results/orientation_margins_train*.json): 8 leaves the widest margins, upright pages
+#: leading any other turn by at least 0.22 (0.11 uncapped) and turned pages' right turns gaining 0.25
 MAX_SAMPLE_ASPECT = 8.0
 MIN_SAMPLE_WORDS = 4
 FIRST_LOOK_WORDS = 8  # the widest words are read upside down first…

@@ -172,14 +172,11 @@ def test_a_sideways_form_photo_is_turned_upright_from_its_word_shaped_words(engi
     """The simulated photo of a train form (seed 0, as `ocrgate sets photos` draws it) turned
     sideways: its widest detected "words" are runs of several words that read badly every way, and
     sampled with them the right quarter turn did not clear its margin. The sample leaves them out."""
-    import cv2
-
     from capture.photoset import PageJob, photograph
     from evaluation.dataset import load_set
-    from imaging import PageImage
+    from imaging import load_first_page
 
     (record,) = [r for r in load_set(benchmarks_dir / "train").records if r.id == "funsd_0060094595"]
-    jpeg = photograph(PageJob(record.id, str(record.image), 0, {})).jpeg
-    photo = cv2.cvtColor(cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-    turned = np.ascontiguousarray(np.rot90(photo, k=quarter_turns))
-    assert engine.orientation(PageImage(turned, "photo")).rotation == fix
+    photo = load_first_page(photograph(PageJob(record.id, str(record.image), 0, {})).jpeg)
+    turned = dataclasses.replace(photo, pixels=np.ascontiguousarray(np.rot90(photo.pixels, k=quarter_turns)))
+    assert engine.orientation(turned).rotation == fix
