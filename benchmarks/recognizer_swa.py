@@ -27,6 +27,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from evaluation.normalize import uppercase_categories  # noqa: E402
 from training.metrics import cer, word_correct  # noqa: E402
 
 DEFAULT_SET = Path("/work/shared/benchmarks/dev-words")
@@ -42,13 +43,14 @@ def load_crops(split: Path, limit: int | None) -> list[dict]:
     return recs
 
 
-def score(records: list[dict], preds: list[str]) -> dict:
+def score(records: list[dict], preds: list[str], folded: set[str]) -> dict:
     stats: dict[str, list[float]] = {}
     for r, p in zip(records, preds):
-        e, n = cer(p, r["text"], r["category"])
+        fold = r["category"] in folded
+        e, n = cer(p, r["text"], fold)
         for key in (r["category"], "all"):
             s = stats.setdefault(key, [0, 0, 0, 0])
-            s[0] += word_correct(p, r["text"], r["category"])
+            s[0] += word_correct(p, r["text"], fold)
             s[1] += 1
             s[2] += e
             s[3] += n
@@ -109,16 +111,17 @@ def main() -> None:
     report = {"set": str(args.set), "crops": len(records), "cpu_count": os.cpu_count(),
               "machine": platform.machine(), "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
               "command": " ".join(sys.argv), "engines": {}}
+    folded = uppercase_categories((r["category"], r["text"]) for r in records)
     for engine in args.engines.split(","):
         run = run_inhouse(records, args.model, args.beam, args.runtime) if engine == "inhouse" else run_tesseract(records, args.workers)
-        entry = {"scores": score(records, run["preds"]), "words_per_s": round(len(records) / run["seconds"], 1),
+        entry = {"scores": score(records, run["preds"], folded), "words_per_s": round(len(records) / run["seconds"], 1),
                  "seconds": round(run["seconds"], 2), "peak_rss_mb": round(run["peak_rss_mb"], 1)}
         for key in ("version", "runtime"):
             if key in run:
                 entry[key] = run[key]
         entry["errors_sample"] = [
             {"id": r["id"], "truth": r["text"], "pred": p}
-            for r, p in zip(records, run["preds"]) if not word_correct(p, r["text"], r["category"])
+            for r, p in zip(records, run["preds"]) if not word_correct(p, r["text"], r["category"] in folded)
         ][:40]
         entry["predictions"] = dict(zip((r["id"] for r in records), run["preds"]))
         report["engines"][engine] = entry

@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> None:
     crops = cut_crops(holdout=True)
     rec = load_recognizer(args.model)
     logits = rec.logits([c.image for c in crops])
-    cal = fit_calibration(logits, lambda i, text: word_correct(text, crops[i].text, crops[i].category))
+    cal = fit_calibration(logits, lambda i, text: word_correct(text, crops[i].text, crops[i].fold_case))
     cal.save(args.model / CALIBRATION_FILE)
     print(
         json.dumps(

@@ -26,28 +26,29 @@ from training.train import fit, parse_config
 @dataclass(frozen=True)
 class MixConfig:
     real_fraction: float = 0.5  # share of batches made of real crops
-    # category shares among real batches (receipts are few but matter); the photo categories count
-    # only when a photo set is given, and then as one in four, the photos' share of our evaluation
-    category_weights: tuple[tuple[str, float], ...] = (
-        ("register_tapes", 0.34),
-        ("scanned_docs", 0.41),
-        ("photos_register_tapes", 0.11),
-        ("photos_scanned_docs", 0.14),
-    )
+    # category shares among the clean real batches (receipts are few but matter), and among the
+    # photo batches, which count only when a photo set is given
+    clean_weights: tuple[tuple[str, float], ...] = (("register_tapes", 0.45), ("scanned_docs", 0.55))
+    photo_weights: tuple[tuple[str, float], ...] = (("photos_register_tapes", 0.45), ("photos_scanned_docs", 0.55))
+    # share of real batches cut from photos: by default one in four, the photos' share of our evaluation
+    photo_share: float = 0.25
     real_augment_prob: float = 0.3
     # the real crops have no typeset papers: keep them in the synthetic share
     typeset_prob: float = 0.6
     # synthetic words captured as a phone would, when a photo set is given (one in four, as above)
     photo_prob: float = 0.25
 
+    def category_weights(self) -> dict[str, float]:
+        return {c: w * (1 - self.photo_share) for c, w in self.clean_weights} | {
+            c: w * self.photo_share for c, w in self.photo_weights
+        }
+
 
 def restore_case(crops: list, predictions: list[str]) -> int:
     """Replace upper-case-only labels by the model's reading where it matches ignoring case."""
-    from training.metrics import UPPER_CASE_CATEGORIES
-
     changed = 0
     for crop, pred in zip(crops, predictions, strict=True):
-        if crop.category in UPPER_CASE_CATEGORIES and pred != crop.text and pred.upper() == crop.text:
+        if crop.fold_case and pred != crop.text and pred.upper() == crop.text:
             crop.text = pred
             changed += 1
     return changed
@@ -68,8 +69,8 @@ def real_batches(
         keys = sorted(by_width)
         sizes = np.array([len(by_width[k]) for k in keys], float)
         buckets[cat] = (by_width, keys, sizes / sizes.sum())
-    cats = [c for c, _ in mix.category_weights if c in buckets]
-    weights = np.array([w for c, w in mix.category_weights if c in buckets])
+    cats = [c for c in mix.category_weights() if c in buckets]
+    weights = np.array([mix.category_weights()[c] for c in cats])
     while True:
         cat = cats[int(rng.choice(len(cats), p=weights / weights.sum()))]
         by_width, keys, p = buckets[cat]
@@ -90,12 +91,20 @@ def main(argv: list[str] | None = None) -> None:
     out, cfg, args = parse_config(
         argv,
         description=__doc__,
-        extra={"real_fraction": defaults.real_fraction, "typeset_prob": defaults.typeset_prob},
+        extra={
+            "real_fraction": defaults.real_fraction,
+            "typeset_prob": defaults.typeset_prob,
+            "photo_share": defaults.photo_share,
+        },
     )
     if not cfg.init_weights:
         raise SystemExit("--init-weights is required: fine-tuning starts from the synthetic-only model")
-    mix = replace(defaults, real_fraction=args.real_fraction, typeset_prob=args.typeset_prob)
-    crops = cut_crops(holdout=False) + (cut_crops(Path(cfg.photo_set), holdout=False) if cfg.photo_set else [])
+    mix = replace(
+        defaults, real_fraction=args.real_fraction, typeset_prob=args.typeset_prob, photo_share=args.photo_share
+    )
+    photo_sets = [cfg.photo_set] if cfg.photo_set else []
+    photo_sets += cfg.more_photo_sets.split(",") if cfg.more_photo_sets else []
+    crops = cut_crops(holdout=False) + [c for p in photo_sets for c in cut_crops(Path(p), holdout=False)]
     # the initial weights' directory must hold their model config (as training writes it)
     reader = load_recognizer(Path(cfg.init_weights).parent)
     cfg.model = json.loads((Path(cfg.init_weights).parent / CONFIG_FILE).read_text())["model"]

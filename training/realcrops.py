@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from evaluation.normalize import uppercase_categories
 from inhouse.recognizer.charset import in_charset, normalize_text
 
 TRAIN_SPLIT = Path("/work/shared/benchmarks/train")
@@ -32,6 +33,7 @@ class Crop:
     text: str
     category: str
     page: str
+    fold_case: bool  # the category's ground truth is upper case (the evaluation's rule, from the split)
 
 
 def is_holdout(page_id: str, fraction: float) -> bool:
@@ -41,8 +43,9 @@ def is_holdout(page_id: str, fraction: float) -> bool:
 def cut_crops(split: Path = TRAIN_SPLIT, holdout: bool | None = None, config: CropConfig = CropConfig()) -> list[Crop]:
     """Single-token segments as padded crops; holdout=None: all pages, True/False: that part only."""
     crops: list[Crop] = []
-    for line in (split / "manifest.jsonl").read_text().splitlines():
-        rec = json.loads(line)
+    records = [json.loads(line) for line in (split / "manifest.jsonl").read_text().splitlines()]
+    upper = uppercase_categories((r["category"], s["text"]) for r in records for s in r["segments"])
+    for rec in records:
         if holdout is not None and is_holdout(rec["id"], config.holdout_fraction) != holdout:
             continue
         page = np.asarray(Image.open(split / rec["image"]).convert("L"))
@@ -56,5 +59,5 @@ def cut_crops(split: Path = TRAIN_SPLIT, holdout: bool | None = None, config: Cr
             x1, y1 = min(w, x1 + config.pad_px), min(h, y1 + config.pad_px)
             if x1 - x0 < config.min_side_px or y1 - y0 < config.min_side_px:
                 continue
-            crops.append(Crop(page[y0:y1, x0:x1].copy(), text, rec["category"], rec["id"]))
+            crops.append(Crop(page[y0:y1, x0:x1].copy(), text, rec["category"], rec["id"], rec["category"] in upper))
     return crops

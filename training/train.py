@@ -46,6 +46,9 @@ class TrainConfig:
     # a photo set built from train (`ocrgate sets photos`): its held-out pages' crops join validation
     # and, when fine-tuning, its other pages' crops join the real batches
     photo_set: str | None = None
+    # fine-tuning only: comma-separated photo sets of train built with other seeds (other captures of
+    # the same pages); their fit pages' crops join the real batches, validation stays on photo_set's
+    more_photo_sets: str | None = None
     model: dict = field(default_factory=dict)
 
 
@@ -105,8 +108,9 @@ def make_predict(model):
     return predict
 
 
-def evaluate(predict, samples: list, categories: list[str], batch_size: int = 128) -> dict:
-    """SWA / CER per category on preprocessed (image, text) samples, greedy decoding."""
+def evaluate(predict, samples: list, categories: list[str], folded: set[str], batch_size: int = 128) -> dict:
+    """SWA / CER per category on preprocessed (image, text) samples, greedy decoding; case is
+    folded in the `folded` categories."""
     from inhouse.recognizer.ctc import greedy_decode
     from training.data import make_batch
     from training.metrics import cer, word_correct
@@ -120,19 +124,21 @@ def evaluate(predict, samples: list, categories: list[str], batch_size: int = 12
         for j, i in enumerate(idx):
             pred, _ = greedy_decode(logits[j], int(steps[j]))
             cat = categories[i]
-            e, n = cer(pred, texts[j], cat)
+            fold = cat in folded
+            e, n = cer(pred, texts[j], fold)
             for key in (cat, "all"):
                 s = stats.setdefault(key, [0, 0, 0, 0])
-                s[0] += word_correct(pred, texts[j], cat)
+                s[0] += word_correct(pred, texts[j], fold)
                 s[1] += 1
                 s[2] += e
                 s[3] += n
     return {k: {"swa": s[0] / s[1], "cer": s[2] / s[3], "n": s[1]} for k, s in stats.items()}
 
 
-def real_validation(per_category: int, seed: int, photo_set: str | None = None) -> tuple[list, list[str]]:
+def real_validation(per_category: int, seed: int, photo_set: str | None = None) -> tuple[list, list[str], set[str]]:
     """Held-out real crops of the train split (pages never used for fitting), and of its photos
-    when `photo_set` is given (the same pages held out), preprocessed."""
+    when `photo_set` is given (the same pages held out), preprocessed; with their categories and
+    the categories whose ground truth is upper case."""
     from inhouse.recognizer.preprocess import preprocess
     from training.realcrops import cut_crops
 
@@ -142,7 +148,8 @@ def real_validation(per_category: int, seed: int, photo_set: str | None = None) 
     for cat in sorted({c.category for c in crops}):
         pool = [c for c in crops if c.category == cat]
         chosen += [pool[i] for i in rng.permutation(len(pool))[:per_category]]
-    return [(preprocess(c.image), c.text) for c in chosen], [c.category for c in chosen]
+    folded = {c.category for c in crops if c.fold_case}
+    return [(preprocess(c.image), c.text) for c in chosen], [c.category for c in chosen], folded
 
 
 def fit(out: Path, cfg: TrainConfig, batches: Callable[[int], Iterator], run_id: str, data_config: dict) -> dict:
@@ -174,7 +181,7 @@ def fit(out: Path, cfg: TrainConfig, batches: Callable[[int], Iterator], run_id:
         print(f"resumed from {manager.latest_checkpoint} at step {int(step_var.numpy())}", flush=True)
     (out / CONFIG_FILE).write_text(json.dumps({"model": model_cfg.to_dict(), "input": asdict(SPEC)}, indent=1))
 
-    val, val_cats = real_validation(cfg.val_per_category, cfg.seed, cfg.photo_set)
+    val, val_cats, folded = real_validation(cfg.val_per_category, cfg.seed, cfg.photo_set)
     train_step, predict = make_train_step(model, optimizer), make_predict(model)
     labnotebook.record_training(
         "start",
@@ -210,7 +217,7 @@ def fit(out: Path, cfg: TrainConfig, batches: Callable[[int], Iterator], run_id:
             losses = []
         hours = (time.time() - t0) / 3600
         if step % cfg.eval_every == 0 or step == cfg.steps or hours > cfg.max_hours:
-            result = evaluate(predict, val, val_cats)
+            result = evaluate(predict, val, val_cats, folded)
             swa = result["all"]["swa"]
             improved = swa > float(best_var.numpy())
             if improved:

@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> None:
         rec = load_recognizer(model_dir, runtime)
         out: dict[str, list[int]] = {}
         for c, (pred, _) in zip(crops, rec.recognize_batch([c.image for c in crops]), strict=True):
-            out.setdefault(c.category, []).append(word_correct(pred, c.text, c.category))
+            out.setdefault(c.category, []).append(word_correct(pred, c.text, c.fold_case))
         preds = rec.recognize_batch([img for img, _ in typeset])
         out["synthetic_typeset"] = [p == t for (p, _), (_, t) in zip(preds, typeset, strict=True)]
         print(
