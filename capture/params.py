@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 #: bump whenever a range, a distribution or an operation changes what a page turns into
-SIMULATOR_VERSION = 1
+SIMULATOR_VERSION = 2  # 2: lines carry their outline on the photo (`polygon`); the photos are as in 1
 
 # --- geometry (shares are of the page: its width or height along an axis, or for amplitudes the
 # geometric mean of width and height, "page size") ---

@@ -24,6 +24,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from capture.geometry import map_outlines
 from capture.params import SIMULATOR_VERSION, draw_params
 from capture.photometric import jpeg_bytes
 from capture.simulate import render
@@ -56,6 +57,7 @@ class PageResult:
     width: int
     height: int
     boxes: dict[str, list[list[int]]]
+    line_polygons: list[list[list[float]]]  # each line's outline on the photo (`geometry.map_outlines`)
     params: dict[str, Any]
 
 
@@ -86,6 +88,7 @@ def photograph(job: PageJob) -> PageResult:
         width=int(photo.pixels.shape[1]),
         height=int(photo.pixels.shape[0]),
         boxes={kind: mapped[bounds[i] : bounds[i + 1]].tolist() for i, kind in enumerate(kinds)},
+        line_polygons=map_outlines(np.array(job.boxes["lines"], dtype=np.float64).reshape(-1, 4), photo.geometry),
         params=asdict(params),
     )
 
@@ -139,6 +142,10 @@ def _record(raw: dict[str, Any], result: PageResult, image: str, source_set: str
     for kind in BOX_FIELDS:
         if raw.get(kind) is not None:
             record[kind] = [{**item, "bbox": box} for item, box in zip(raw[kind], result.boxes[kind], strict=True)]
+    if raw.get("lines") is not None:
+        record["lines"] = [
+            {**item, "polygon": polygon} for item, polygon in zip(record["lines"], result.line_polygons, strict=True)
+        ]
     if raw.get("ignore_regions") is not None:
         record["ignore_regions"] = result.boxes["ignore_regions"]
     record.update(

@@ -36,6 +36,8 @@ class BenchmarkSetError(OcrInputError):
 class TextBox:
     bbox: BBox
     text: str
+    # the box's true outline where the box is only its bounds (a line on a rotated or curved photo)
+    polygon: tuple[tuple[float, float], ...] | None = None
 
 
 @dataclass
@@ -93,9 +95,27 @@ def _text_boxes(raw: Any, where: str, problems: list[str]) -> list[TextBox]:
             problems.append(f"{where}[{i}]: needs a 'text' string and a 'bbox'")
             continue
         box = _bbox(item.get("bbox"), f"{where}[{i}]", problems)
+        polygon = _polygon(item.get("polygon"), f"{where}[{i}]", problems)
         if box:
-            boxes.append(TextBox(box, item["text"]))
+            boxes.append(TextBox(box, item["text"], polygon))
     return boxes
+
+
+def _polygon(raw: Any, where: str, problems: list[str]) -> tuple[tuple[float, float], ...] | None:
+    if raw is None:
+        return None
+
+    def number(v: Any) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+    if (
+        not isinstance(raw, list)
+        or len(raw) < 3
+        or not all(isinstance(p, list) and len(p) == 2 and number(p[0]) and number(p[1]) for p in raw)
+    ):
+        problems.append(f"{where}: polygon must be a list of at least 3 [x, y] number pairs")
+        return None
+    return tuple((float(x), float(y)) for x, y in raw)
 
 
 def _record(raw: Any, where: str, root: Path, problems: list[str]) -> BenchmarkRecord | None:

@@ -16,6 +16,7 @@ from evaluation.dataset import BenchmarkSet, content_hash, load_set
 from evaluation.report import render_report
 from evaluation.results import page_records, paired_verdicts, score_runs, summarise
 from evaluation.runner import options_for, run_engines
+from evaluation.scoring import ALIGNMENT
 from evaluation.sets import resolve_set
 from kernel.atomic import write_text
 from kernel.errors import OcrInputError
@@ -74,6 +75,7 @@ def evaluate(
             "level": level,
             "control": control,
             "normalization": NORMALIZATION,
+            "alignment": ALIGNMENT,
             "sets": [
                 {"name": s.name, "path": str(s.root), "content_hash": s.content_hash, "n": len(s.records)} for s in sets
             ],

@@ -1,7 +1,9 @@
 """Score one engine's result on one benchmark record.
 
 The headline page metric is the **position-aligned CER**: each recognised word is assigned
-to the ground-truth line its box overlaps most; a line's words are read left to right and
+to the ground-truth line its box overlaps most (the line's outline where the set records one: on a
+rotated or curved photo a line's box takes in much of its neighbours, and a perfect reader's words
+would land on the wrong lines); a line's words are read left to right and
 compared with the line's text; words overlapping no line count as insertions; words lying
 mostly inside an `ignore_regions` box are skipped. A different but valid reading order (two
 columns read one after the other) therefore costs nothing, while misread, missing and
@@ -24,7 +26,10 @@ from evaluation.metrics import (
     word_counts,
 )
 from evaluation.normalize import normalize, words
+from evaluation.polygons import area_inside
 
+#: how read words meet the truth lines, recorded in every results.json (`run.alignment`)
+ALIGNMENT = "each word to the truth line its box overlaps most, on the line's outline where the set has one"
 #: a word is ignored when at least this share of its box lies in an ignore region
 IGNORE_OVERLAP = 0.5
 
@@ -67,12 +72,18 @@ def kept_words(result: OcrResult | None, ignore_regions: list[BBox]) -> list[lis
     return lines
 
 
+def line_overlap(line: TextBox, box: BBox) -> float:
+    """The area of `box` on the truth line: on its outline if it has one, else on its box."""
+    area = line.bbox.intersection_area(box)  # the outline lies inside the box: 0 here is 0 there
+    return area_inside(line.polygon, box) if area and line.polygon else float(area)
+
+
 def assign_to_lines(truth_lines: list[TextBox], read_words: list[Word]) -> tuple[list[list[Word]], list[Word]]:
     """Each word to the truth line its box overlaps most; returns (words per line, unassigned)."""
     per_line: list[list[Word]] = [[] for _ in truth_lines]
     unassigned = []
     for word in read_words:
-        overlaps = [word.bbox.intersection_area(line.bbox) for line in truth_lines]
+        overlaps = [line_overlap(line, word.bbox) for line in truth_lines]
         best = max(range(len(overlaps)), key=overlaps.__getitem__) if overlaps else None
         if best is None or overlaps[best] == 0:
             unassigned.append(word)
