@@ -3,8 +3,9 @@ line recognizer, the ONNX models that `rapidocr-onnxruntime` ships (nothing is d
 
 A plugin like any third-party engine: `rapidocr = "rapidocr_engine.engine:RapidOcrEngine"` in the
 `ocrgate.engines` entry-point group, importing only `kernel`, `imaging` and `engines`. RapidOCR reads
-text lines; our words are its lines split at spaces, each word's box the share of its line's box
-that its characters take. Detection, classification and recognition are `kernel.deadline`
+text lines; our words are its lines split at spaces, each word's box the bounds of the share of
+its line's quadrilateral that its characters take (along the line, so a sloping line's words stay
+on it). Detection, classification and recognition are `kernel.deadline`
 checkpoints. Without the package the engine is unavailable, with a one-line reason.
 """
 
@@ -136,17 +137,34 @@ def _join_rows(pieces: list[Line]) -> list[Line]:
     return lines
 
 
+def _bounds(points: np.ndarray, width: int, height: int) -> BBox:
+    """The pixel box around `points`, clipped to the page, at least one pixel each way."""
+    x0, y0 = max(0, int(np.floor(points[:, 0].min()))), max(0, int(np.floor(points[:, 1].min())))
+    x1, y1 = min(width, int(np.ceil(points[:, 0].max()))), min(height, int(np.ceil(points[:, 1].max())))
+    return BBox(min(x0, width - 1), min(y0, height - 1), max(x1, x0 + 1), max(y1, y0 + 1))
+
+
 def _line(text: str, score: float, quad: np.ndarray, width: int, height: int) -> Line | None:
-    """One read line as words: split at spaces, each word's x-extent its characters' share of the line's."""
-    x0, y0 = max(0, int(np.floor(quad[:, 0].min()))), max(0, int(np.floor(quad[:, 1].min())))
-    x1, y1 = min(width, int(np.ceil(quad[:, 0].max()))), min(height, int(np.ceil(quad[:, 1].max())))
-    if not text.strip() or x1 <= x0 or y1 <= y0:
-        return None
-    span = (x1 - x0) / len(text)
+    """One read line as words: split at spaces, each word the stretch of the line's quadrilateral that
+    its characters' share of the text takes along the line's direction, boxed. On a sloping line
+    (a photo) a word's box is then the bounds of its own part of the line, not a slice of the whole
+    line's bounds, which takes in the lines above and below."""
+    (left, top), (right, bottom) = quad.min(axis=0), quad.max(axis=0)
+    if not text.strip() or right <= 0 or bottom <= 0 or left >= width or top >= height:
+        return None  # nothing of it on the page
+    top_left, top_right, bottom_right, bottom_left = quad.astype(np.float64)  # RapidOCR's corner order
     words, start = [], 0
     for token in text.split(" "):
-        if token:  # floor and ceil: every word keeps at least one pixel and stays inside its line
-            left, right = x0 + int(np.floor(start * span)), x0 + int(np.ceil((start + len(token)) * span))
-            words.append(Word(token, BBox(left, y0, right, y1), max(0.0, min(1.0, score))))
+        if token:
+            a, b = start / len(text), (start + len(token)) / len(text)
+            corners = np.array(
+                [
+                    top_left + a * (top_right - top_left),
+                    top_left + b * (top_right - top_left),
+                    bottom_left + b * (bottom_right - bottom_left),
+                    bottom_left + a * (bottom_right - bottom_left),
+                ]
+            )
+            words.append(Word(token, _bounds(corners, width, height), max(0.0, min(1.0, score))))
         start += len(token) + 1
-    return Line(words, BBox(x0, y0, x1, y1))
+    return Line(words, _bounds(quad, width, height))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import sys
 
+import numpy as np
 import pytest
 from PIL import ImageDraw, ImageFont
 
 from engines import RecognizeOptions, get_engine
+from engines.result import BBox
 from engines.registry import describe_engines, engine_names, register_engine, unregister_engine
 from kernel import deadline
 from kernel.errors import EngineTimeoutError, EngineUnavailableError, OcrInputError
@@ -106,3 +108,21 @@ def test_the_eval_runner_scores_it(rapid, tiny_set, tmp_path, monkeypatch):
     row = results["summary"]["rapidocr"]["all"]
     assert row["n"] == 4 and row["failures"] == 0 and row["aligned_cer"] < 0.2
     assert results["run"]["engines"][0]["version"] == rapid.version
+
+
+def test_a_sloping_lines_words_are_boxed_along_the_line():
+    # a 2-degree line 400 px long rises 14 px: each word's box bounds its own stretch of the line,
+    # not the slice of the whole line's bounds (which reaches into the lines above and below)
+    from rapidocr_engine.engine import _line
+
+    quad = np.array([[100, 114], [500, 100], [500, 120], [100, 134]], np.float32)
+    line = _line("alpha beta gamma delta", 0.9, quad, 800, 400)
+    assert [w.text for w in line.words] == ["alpha", "beta", "gamma", "delta"]
+    assert line.bbox == BBox(100, 100, 500, 134)
+    first, last = line.words[0].bbox, line.words[-1].bbox
+    assert first.x0 == 100 and first.y1 == 134 and first.y0 >= 110
+    assert last.x1 == 500 and last.y0 == 100 and last.y1 <= 124
+    assert all(w.bbox.height <= 24 for w in line.words)
+    level = _line("alpha beta", 0.9, np.array([[10, 10], [110, 10], [110, 30], [10, 30]], np.float32), 800, 400)
+    assert [w.bbox for w in level.words] == [BBox(10, 10, 60, 30), BBox(70, 10, 110, 30)]  # as the share of x
+    assert _line("x", 0.9, np.array([[900, 10], [950, 10], [950, 30], [900, 30]], np.float32), 800, 400) is None
