@@ -88,7 +88,7 @@ def photograph(job: PageJob) -> PageResult:
         width=int(photo.pixels.shape[1]),
         height=int(photo.pixels.shape[0]),
         boxes={kind: mapped[bounds[i] : bounds[i + 1]].tolist() for i, kind in enumerate(kinds)},
-        line_polygons=map_outlines(np.array(job.boxes["lines"], dtype=np.float64).reshape(-1, 4), photo.geometry),
+        line_polygons=map_outlines(np.array(job.boxes.get("lines", []), dtype=np.float64), photo.geometry),
         params=asdict(params),
     )
 

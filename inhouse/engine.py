@@ -29,6 +29,7 @@ from engines.options import RecognizeOptions
 from engines.result import BBox, Block, Line, Page, Word
 from imaging import PageImage, deskew, illumination, load_pages
 from imaging.intake import ImageSource
+from inhouse import skew
 from inhouse.detector import DetectorConfig, detect_words
 from inhouse.detector.detect import Detection, word_crop
 from inhouse.orientation import Orientation, rotate
@@ -177,9 +178,15 @@ class InhouseEngine(OcrEngine):
         return words, detection.text_height, rotation, upright.shape
 
     def _read_words(self, upright, detection) -> list[tuple[str, float]]:
-        return self.recognizer.recognize_batch(
-            [word_crop(upright, w, self.detector.crop_padding) for w in detection.words]
-        )
+        """The recognizer's reading of every detected word, a word on a sloping line levelled first."""
+        padding, slopes = self.detector.crop_padding, skew.line_slopes(detection)
+        crops = [
+            skew.level_crop(upright, w.crop_box or w.bbox, slopes[w.line], padding)
+            if w.line in slopes
+            else word_crop(upright, w, padding)
+            for w in detection.words
+        ]
+        return self.recognizer.recognize_batch(crops)
 
     @staticmethod
     def _page(words: list[ReadWord], width: int, height: int, rotation: int, source: PageImage) -> Page:
