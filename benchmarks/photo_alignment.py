@@ -48,7 +48,10 @@ def exact_words(record: BenchmarkRecord) -> tuple[list[str], np.ndarray]:
 
 
 def aligned_rate(record: BenchmarkRecord, texts: list[str], boxes: np.ndarray, fold: bool) -> float:
-    words = [Word(t, BBox(int(b[0]), int(b[1]), int(b[2]) + 1, int(b[3]) + 1), 1.0) for t, b in zip(texts, boxes)]
+    words = [
+        Word(t, BBox(int(b[0]), int(b[1]), int(b[2]) + 1, int(b[3]) + 1), 1.0)
+        for t, b in zip(texts, boxes, strict=True)
+    ]
     result = OcrResult("perfect", "1", [Page(record.width or 0, record.height or 0, [Block([Line(words)])])])
     return score_page(record, result, fold).aligned.rate
 
