@@ -4,6 +4,7 @@ load and check as benchmark sets, and the CLI refuses bad input without leaving 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import shutil
 from pathlib import Path
@@ -17,8 +18,8 @@ from capture.params import SIMULATOR_VERSION, CaptureParams, draw_params
 from capture.photometric import degrade_crop
 from capture.photoset import MARKER, build_photo_set
 from evaluation import labnotebook
-from engines.result import BBox, Block, Line, OcrResult, Page, Word
 from evaluation.dataset import load_set
+from evaluation.perfect import perfect_reading
 from evaluation.scoring import score_page
 from ocrgate.cli import main
 
@@ -72,24 +73,6 @@ def test_a_photo_set_is_a_valid_benchmark_set_paired_with_its_source(small_set: 
     assert main(["sets", "check", str(out)]) == 0
 
 
-def _exact_words(source_record, step=None) -> list[Word]:
-    """The ground truth as a perfect reader's words: each segment's words at their share of its
-    box, mapped through `step` (the photo's geometry) when given."""
-    texts, boxes = [], []
-    for segment in source_record.segments:
-        tokens, b = segment.text.split(), segment.bbox
-        n = sum(map(len, tokens)) + len(tokens) - 1
-        x = float(b.x0)
-        for token in tokens:
-            right = x + b.width * len(token) / n
-            texts.append(token)
-            boxes.append([x, b.y0, right - 1, b.y1 - 1])
-            x = right + b.width / n
-    mapped = map_boxes(np.array(boxes), step) if step else np.array(boxes)
-    return [Word(t, BBox(*(int(v) for v in box[:2]), *(int(v) + 1 for v in box[2:])), 1.0)
-            for t, box in zip(texts, mapped, strict=True)]
-
-
 def test_a_perfect_reader_scores_on_a_photo_as_on_its_clean_page(small_set: Path, built: tuple[Path, dict]):
     # each line's outline on the photo lies in its mapped box, and scoring on outlines assigns a
     # perfect reader's words as on the clean page (on boxes alone, a sloping line's box takes in
@@ -104,10 +87,13 @@ def test_a_perfect_reader_scores_on_a_photo_as_on_its_clean_page(small_set: Path
             assert b.x0 - 1 <= min(xs) and max(xs) <= b.x1 + 1 and b.y0 - 1 <= min(ys) and max(ys) <= b.y1 + 1
         source = clean[photo.id]
         step = capture_geometry((source.width, source.height), CaptureParams.from_dict(raws[photo.id]["capture"]["params"]))
-        rates = []
-        for record, words in ((source, _exact_words(source)), (photo, _exact_words(source, step))):
-            page = Page(record.width, record.height, [Block([Line(words)])])
-            rates.append(score_page(record, OcrResult("perfect", "1", [page]), fold_case=True).aligned.rate)
+        rates = [
+            score_page(record, reading, fold_case=True).aligned.rate
+            for record, reading in (
+                (source, perfect_reading(source)),
+                (photo, perfect_reading(source, functools.partial(map_boxes, step=step), step.dst_size)),
+            )
+        ]
         assert rates[1] <= rates[0] + 0.005, photo.id
 
 
