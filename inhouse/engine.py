@@ -177,16 +177,27 @@ class InhouseEngine(OcrEngine):
             words = [_on_page(word, leveled) for word in words]
         return words, detection.text_height, rotation, upright.shape
 
-    def _read_words(self, upright, detection) -> list[tuple[str, float]]:
-        """The recognizer's reading of every detected word, a word on a sloping line levelled first."""
+    def word_crops(self, image: ImageSource) -> tuple[Detection, list[np.ndarray]]:
+        """The first page's detection, read as it lies (no orientation, no levelling of the page), and
+        the crop the recognizer reads for each of its words: what `training.detectedcrops` labels, so
+        that fine-tuning sees the crops the engine cuts."""
+        page = load_pages(image, self.limits)[0]
+        gray, _, detection, _ = self._first_look(page, RecognizeOptions(mode="page"))
+        return detection, self._crops(gray, detection)
+
+    def _crops(self, upright: np.ndarray, detection: Detection) -> list[np.ndarray]:
+        """Every detected word's crop, a word on a sloping line levelled first."""
         padding, slopes = self.detector.crop_padding, skew.line_slopes(detection)
-        crops = [
+        return [
             skew.level_crop(upright, w.crop_box or w.bbox, slopes[w.line], padding)
             if w.line in slopes
             else word_crop(upright, w, padding)
             for w in detection.words
         ]
-        return self.recognizer.recognize_batch(crops)
+
+    def _read_words(self, upright: np.ndarray, detection: Detection) -> list[tuple[str, float]]:
+        """The recognizer's reading of every detected word."""
+        return self.recognizer.recognize_batch(self._crops(upright, detection))
 
     @staticmethod
     def _page(words: list[ReadWord], width: int, height: int, rotation: int, source: PageImage) -> Page:

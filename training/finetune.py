@@ -5,6 +5,10 @@ pages held out by `realcrops.is_holdout` are kept for validation and calibration
 alternate between real crops and the synthetic stream so the network does not forget rare
 characters and faces that the small real set lacks.
 
+With `--detected-crops`, the crops the in-house detector cuts on the same pages (and photos) join
+them, labelled by the truth word each covers (`training.detectedcrops`): the engine's own boxes,
+padding and levelling, and every word of a receipt's phrases rather than its one-word phrases.
+
 SROIE ground truth is upper case even where the receipt prints lower case. Training on it as is
 would teach the network to answer upper case for lower-case ink, so each receipt label takes
 the case the synthetic-only model reads when that reading matches case-insensitively.
@@ -82,7 +86,8 @@ def main(argv: list[str] | None = None) -> None:
     from inhouse.recognizer.model_files import CONFIG_FILE
     from inhouse.recognizer.preprocess import preprocess
     from training.data import StreamConfig, synthetic_batches
-    from training.realcrops import cut_crops
+    from training.detectedcrops import detected_crops
+    from training.realcrops import TRAIN_SPLIT, cut_crops
     from training.runtimes import load_recognizer
     from training.synth.augment import AugmentConfig, augment
     from training.synth.generator import SynthConfig
@@ -104,7 +109,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     photo_sets = [cfg.photo_set] if cfg.photo_set else []
     photo_sets += cfg.more_photo_sets.split(",") if cfg.more_photo_sets else []
-    crops = cut_crops(holdout=False) + [c for p in photo_sets for c in cut_crops(Path(p), holdout=False)]
+    splits = [TRAIN_SPLIT, *map(Path, photo_sets)]
+    crops = [c for split in splits for c in cut_crops(split, holdout=False)]
+    if cfg.detected_crops:
+        crops += [c for split in splits for c in detected_crops(split, holdout=False)]
     # the initial weights' directory must hold their model config (as training writes it)
     reader = load_recognizer(Path(cfg.init_weights).parent)
     cfg.model = json.loads((Path(cfg.init_weights).parent / CONFIG_FILE).read_text())["model"]

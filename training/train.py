@@ -15,7 +15,7 @@ import math
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,10 @@ class TrainConfig:
     # fine-tuning only: comma-separated photo sets of train built with other seeds (other captures of
     # the same pages); their fit pages' crops join the real batches, validation stays on photo_set's
     more_photo_sets: str | None = None
+    # fine-tuning only: the crops the in-house detector cuts on the train pages and on every photo set
+    # given (`training.detectedcrops`), labelled by the truth word each covers, join the real batches;
+    # their held-out pages' crops join validation as `engine_<category>`
+    detected_crops: bool = False
     model: dict = field(default_factory=dict)
 
 
@@ -135,14 +139,22 @@ def evaluate(predict, samples: list, categories: list[str], folded: set[str], ba
     return {k: {"swa": s[0] / s[1], "cer": s[2] / s[3], "n": s[1]} for k, s in stats.items()}
 
 
-def real_validation(per_category: int, seed: int, photo_set: str | None = None) -> tuple[list, list[str], set[str]]:
+def real_validation(
+    per_category: int, seed: int, photo_set: str | None = None, detected: bool = False
+) -> tuple[list, list[str], set[str]]:
     """Held-out real crops of the train split (pages never used for fitting), and of its photos
-    when `photo_set` is given (the same pages held out), preprocessed; with their categories and
-    the categories whose ground truth is upper case."""
+    when `photo_set` is given (the same pages held out), and with `detected` the crops the detector
+    cuts on those pages, preprocessed; with their categories and the categories whose ground
+    truth is upper case."""
     from inhouse.recognizer.preprocess import preprocess
-    from training.realcrops import cut_crops
+    from training.realcrops import TRAIN_SPLIT, cut_crops
 
-    crops = cut_crops(holdout=True) + (cut_crops(Path(photo_set), holdout=True) if photo_set else [])
+    splits = [TRAIN_SPLIT] + ([Path(photo_set)] if photo_set else [])
+    crops = [c for split in splits for c in cut_crops(split, holdout=True)]
+    if detected:
+        from training.detectedcrops import detected_crops
+
+        crops += [replace(c, category=f"engine_{c.category}") for s in splits for c in detected_crops(s, holdout=True)]
     rng = np.random.default_rng(seed)
     chosen = []
     for cat in sorted({c.category for c in crops}):
@@ -181,7 +193,7 @@ def fit(out: Path, cfg: TrainConfig, batches: Callable[[int], Iterator], run_id:
         print(f"resumed from {manager.latest_checkpoint} at step {int(step_var.numpy())}", flush=True)
     (out / CONFIG_FILE).write_text(json.dumps({"model": model_cfg.to_dict(), "input": asdict(SPEC)}, indent=1))
 
-    val, val_cats, folded = real_validation(cfg.val_per_category, cfg.seed, cfg.photo_set)
+    val, val_cats, folded = real_validation(cfg.val_per_category, cfg.seed, cfg.photo_set, cfg.detected_crops)
     train_step, predict = make_train_step(model, optimizer), make_predict(model)
     labnotebook.record_training(
         "start",
@@ -252,6 +264,8 @@ def parse_config(
     for name, value in asdict(defaults).items():
         if name == "model":
             ap.add_argument("--model", type=json.loads, default={}, help="ModelConfig overrides as JSON")
+        elif isinstance(value, bool):
+            ap.add_argument("--" + name.replace("_", "-"), action=argparse.BooleanOptionalAction, default=value)
         else:
             ap.add_argument(
                 "--" + name.replace("_", "-"), type=type(value) if value is not None else str, default=value

@@ -15,12 +15,12 @@ class DetectorConfig:
     # --- MSER (OpenCV): dark-on-light and light-on-dark regions in one pass over the gray page ---
     # a region must hold its shape over this many grey levels: 7, up from 4, chosen on 40 train pages per
     # category and their photos (aligned CER .1545 -> .1441, 103 pages better, 48 worse; photo forms
-    # .182 -> .163, clean receipts .100 -> .086, photo receipts .174 -> .179: benchmarks/detector_ab.py
+    # .182 -> .163, clean receipts .100 -> .086, photo receipts .174 -> .179: benchmarks/inhouse_ab.py
     # ... --variant mser_delta=7 --out mser_delta7_train40; 5/6/8 on 20 pages: .1295/.1268/.1256)
     mser_delta: int = 7
     # a region this small or smaller is no character: 6, down from 10, chosen at delta 7 on 40 train pages per
     # category and their photos (aligned CER .1441 -> .1421, 78 pages better, 37 worse; photo receipts .179 ->
-    # .174; 4: .1418 with 49 worse): benchmarks/detector_ab.py ... --variant mser_min_area=6 --out mser_min_area_train40
+    # .174; 4: .1418 with 49 worse): benchmarks/inhouse_ab.py ... --variant mser_min_area=6 --out mser_min_area_train40
     mser_min_area: int = 6
     mser_max_area_fraction: float = 0.005
     mser_max_variation: float = 0.8
