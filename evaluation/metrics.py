@@ -115,27 +115,20 @@ def iou_matrix(a: list[BBox], b: list[BBox]) -> np.ndarray:
     return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
 
 
-def matched_pairs(truth: list[BBox], detected: list[BBox], threshold: float = DETECTION_IOU) -> list[tuple[int, int]]:
-    """Greedy one-to-one matching by descending IoU: (truth index, detected index) of each match ≥ threshold."""
+def match_boxes(truth: list[BBox], detected: list[BBox], threshold: float = DETECTION_IOU) -> int:
+    """Greedy one-to-one matching by descending IoU; returns the number of matches ≥ threshold."""
     ious = iou_matrix(truth, detected)
     if ious.size == 0:
-        return []
+        return 0
     pairs = np.argwhere(ious >= threshold)
     order = np.argsort(-ious[pairs[:, 0], pairs[:, 1]], kind="stable")
-    used_t: set[int] = set()
-    used_d: set[int] = set()
-    matched = []
+    used_t, used_d, matched = set(), set(), 0
     for t, d in pairs[order]:
         if t not in used_t and d not in used_d:
-            used_t.add(int(t))
-            used_d.add(int(d))
-            matched.append((int(t), int(d)))
+            used_t.add(t)
+            used_d.add(d)
+            matched += 1
     return matched
-
-
-def match_boxes(truth: list[BBox], detected: list[BBox], threshold: float = DETECTION_IOU) -> int:
-    """The number of one-to-one matches ≥ threshold (`matched_pairs`)."""
-    return len(matched_pairs(truth, detected, threshold))
 
 
 @dataclass(frozen=True)
