@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -34,6 +36,20 @@ def benchmarks_dir() -> Path:
     if not (BENCHMARKS / "dev" / "manifest.jsonl").exists():
         pytest.skip(f"benchmark data not found at {BENCHMARKS} (set OCRGATE_SHARED)")
     return BENCHMARKS
+
+
+def smallest_pages(source: Path, categories: tuple[str, ...], folder: Path) -> Path:
+    """A page set in `folder` holding a copy of the smallest page of each category of the set at
+    `source` (the shared data stays read-only)."""
+    records = [json.loads(line) for line in (source / "manifest.jsonl").read_text(encoding="utf-8").splitlines()]
+    picked = [
+        min((r for r in records if r["category"] == c), key=lambda r: r["width"] * r["height"]) for c in categories
+    ]
+    (folder / "images").mkdir()
+    for record in picked:
+        shutil.copyfile(source / record["image"], folder / record["image"])
+    (folder / "manifest.jsonl").write_text("".join(json.dumps(r) + "\n" for r in picked), encoding="utf-8")
+    return folder
 
 
 def render_text(lines: list[str], size: int = 40, margin: int = 30, spacing: int = 20) -> Image.Image:

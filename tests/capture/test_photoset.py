@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
-import shutil
 from pathlib import Path
 
 import cv2
@@ -22,6 +21,7 @@ from evaluation.dataset import load_set
 from evaluation.perfect import perfect_reading
 from evaluation.scoring import score_page
 from ocrgate.cli import main
+from tests.conftest import smallest_pages
 
 CATEGORIES = ("register_tapes", "scanned_docs", "screenshots")
 
@@ -29,17 +29,7 @@ CATEGORIES = ("register_tapes", "scanned_docs", "screenshots")
 @pytest.fixture(scope="module")
 def small_set(benchmarks_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The smallest dev page of each category, copied (the shared data stays read-only)."""
-    source = benchmarks_dir / "dev"
-    records = [json.loads(line) for line in (source / "manifest.jsonl").read_text(encoding="utf-8").splitlines()]
-    picked = [
-        min((r for r in records if r["category"] == c), key=lambda r: r["width"] * r["height"]) for c in CATEGORIES
-    ]
-    folder = tmp_path_factory.mktemp("pages")
-    (folder / "images").mkdir()
-    for record in picked:
-        shutil.copyfile(source / record["image"], folder / record["image"])
-    (folder / "manifest.jsonl").write_text("".join(json.dumps(r) + "\n" for r in picked), encoding="utf-8")
-    return folder
+    return smallest_pages(benchmarks_dir / "dev", CATEGORIES, tmp_path_factory.mktemp("pages"))
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ most of their characters as labelled, which a shifted or crossed matching would 
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from capture.photoset import build_photo_set
 from engines.result import BBox, Word
 from inhouse.engine import InhouseEngine
 from inhouse.recognizer.charset import normalize_text
+from tests.conftest import smallest_pages
 from training.detectedcrops import detected_crops, fits_width, labels
 from training.metrics import cer
 from training.realcrops import cut_crops
@@ -25,16 +25,7 @@ CATEGORIES = ("register_tapes", "scanned_docs")
 @pytest.fixture(scope="module")
 def pages(benchmarks_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The smallest dev receipt and form (copied), and their photo set."""
-    source = benchmarks_dir / "dev"
-    records = [json.loads(line) for line in (source / "manifest.jsonl").read_text(encoding="utf-8").splitlines()]
-    picked = [
-        min((r for r in records if r["category"] == c), key=lambda r: r["width"] * r["height"]) for c in CATEGORIES
-    ]
-    folder = tmp_path_factory.mktemp("pages")
-    (folder / "images").mkdir()
-    for record in picked:
-        shutil.copyfile(source / record["image"], folder / record["image"])
-    (folder / "manifest.jsonl").write_text("".join(json.dumps(r) + "\n" for r in picked), encoding="utf-8")
+    folder = smallest_pages(benchmarks_dir / "dev", CATEGORIES, tmp_path_factory.mktemp("pages"))
     photos = tmp_path_factory.mktemp("photos") / "photos"
     build_photo_set(folder, photos, seed=0, notebook=photos.parent / "lab.jsonl")
     return folder, photos
