@@ -101,16 +101,21 @@ def char_class_hits(reference: str, hypothesis: str) -> dict[str, tuple[int, int
     return {cls: (hits[cls], totals[cls]) for cls in totals}
 
 
+def intersection_matrix(a: list[BBox], b: list[BBox]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairwise intersection areas (len(a), len(b)), and the areas of `a` (column) and `b` (row)."""
+    A = np.array([x.as_list() for x in a], dtype=np.float64).reshape(-1, 4)[:, None, :]
+    B = np.array([x.as_list() for x in b], dtype=np.float64).reshape(-1, 4)[None, :, :]
+    iw = np.clip(np.minimum(A[..., 2], B[..., 2]) - np.maximum(A[..., 0], B[..., 0]), 0, None)
+    ih = np.clip(np.minimum(A[..., 3], B[..., 3]) - np.maximum(A[..., 1], B[..., 1]), 0, None)
+    area_a = (A[..., 2] - A[..., 0]) * (A[..., 3] - A[..., 1])
+    area_b = (B[..., 2] - B[..., 0]) * (B[..., 3] - B[..., 1])
+    return iw * ih, area_a, area_b
+
+
 def iou_matrix(a: list[BBox], b: list[BBox]) -> np.ndarray:
     if not a or not b:
         return np.zeros((len(a), len(b)))
-    A = np.array([x.as_list() for x in a], dtype=np.float64)[:, None, :]
-    B = np.array([x.as_list() for x in b], dtype=np.float64)[None, :, :]
-    iw = np.clip(np.minimum(A[..., 2], B[..., 2]) - np.maximum(A[..., 0], B[..., 0]), 0, None)
-    ih = np.clip(np.minimum(A[..., 3], B[..., 3]) - np.maximum(A[..., 1], B[..., 1]), 0, None)
-    inter = iw * ih
-    area_a = (A[..., 2] - A[..., 0]) * (A[..., 3] - A[..., 1])
-    area_b = (B[..., 2] - B[..., 0]) * (B[..., 3] - B[..., 1])
+    inter, area_a, area_b = intersection_matrix(a, b)
     union = area_a + area_b - inter
     return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
 

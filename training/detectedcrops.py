@@ -6,8 +6,8 @@ stretched to the line, a word on a sloping line sheared level (`InhouseEngine.wo
 every word of a SROIE phrase, of which the segment crops keep only one-word phrases. This module
 cuts the crops the engine cuts, on a page set or on a photo set of one, and labels each detected
 word with the ground-truth words it holds: those of which `INSIDE_SHARE` of the box lies in the
-detection, left to right, joined by spaces where the ink has one, when their union matches the detection (IoU ≥
-`MATCH_IOU`). A detection that holds two words is labelled with both and a space: the engine's
+detection, left to right, joined by spaces where the ink has one, when their union matches the
+detection (IoU ≥ `MATCH_IOU`). A detection that holds two words is labelled with both and a space: the engine's
 Wordinator splits such a reading at its spaces, and a network that only ever saw one-word real
 crops stops writing them (forms lost 0.9 points of aligned CER that way). Truth word boxes are
 `evaluation.perfect.perfect_reading`'s, carried through the photo's recorded geometry on a photo
@@ -30,6 +30,7 @@ from capture.geometry import capture_geometry, map_boxes
 from capture.params import CaptureParams
 from engines.result import BBox, Word
 from evaluation.dataset import BenchmarkRecord, load_set
+from evaluation.metrics import intersection_matrix
 from evaluation.normalize import uppercase_categories
 from evaluation.perfect import perfect_reading
 from inhouse.engine import InhouseEngine
@@ -60,12 +61,8 @@ def labels(detected: list[BBox], truth: list[Word]) -> list[str | None]:
     spaces (`_joined`), when their union matches the detection (`MATCH_IOU`); else None."""
     if not detected or not truth:
         return [None] * len(detected)
-    d = np.array([b.as_list() for b in detected], dtype=np.float64)[:, None, :]
-    t = np.array([w.bbox.as_list() for w in truth], dtype=np.float64)[None, :, :]
-    iw = np.clip(np.minimum(d[..., 2], t[..., 2]) - np.maximum(d[..., 0], t[..., 0]), 0, None)
-    ih = np.clip(np.minimum(d[..., 3], t[..., 3]) - np.maximum(d[..., 1], t[..., 1]), 0, None)
-    area = (t[..., 2] - t[..., 0]) * (t[..., 3] - t[..., 1])
-    inside = (iw * ih >= INSIDE_SHARE * area) & (area > 0)
+    inter, _, area = intersection_matrix(detected, [w.bbox for w in truth])
+    inside = (inter >= INSIDE_SHARE * area) & (area > 0)
     out: list[str | None] = []
     for box, row in zip(detected, inside, strict=True):
         words = sorted((truth[int(i)] for i in np.flatnonzero(row)), key=lambda w: w.bbox.x0)
@@ -99,7 +96,8 @@ def detected_crops(
     engine: InhouseEngine | None = None,
 ) -> list[Crop]:
     """The engine's crops of the words it finds on `split`'s pages (a page set, or a photo set whose
-    `photoset.json` names its source), each labelled by its matched truth word; holdout as in `cut_crops`."""
+    `photoset.json` names its source), each labelled with the truth words it holds (`labels`); holdout
+    as in `cut_crops`."""
     engine = engine or InhouseEngine()
     pages = load_set(split)
     upper = uppercase_categories((r.category, r.text) for r in pages.records)
