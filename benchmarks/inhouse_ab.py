@@ -6,10 +6,13 @@ chosen (on train and its photos, never dev).
         --limit 40 --variant mser_min_area=6 --variant mser_min_area=4 [--out NAME]
     .venv/bin/python benchmarks/inhouse_ab.py --set ../shared/benchmarks/train --set var/sets/photos-train \
         --holdout --limit 1000 --model ft=var/train/ft [--out NAME]
+    .venv/bin/python benchmarks/inhouse_ab.py --set ../shared/benchmarks/train --set var/sets/photos-train \
+        --holdout --limit 1000 --first-look [--out NAME]
 
 Each page is read once per variant (the shipped engine first, as "shipped"): `--variant` changes
 detector fields, `--model NAME=DIR` reads with the model in DIR (its int8 copy and calibration, as
-serving would). `--holdout` takes only the pages that fine-tuning holds out (`training.realcrops.
+serving would). `--first-look` reads with the recognizer's first look alone (no second look at doubtful crops,
+`inhouse/recognizer/second_look.py`). `--holdout` takes only the pages that fine-tuning holds out (`training.realcrops.
 is_holdout`), the only fair pages for a model fine-tuned on train. The summary gives aligned CER per
 category and variant, and the paired difference per page against the shipped engine (pages better /
 worse). Writes benchmarks/results/inhouse_ab_<NAME>.json (detector_ab_<NAME>.json before it compared
@@ -32,6 +35,7 @@ from evaluation.dataset import sample  # noqa: E402
 from evaluation.scoring import score_page  # noqa: E402
 from inhouse.detector import DetectorConfig  # noqa: E402
 from inhouse.engine import InhouseEngine  # noqa: E402
+from inhouse.recognizer.predictor import PredictorConfig  # noqa: E402
 from training.realcrops import CropConfig, is_holdout  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -72,6 +76,7 @@ def main() -> None:
     parser.add_argument("--holdout", action="store_true", help="only pages held out from fine-tuning")
     parser.add_argument("--variant", action="append", default=[], help="name=value[,name=value]")
     parser.add_argument("--model", action="append", default=[], help="NAME=DIR: a recognizer model directory")
+    parser.add_argument("--first-look", action="store_true", help="also read without the second look")
     parser.add_argument("--out", default="latest")
     args = parser.parse_args()
     shipped = InhouseEngine()
@@ -82,8 +87,10 @@ def main() -> None:
     for spec in args.model:
         name, _, folder = spec.partition("=")
         variants.append((name, InhouseEngine(model_dir=Path(folder))))
+    if args.first_look:
+        variants.append(("first_look", InhouseEngine(predictor=PredictorConfig(second_look=None))))
     if len(variants) == 1:
-        raise SystemExit("nothing to compare: give --variant or --model")
+        raise SystemExit("nothing to compare: give --variant, --model or --first-look")
     rows = []
     for record, fold in pages(args.set, args.limit, args.holdout):
         row = {"id": record.id, "category": record.category, "errors": {}, "chars": 0}

@@ -16,8 +16,9 @@ a time, timing each stage:
   word_split     split_words per line, rule and graphics filters, chopping, crop boxes
   orientation    inhouse.orientation.predict (its own upside-down reads included; the upright
                  reading it asks for is counted under crops/recognizer, as the engine reads it once)
-  crops          inhouse.detector.detect.word_crop for every detected word
-  recognizer     WordRecognizer.recognize_batch (ONNX Runtime, the engine's thread count)
+  crops          InhouseEngine._crops: every detected word's crop, levelled on a sloping line
+  recognizer     WordRecognizer.recognize_batch with the second look (ONNX Runtime, the engine's
+                 thread count)
   wordinator     inhouse.wordinator.rejoin + split_words
   postprocess    inhouse.postprocess.buckets.postprocess (lexicon, confidence buckets)
   page_build     the result's lines and blocks (InhouseEngine._page)
@@ -62,7 +63,7 @@ from imaging import illumination  # noqa: E402
 from imaging.intake import load_first_page  # noqa: E402
 from inhouse import engine as engine_module  # noqa: E402
 from inhouse.detector import detect as detect_module  # noqa: E402
-from inhouse.detector.detect import Detection, WordBox, word_crop  # noqa: E402
+from inhouse.detector.detect import Detection, WordBox  # noqa: E402
 from inhouse.detector.graphics import colour_pictures, graphics_boxes, inside_graphics  # noqa: E402
 from inhouse.detector.grouping import group_lines, split_words  # noqa: E402
 from inhouse.detector.regions import character_components, working_scale  # noqa: E402
@@ -183,9 +184,9 @@ def staged_page(engine: InhouseEngine, image: Path, clock: Clock):
     def read_words(upright, found):
         started = time.perf_counter()
         with clock.stage("crops"):
-            crops = [word_crop(upright, w, config.crop_padding) for w in found.words]
+            crops = engine._crops(upright, found)
         with clock.stage("recognizer"):
-            readings = recognizer.recognize_batch(crops)
+            readings = recognizer.recognize_batch(crops, second_look=True)
         inner["seconds"] += time.perf_counter() - started
         return readings
 

@@ -37,7 +37,7 @@ from inhouse.orientation import predict as predict_orientation
 from inhouse.postprocess.buckets import ReadWord, Thresholds, postprocess
 from inhouse.postprocess.lexicon import Lexicon
 from inhouse.recognizer.model_files import DEFAULT_MODEL_DIR, WEIGHTS_FILE, weights_digest
-from inhouse.recognizer.predictor import WordRecognizer
+from inhouse.recognizer.predictor import PredictorConfig, WordRecognizer
 from inhouse.wordinator import rejoin, split_words
 from kernel import deadline
 from kernel.errors import OcrInputError
@@ -75,10 +75,13 @@ def _code_digest() -> str:
 class InhouseEngine(OcrEngine):
     name = "inhouse"
 
-    def __init__(self, model_dir=None, detector: DetectorConfig | None = None):
+    def __init__(
+        self, model_dir=None, detector: DetectorConfig | None = None, predictor: PredictorConfig | None = None
+    ):
         super().__init__()
         self.model_dir = Path(model_dir) if model_dir is not None else DEFAULT_MODEL_DIR
-        self.recognizer = WordRecognizer.load(self.model_dir)  # EngineUnavailableError if it cannot serve
+        # EngineUnavailableError if it cannot serve
+        self.recognizer = WordRecognizer.load(self.model_dir, predictor or PredictorConfig())
         self.weights = self.model_dir / WEIGHTS_FILE
         self.detector = detector or DetectorConfig()
         self.thresholds = Thresholds.load()
@@ -86,11 +89,14 @@ class InhouseEngine(OcrEngine):
 
     @property
     def version(self) -> str:
+        look = self.recognizer.config.second_look
         settings = {
             "detector": self.detector.as_dict(),
             "postprocess": asdict(self.thresholds),
             "illumination": illumination.VERSION,
             "deskew": f"{deskew.VERSION}-{DESKEW_DEFAULT}",
+            "beam_width": self.recognizer.config.beam_width,
+            "second_look": look and asdict(look),
         }
         digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:8]
         # ".int8" whenever it serves; a recognizer that a training tool built on a float runtime says so
@@ -113,7 +119,7 @@ class InhouseEngine(OcrEngine):
                 words = [ReadWord(w.text, w.confidence, w.bbox, 0, w.char_boxes) for w in words]
             return self._page(words, width, height, rotation, page)
         gray = page.gray()
-        text, confidence = self.recognizer.recognize(gray)
+        text, confidence = self.recognizer.recognize(gray, second_look=True)
         whole = ReadWord(text, confidence, BBox(0, 0, page.width, page.height), 0)
         return self._page(split_words(whole), page.width, page.height, 0, page)
 
@@ -167,7 +173,7 @@ class InhouseEngine(OcrEngine):
             read = functools.cache(functools.partial(self._read_words, seen, detection))
         deadline.check()
         if options.mode == "line" and not detection.words:
-            text, confidence = self.recognizer.recognize(gray)
+            text, confidence = self.recognizer.recognize(gray, second_look=True)
             words = split_words(ReadWord(text, confidence, BBox(0, 0, page.width, page.height), 0))
             return words, 0.0, 0, gray.shape
         read_words = read()  # the recognizer checks the deadline before each forward pass
@@ -196,8 +202,8 @@ class InhouseEngine(OcrEngine):
         ]
 
     def _read_words(self, upright: np.ndarray, detection: Detection) -> list[tuple[str, float]]:
-        """The recognizer's reading of every detected word."""
-        return self.recognizer.recognize_batch(self._crops(upright, detection))
+        """The recognizer's reading of every detected word, doubtful ones looked at twice."""
+        return self.recognizer.recognize_batch(self._crops(upright, detection), second_look=True)
 
     @staticmethod
     def _page(words: list[ReadWord], width: int, height: int, rotation: int, source: PageImage) -> Page:

@@ -8,14 +8,17 @@ runtimes (the Keras model, its float ONNX graph) with `training.runtimes.load_re
 
 Crops are grouped by width bucket so each forward pass pads little; the runtime spreads each
 batch over the cores. Confidence is the calibrated probability that the word is exactly right.
+The engine asks for a second look (`second_look.py`): crops read with little confidence are read
+again in a few views, and the likeliest reading per time step is kept.
 Before each forward pass the recognizer checks the deadline of the engine call in progress
 (`kernel.deadline`), so a call past its limit stops at the next batch.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -32,6 +35,7 @@ from inhouse.recognizer.model_files import (
 )
 from inhouse.recognizer.preprocess import batch_images, bucket_width, preprocess
 from inhouse.recognizer.runtime import OnnxRuntime, Runtime
+from inhouse.recognizer.second_look import SecondLook
 from kernel import deadline
 from kernel.errors import EngineUnavailableError
 
@@ -55,6 +59,19 @@ class PredictorConfig:
     batch_size: int = 64
     beam_width: int = 0  # 0: greedy decoding (fast); >1: prefix beam search
     threads: int = 0  # 0: all cores
+    #: how `recognize_batch(..., second_look=True)` reads doubtful crops again; None: it does not
+    second_look: SecondLook | None = field(default_factory=SecondLook)
+
+
+class Reading(NamedTuple):
+    text: str
+    raw: float  # the decoded labelling's probability, before calibration
+    steps: int  # the time steps it was decoded from
+
+    @property
+    def per_step(self) -> float:
+        """Log probability per time step: comparable across views of different widths."""
+        return float(np.log(max(self.raw, 1e-300))) / max(self.steps, 1)
 
 
 class WordRecognizer:
@@ -120,18 +137,37 @@ class WordRecognizer:
             k += len(group)
         return [o for o in out if o is not None]
 
-    def recognize_batch(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
-        """Text and calibrated confidence for each grayscale (or RGB) word crop."""
+    def _decode(self, logits: np.ndarray, steps: int) -> Reading:
+        if self.config.beam_width > 1:
+            text, raw = beam_decode(logits, steps, self.config.beam_width, self.calibration.temperature)
+        else:
+            text, raw = greedy_decode(logits, steps, self.calibration.temperature)
+        return Reading(text, raw, steps)
+
+    def recognize_batch(self, crops: list[np.ndarray], *, second_look: bool = False) -> list[tuple[str, float]]:
+        """Text and calibrated confidence for each grayscale (or RGB) word crop; with `second_look`,
+        doubtful crops are read again in the config's views (none when it has no second look)."""
         if not crops:
             return []
-        results = []
-        for logits, steps in self.logits(crops):
-            if self.config.beam_width > 1:
-                text, raw = beam_decode(logits, steps, self.config.beam_width, self.calibration.temperature)
-            else:
-                text, raw = greedy_decode(logits, steps, self.calibration.temperature)
-            results.append((text, self.calibration.confidence(raw)))
-        return results
+        readings = [self._decode(logits, steps) for logits, steps in self.logits(crops)]
+        if second_look and self.config.second_look is not None:
+            readings = self._look_again(crops, readings, self.config.second_look)
+        return [(r.text, self.calibration.confidence(r.raw)) for r in readings]
 
-    def recognize(self, crop: np.ndarray) -> tuple[str, float]:
-        return self.recognize_batch([crop])[0]
+    def _look_again(self, crops: list[np.ndarray], readings: list[Reading], look: SecondLook) -> list[Reading]:
+        """`readings` with each doubtful one replaced by its likeliest view's, per time step."""
+        views = [
+            (i, view)
+            for i, reading in enumerate(readings)
+            if self.calibration.confidence(reading.raw) < look.below
+            for view in look.views(crops[i])
+        ]
+        best = list(readings)
+        for (i, _), (logits, steps) in zip(views, self.logits([view for _, view in views]), strict=True):
+            reading = self._decode(logits, steps)
+            if reading.per_step > best[i].per_step:
+                best[i] = reading
+        return best
+
+    def recognize(self, crop: np.ndarray, *, second_look: bool = False) -> tuple[str, float]:
+        return self.recognize_batch([crop], second_look=second_look)[0]

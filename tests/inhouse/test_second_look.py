@@ -1,0 +1,94 @@
+"""The recognizer's second look: which crops it reads again, in which views, and what it keeps."""
+from __future__ import annotations
+
+import dataclasses
+
+import cv2
+import numpy as np
+import pytest
+
+from inhouse.recognizer.predictor import PredictorConfig, WordRecognizer
+from inhouse.recognizer.second_look import SecondLook, stretched, unsharp
+
+from .conftest import clean_render
+
+
+class CountingRuntime:
+    """The shipped runtime, counting the crops each forward pass reads."""
+
+    def __init__(self, runtime):
+        self.runtime, self.name, self.crops_read = runtime, runtime.name, 0
+
+    def __call__(self, batch: np.ndarray) -> np.ndarray:
+        self.crops_read += len(batch)
+        return self.runtime(batch)
+
+
+@pytest.fixture(scope="module")
+def shipped() -> WordRecognizer:
+    return WordRecognizer.load()
+
+
+def _with(shipped: WordRecognizer, look: SecondLook | None) -> WordRecognizer:
+    config = dataclasses.replace(shipped.config, second_look=look)
+    return WordRecognizer(CountingRuntime(shipped.runtime), shipped.calibration, config)
+
+
+def _blurred(crop: np.ndarray, sigma: float) -> np.ndarray:
+    return cv2.GaussianBlur(crop, (0, 0), sigma)
+
+
+def test_views_sharpen_and_stretch():
+    crop = np.full((20, 50), 230, np.uint8)
+    crop[5:15, 10:40] = 30
+    soft = _blurred(crop, 2.0)
+    views = SecondLook().views(soft)
+    assert [v.shape for v in views] == [(20, 50), (20, 50), (20, 60), (20, 42)]
+    assert all(v.dtype == np.uint8 for v in views)
+    edge = lambda img: float(np.abs(np.diff(img.astype(np.float32), axis=1)).max())  # noqa: E731
+    assert edge(unsharp(soft, 1.0, 1.0)) > 1.1 * edge(soft)  # steeper strokes
+    assert unsharp(crop.astype(np.float32) / 255, 1.0, 1.0).dtype == np.float32
+    assert stretched(np.zeros((8, 1), np.uint8), 0.5).shape == (8, 1)
+    assert SecondLook().views(np.zeros((0, 0), np.uint8)) == []
+
+
+def test_only_doubtful_crops_are_read_again(shipped, clean_fonts):
+    crops = [clean_render(w, f) for w in ("TOTAL", "12.90") for f in clean_fonts]
+    never = _with(shipped, SecondLook(below=0.0))
+    always = _with(shipped, SecondLook(below=1.01))
+    first = never.recognize_batch(crops, second_look=True)
+    assert never.runtime.crops_read == len(crops)
+    always.recognize_batch(crops, second_look=True)
+    assert always.runtime.crops_read == len(crops) * (1 + len(SecondLook().views(crops[0])))
+    # clean words keep their (right) reading, whatever view wins
+    assert [t for t, _ in always.recognize_batch(crops, second_look=True)] == [t for t, _ in first]
+
+
+def test_second_look_keeps_the_likeliest_reading_per_step(shipped, clean_fonts):
+    look = SecondLook(below=1.01)
+    crops = [_blurred(clean_render(w, f), 3.5) for w in ("Invoice", "RM3.50", "Amount:") for f in clean_fonts]
+    reader = _with(shipped, look)
+    chosen = reader.recognize_batch(crops, second_look=True)
+    first = reader.recognize_batch(crops)
+    assert chosen != first  # heavy blur: some view reads some crop otherwise
+    for crop, (text, confidence) in zip(crops, chosen, strict=True):
+        candidates = [reader._decode(*lg) for lg in reader.logits([crop, *look.views(crop)])]
+        best = max(candidates, key=lambda r: r.per_step)
+        # (int8 logits move a little with the batch a crop is read in)
+        assert text == best.text and confidence == pytest.approx(reader.calibration.confidence(best.raw), abs=0.02)
+
+
+def test_no_second_look_without_the_config_or_the_ask(shipped, clean_fonts):
+    crops = [_blurred(clean_render("Invoice", f), 3.5) for f in clean_fonts]
+    off = _with(shipped, None)
+    assert off.recognize_batch(crops, second_look=True) == off.recognize_batch(crops)
+    on = _with(shipped, SecondLook(below=1.01))
+    on.recognize_batch(crops)
+    assert on.runtime.crops_read == len(crops)
+
+
+def test_engine_version_names_the_second_look():
+    from inhouse.engine import InhouseEngine
+
+    looks = InhouseEngine().version, InhouseEngine(predictor=PredictorConfig(second_look=None)).version
+    assert looks[0] != looks[1]
