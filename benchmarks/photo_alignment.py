@@ -24,8 +24,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from capture.geometry import capture_geometry, map_boxes  # noqa: E402
-from capture.params import CaptureParams  # noqa: E402
+from capture.geometry import map_boxes  # noqa: E402
+from capture.photoset import captures  # noqa: E402
 from engines.result import OcrResult  # noqa: E402
 from evaluation.dataset import BenchmarkRecord, load_set  # noqa: E402
 from evaluation.normalize import uppercase_categories  # noqa: E402
@@ -43,19 +43,12 @@ def main() -> None:
     parser.add_argument("photos", type=Path, help="its photo set (`ocrgate sets photos`)")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    clean, photos = load_set(args.clean), load_set(args.photos)
-    sources = {r.id: r for r in clean.records}
-    raw = {
-        json.loads(line)["id"]: json.loads(line)
-        for line in (args.photos / "manifest.jsonl").read_text(encoding="utf-8").splitlines()
-        if line.strip()
-    }
+    photos = load_set(args.photos)
+    taken = captures(args.photos, args.clean)
     folded = uppercase_categories((r.category, r.text) for r in photos.records)
     rates: dict[str, dict[str, list[float]]] = {}
     for photo in photos.records:
-        source = sources[photo.id]
-        params = CaptureParams.from_dict(raw[photo.id]["capture"]["params"])
-        step = capture_geometry((source.width or 0, source.height or 0), params)
+        source, step = taken[photo.id].source, taken[photo.id].geometry
         on_photo = perfect_reading(source, functools.partial(map_boxes, step=step), step.dst_size)
         boxes_only = dataclasses.replace(photo, lines=[dataclasses.replace(line, polygon=None) for line in photo.lines])
         fold = photo.category in folded

@@ -24,12 +24,12 @@ from typing import Any
 import cv2
 import numpy as np
 
-from capture.geometry import map_outlines
-from capture.params import SIMULATOR_VERSION, draw_params
+from capture.geometry import Chain, capture_geometry, map_outlines
+from capture.params import SIMULATOR_VERSION, CaptureParams, draw_params
 from capture.photometric import jpeg_bytes
 from capture.simulate import render
 from evaluation import labnotebook
-from evaluation.dataset import load_set
+from evaluation.dataset import BenchmarkRecord, load_set
 from kernel.errors import OcrInputError
 
 #: the file that marks a folder as a photo set (an earlier build may be replaced, nothing else)
@@ -98,6 +98,31 @@ def _is_photo_set(folder: Path) -> bool:
         return json.loads((folder / MARKER).read_text(encoding="utf-8")).get("kind") == MARKER_KIND
     except (OSError, ValueError, AttributeError):
         return False
+
+
+@dataclass(frozen=True)
+class Capture:
+    """How a photo was taken: its clean source page and the geometry that took the page onto it."""
+
+    source: BenchmarkRecord
+    geometry: Chain
+
+
+def captures(photo_dir: Path, source_dir: Path | None = None) -> dict[str, Capture]:
+    """Each photo's capture by page id, its geometry rebuilt from the parameters its record keeps;
+    the source pages come from `source_dir` (default: the set the photos were built from, as
+    recorded). {} for a folder that is not a photo set."""
+    if not _is_photo_set(photo_dir):
+        return {}
+    if source_dir is None:
+        source_dir = Path(json.loads((photo_dir / MARKER).read_text(encoding="utf-8"))["source"])
+    sources = {record.id: record for record in load_set(source_dir).records}
+    taken = {}
+    for raw in _raw_records(photo_dir):
+        source = sources[raw["id"]]
+        params = CaptureParams.from_dict(raw["capture"]["params"])
+        taken[raw["id"]] = Capture(source, capture_geometry((source.width or 0, source.height or 0), params))
+    return taken
 
 
 def check_out_dir(out_dir: Path, source_dir: Path) -> None:

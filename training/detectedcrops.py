@@ -21,13 +21,12 @@ Only the `train` split and its photos may be used; pages are held out as `realcr
 from __future__ import annotations
 
 import functools
-import json
 from pathlib import Path
 
 import numpy as np
 
-from capture.geometry import capture_geometry, map_boxes
-from capture.params import CaptureParams
+from capture.geometry import map_boxes
+from capture.photoset import Capture, captures
 from engines.result import BBox, Word
 from evaluation.dataset import BenchmarkRecord, load_set
 from evaluation.metrics import intersection_matrix
@@ -82,12 +81,12 @@ def _joined(words: list[Word]) -> str:
     return text
 
 
-def _truth_words(record: BenchmarkRecord, source: BenchmarkRecord | None, capture: dict | None) -> list[Word]:
+def _truth_words(record: BenchmarkRecord, capture: Capture | None) -> list[Word]:
     """The record's ground-truth words with their boxes on its own image."""
-    if source is None or capture is None:
+    if capture is None:
         return list(perfect_reading(record).words)
-    step = capture_geometry((source.width or 0, source.height or 0), CaptureParams.from_dict(capture["params"]))
-    return list(perfect_reading(source, functools.partial(map_boxes, step=step), step.dst_size).words)
+    step = capture.geometry
+    return list(perfect_reading(capture.source, functools.partial(map_boxes, step=step), step.dst_size).words)
 
 
 def detected_crops(
@@ -101,20 +100,12 @@ def detected_crops(
     engine = engine or InhouseEngine()
     pages = load_set(split)
     upper = uppercase_categories((r.category, r.text) for r in pages.records)
-    photoset = split / "photoset.json"
-    sources: dict[str, BenchmarkRecord] = {}
-    captures: dict[str, dict] = {}
-    if photoset.is_file():
-        sources = {r.id: r for r in load_set(json.loads(photoset.read_text(encoding="utf-8"))["source"]).records}
-        for line in (split / "manifest.jsonl").read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                raw = json.loads(line)
-                captures[raw["id"]] = raw["capture"]
+    taken = captures(split)
     crops: list[Crop] = []
     for record in pages.records:
         if holdout is not None and is_holdout(record.id, CropConfig.holdout_fraction) != holdout:
             continue
-        truth = _truth_words(record, sources.get(record.id), captures.get(record.id))
+        truth = _truth_words(record, taken.get(record.id))
         detection, images = engine.word_crops(record.image)
         chopped = {w.chop_group for w in detection.words if w.chop_part}
         for word, image, text in zip(

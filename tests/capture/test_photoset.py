@@ -12,10 +12,10 @@ import cv2
 import numpy as np
 import pytest
 
-from capture.geometry import capture_geometry, map_boxes
+from capture.geometry import map_boxes
 from capture.params import SIMULATOR_VERSION, CaptureParams, draw_params
 from capture.photometric import degrade_crop
-from capture.photoset import MARKER, build_photo_set
+from capture.photoset import MARKER, build_photo_set, captures
 from evaluation import labnotebook
 from evaluation.dataset import load_set
 from evaluation.perfect import perfect_reading
@@ -68,15 +68,17 @@ def test_a_perfect_reader_scores_on_a_photo_as_on_its_clean_page(small_set: Path
     # perfect reader's words as on the clean page (on boxes alone, a sloping line's box takes in
     # its neighbours' words: tests/evaluation/test_polygons.py)
     out, _ = built
-    clean = {r.id: r for r in load_set(small_set).records}
-    raws = {r["id"]: r for r in map(json.loads, (out / "manifest.jsonl").read_text(encoding="utf-8").splitlines())}
+    taken = captures(out)
+    assert captures(small_set) == {}  # a page set has no captures
     for photo in load_set(out).records:
         for line in photo.lines:
             xs, ys = [x for x, _ in line.polygon], [y for _, y in line.polygon]
             b = line.bbox
             assert b.x0 - 1 <= min(xs) and max(xs) <= b.x1 + 1 and b.y0 - 1 <= min(ys) and max(ys) <= b.y1 + 1
-        source = clean[photo.id]
-        step = capture_geometry((source.width, source.height), CaptureParams.from_dict(raws[photo.id]["capture"]["params"]))
+        source, step = taken[photo.id].source, taken[photo.id].geometry
+        # the geometry rebuilt from the recorded parameters maps the source's boxes to the photo's
+        mapped = map_boxes([line.bbox.as_list() for line in source.lines], step)
+        assert mapped.tolist() == [line.bbox.as_list() for line in photo.lines], photo.id
         rates = [
             score_page(record, reading, fold_case=True).aligned.rate
             for record, reading in (
