@@ -7,7 +7,9 @@ case folded for register_tapes, whose ground truth is upper case); CER = edit di
 cores: the recognizer batches through its runtime, ONNX Runtime on the int8 weights unless
 --runtime says otherwise; Tesseract runs one single-threaded process per
 core with --psm 7); peak RSS of this process (recognizer) and of the largest Tesseract child.
-Writes benchmarks/results/recognizer_swa_<tag>.json.
+`--engines tesseract,inhouse,inhouse-second-look` adds the recognizer as the engine reads a page:
+doubtful crops looked at again (`inhouse/recognizer/second_look.py`); `inhouse` is the network's
+first look alone. Writes benchmarks/results/recognizer_swa_<tag>.json.
 """
 from __future__ import annotations
 
@@ -57,7 +59,7 @@ def score(records: list[dict], preds: list[str], folded: set[str]) -> dict:
     return {k: {"swa": round(s[0] / s[1], 4), "cer": round(s[2] / s[3], 4), "n": int(s[1])} for k, s in sorted(stats.items())}
 
 
-def run_inhouse(records: list[dict], model_dir: str | None, beam: int, runtime: str) -> dict:
+def run_inhouse(records: list[dict], model_dir: str | None, beam: int, runtime: str, second_look: bool) -> dict:
     from inhouse.recognizer.predictor import PredictorConfig, WordRecognizer
 
     config = PredictorConfig(beam_width=beam)
@@ -69,7 +71,7 @@ def run_inhouse(records: list[dict], model_dir: str | None, beam: int, runtime: 
         rec = load_recognizer(model_dir, runtime, config)
     rec.recognize_batch([r["pixels"] for r in records[:64]])  # warm-up: graph tracing is not throughput
     t0 = time.perf_counter()
-    out = rec.recognize_batch([r["pixels"] for r in records])
+    out = rec.recognize_batch([r["pixels"] for r in records], second_look=second_look)
     elapsed = time.perf_counter() - t0
     return {"preds": [t for t, _ in out], "confidences": [c for _, c in out], "seconds": elapsed,
             "runtime": rec.runtime.name,
@@ -113,7 +115,10 @@ def main() -> None:
               "command": " ".join(sys.argv), "engines": {}}
     folded = uppercase_categories((r["category"], r["text"]) for r in records)
     for engine in args.engines.split(","):
-        run = run_inhouse(records, args.model, args.beam, args.runtime) if engine == "inhouse" else run_tesseract(records, args.workers)
+        if engine.startswith("inhouse"):
+            run = run_inhouse(records, args.model, args.beam, args.runtime, engine == "inhouse-second-look")
+        else:
+            run = run_tesseract(records, args.workers)
         entry = {"scores": score(records, run["preds"], folded), "words_per_s": round(len(records) / run["seconds"], 1),
                  "seconds": round(run["seconds"], 2), "peak_rss_mb": round(run["peak_rss_mb"], 1)}
         for key in ("version", "runtime"):

@@ -67,6 +67,7 @@ class Reading(NamedTuple):
     text: str
     raw: float  # the decoded labelling's probability, before calibration
     steps: int  # the time steps it was decoded from
+    looked_again: bool = False  # chosen by the second look (a doubtful crop)
 
     @property
     def per_step(self) -> float:
@@ -147,12 +148,19 @@ class WordRecognizer:
     def recognize_batch(self, crops: list[np.ndarray], *, second_look: bool = False) -> list[tuple[str, float]]:
         """Text and calibrated confidence for each grayscale (or RGB) word crop; with `second_look`,
         doubtful crops are read again in the config's views (none when it has no second look)."""
+        return [
+            (r.text, self.calibration.confidence(r.raw, r.looked_again))
+            for r in self.readings(crops, second_look=second_look)
+        ]
+
+    def readings(self, crops: list[np.ndarray], *, second_look: bool = False) -> list[Reading]:
+        """Each crop's reading before calibration (what `recognize_batch` and the calibration fit see)."""
         if not crops:
             return []
         readings = [self._decode(logits, steps) for logits, steps in self.logits(crops)]
         if second_look and self.config.second_look is not None:
             readings = self._look_again(crops, readings, self.config.second_look)
-        return [(r.text, self.calibration.confidence(r.raw)) for r in readings]
+        return readings
 
     def _look_again(self, crops: list[np.ndarray], readings: list[Reading], look: SecondLook) -> list[Reading]:
         """`readings` with each doubtful one replaced by its likeliest view's, per time step."""
@@ -163,8 +171,10 @@ class WordRecognizer:
             for view in look.views(crops[i])
         ]
         best = list(readings)
+        for i in {i for i, _ in views}:
+            best[i] = best[i]._replace(looked_again=True)
         for (i, _), (logits, steps) in zip(views, self.logits([view for _, view in views]), strict=True):
-            reading = self._decode(logits, steps)
+            reading = self._decode(logits, steps)._replace(looked_again=True)
             if reading.per_step > best[i].per_step:
                 best[i] = reading
         return best

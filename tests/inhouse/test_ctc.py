@@ -59,5 +59,12 @@ def test_isotonic_calibration_is_monotone_and_calibrates():
     assert reliability(fixed, correct)["ece"] < reliability(raw, correct)["ece"]
 
 
+def test_second_look_readings_use_their_own_map_when_there_is_one():
+    first = Calibration(xs=[0.0, 1.0], ys=[0.0, 0.8])
+    assert first.confidence(0.5, second_look=True) == first.confidence(0.5) == 0.4  # none fitted: the first
+    both = Calibration(xs=[0.0, 1.0], ys=[0.0, 0.8], second_xs=[0.0, 1.0], second_ys=[0.0, 0.5])
+    assert (both.confidence(0.5), both.confidence(0.5, second_look=True)) == (0.4, 0.25)
+
+
 def test_normalize_text_folds_ligatures_and_minus():
     assert normalize_text("ﬁnal −3") == "final -3"

@@ -75,7 +75,8 @@ def test_second_look_keeps_the_likeliest_reading_per_step(shipped, clean_fonts):
         candidates = [reader._decode(*lg) for lg in reader.logits([crop, *look.views(crop)])]
         best = max(candidates, key=lambda r: r.per_step)
         # (int8 logits move a little with the batch a crop is read in)
-        assert text == best.text and confidence == pytest.approx(reader.calibration.confidence(best.raw), abs=0.02)
+        expected = reader.calibration.confidence(best.raw, second_look=True)
+        assert text == best.text and confidence == pytest.approx(expected, abs=0.02)
 
 
 def test_no_second_look_without_the_config_or_the_ask(shipped, clean_fonts):
@@ -92,3 +93,23 @@ def test_engine_version_names_the_second_look():
 
     looks = InhouseEngine().version, InhouseEngine(predictor=PredictorConfig(second_look=None)).version
     assert looks[0] != looks[1]
+
+
+def test_second_look_readings_have_a_calibration_of_their_own(shipped, clean_fonts):
+    from training.calibrate import fit_second_look, reliability
+
+    words = ("Invoice", "RM3.50", "Amount:", "TOTAL", "Receipt", "12/05/2019")
+    crops = [_blurred(clean_render(w, f), s) for w in words for f in clean_fonts for s in (2.5, 3.5)]
+    truth = [w for w in words for _ in clean_fonts for _ in (2.5, 3.5)]
+    reader = _with(shipped, SecondLook(below=1.01))
+    reader.calibration = dataclasses.replace(shipped.calibration, second_xs=[], second_ys=[], report={})
+    chosen = reader.readings(crops, second_look=True)
+    assert all(r.looked_again for r in chosen)
+    correct = np.array([r.text == t for r, t in zip(chosen, truth, strict=True)], float)
+    before = np.array([c for _, c in reader.recognize_batch(crops, second_look=True)])  # the first look's map
+
+    fit_second_look(reader, crops, lambda i, text: text == truth[i])
+    after = np.array([c for _, c in reader.recognize_batch(crops, second_look=True)])
+    assert reader.calibration.second_xs and reader.calibration.report["second_look"]["after"]["n"] == len(crops)
+    assert reliability(after, correct)["ece"] < reliability(before, correct)["ece"]
+    assert reader.recognize_batch(crops) == shipped.recognize_batch(crops)  # the first look keeps its map
