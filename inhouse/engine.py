@@ -133,7 +133,7 @@ class InhouseEngine(OcrEngine):
     def orientation(self, page: PageImage, options: RecognizeOptions | None = None) -> Orientation:
         """Which way up `page` is, decided as a page-mode read decides it."""
         gray, _, detection, read = self._first_look(page, options or RecognizeOptions(mode="page"))
-        return predict_orientation(gray, self.recognizer.recognize_batch, self.detector, detection, read)
+        return predict_orientation(gray, self._recognize, self.detector, detection, read)
 
     def _first_look(
         self, page: PageImage, options: RecognizeOptions
@@ -157,9 +157,7 @@ class InhouseEngine(OcrEngine):
         rotation = 0
         deadline.check()
         if options.mode == "page" and options.engine_args.get("orientation", "auto") != "off":
-            rotation = predict_orientation(
-                gray, self.recognizer.recognize_batch, self.detector, detection, read
-            ).rotation
+            rotation = predict_orientation(gray, self._recognize, self.detector, detection, read).rotation
         upright = rotate(gray, rotation)
         skew = deskew.skew_as_asked(upright, options.engine_args, self.name, DESKEW_DEFAULT, options.mode == "page")
         leveled = deskew.level(upright, skew) if skew else None
@@ -202,8 +200,13 @@ class InhouseEngine(OcrEngine):
         ]
 
     def _read_words(self, upright: np.ndarray, detection: Detection) -> list[tuple[str, float]]:
-        """The recognizer's reading of every detected word, doubtful ones looked at twice."""
-        return self.recognizer.recognize_batch(self._crops(upright, detection), second_look=True)
+        """The recognizer's reading of every detected word."""
+        return self._recognize(self._crops(upright, detection))
+
+    def _recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+        """Crops read as the engine reads every crop, orientation's samples included (so that a
+        page's readings as it is and turned compare like with like): doubtful ones looked at twice."""
+        return self.recognizer.recognize_batch(crops, second_look=True)
 
     @staticmethod
     def _page(words: list[ReadWord], width: int, height: int, rotation: int, source: PageImage) -> Page:
