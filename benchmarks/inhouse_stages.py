@@ -17,7 +17,7 @@ a time, timing each stage:
   orientation    inhouse.orientation.predict (its own upside-down reads included; the upright
                  reading it asks for is counted under crops/recognizer, as the engine reads it once)
   crops          InhouseEngine._crops: every detected word's crop, levelled on a sloping line
-  recognizer     InhouseEngine._recognize: the recognizer with its second look (ONNX Runtime, the engine's
+  recognizer     InhouseEngine._reader: the recognizer with its second look (ONNX Runtime, the engine's
                  thread count)
   wordinator     inhouse.wordinator.rejoin + split_words
   postprocess    inhouse.postprocess.buckets.postprocess (lexicon, confidence buckets)
@@ -170,7 +170,7 @@ def staged_detect_words(gray: np.ndarray, config, rgb: np.ndarray | None, clock:
 def staged_page(engine: InhouseEngine, image: Path, clock: Clock):
     """`engine.recognize(image)`'s first page, stage by stage (page mode, default options)."""
     options = RecognizeOptions(mode="page")
-    config = engine.detector
+    config, reader = engine.detector, engine._reader(options)
     with clock.stage("decode"):
         page = load_first_page(image, engine.limits)
         gray = page.gray()
@@ -186,13 +186,13 @@ def staged_page(engine: InhouseEngine, image: Path, clock: Clock):
         with clock.stage("crops"):
             crops = engine._crops(upright, found)
         with clock.stage("recognizer"):
-            readings = engine._recognize(crops)
+            readings = reader(crops)
         inner["seconds"] += time.perf_counter() - started
         return readings
 
     read = functools.cache(functools.partial(read_words, gray, detection))
     started = time.perf_counter()
-    rotation = predict_orientation(gray, engine._recognize, config, detection, read).rotation
+    rotation = predict_orientation(gray, reader, config, detection, read).rotation
     clock.seconds["orientation"] += time.perf_counter() - started - inner["seconds"]
     upright = rotate(gray, rotation)
     if rotation:

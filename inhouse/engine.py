@@ -42,9 +42,14 @@ from inhouse.wordinator import rejoin, split_words
 from kernel import deadline
 from kernel.errors import OcrInputError
 
+#: reads crops → [(text, confidence)]
+Reader = Callable[[list[np.ndarray]], list[tuple[str, float]]]
 #: a line whose top is this many line heights below the previous one starts a new block
 BLOCK_GAP = 1.8
-ENGINE_ARGS = ("orientation", "postprocess", "illumination", "deskew")
+ENGINE_ARGS = ("orientation", "postprocess", "illumination", "deskew", "second_look")
+#: "on": doubtful crops are read again in a few views (`inhouse/recognizer/second_look.py`); "off"
+#: reads each crop once, about a third faster a page and less accurate (docs/inhouse-recognizer.md)
+SECOND_LOOK_MODES = ("on", "off")
 #: "off": flattening uneven light costs the in-house pipeline accuracy on train pages and on their
 #: photos alike (aligned CER 0.182 as they are, 0.204 all flattened, worse at every gate threshold:
 #: benchmarks/results/illumination_gate_inhouse.json); orientation flattens its own small copy
@@ -119,7 +124,7 @@ class InhouseEngine(OcrEngine):
                 words = [ReadWord(w.text, w.confidence, w.bbox, 0, w.char_boxes) for w in words]
             return self._page(words, width, height, rotation, page)
         gray = page.gray()
-        text, confidence = self.recognizer.recognize(gray, second_look=True)
+        text, confidence = self._reader(options)([gray])[0]
         whole = ReadWord(text, confidence, BBox(0, 0, page.width, page.height), 0)
         return self._page(split_words(whole), page.width, page.height, 0, page)
 
@@ -132,8 +137,9 @@ class InhouseEngine(OcrEngine):
 
     def orientation(self, page: PageImage, options: RecognizeOptions | None = None) -> Orientation:
         """Which way up `page` is, decided as a page-mode read decides it."""
-        gray, _, detection, read = self._first_look(page, options or RecognizeOptions(mode="page"))
-        return predict_orientation(gray, self._recognize, self.detector, detection, read)
+        options = options or RecognizeOptions(mode="page")
+        gray, _, detection, read = self._first_look(page, options)
+        return predict_orientation(gray, self._reader(options), self.detector, detection, read)
 
     def _first_look(
         self, page: PageImage, options: RecognizeOptions
@@ -146,7 +152,8 @@ class InhouseEngine(OcrEngine):
         colour = page.pixels if page.pixels.ndim == 3 else None
         deadline.check()
         detection = detect_words(gray, self.detector, colour)
-        return gray, colour, detection, functools.cache(functools.partial(self._read_words, gray, detection))
+        reader = self._reader(options)
+        return gray, colour, detection, functools.cache(functools.partial(self._read_words, gray, detection, reader))
 
     def _detect_and_read(
         self, page: PageImage, options: RecognizeOptions
@@ -157,7 +164,7 @@ class InhouseEngine(OcrEngine):
         rotation = 0
         deadline.check()
         if options.mode == "page" and options.engine_args.get("orientation", "auto") != "off":
-            rotation = predict_orientation(gray, self._recognize, self.detector, detection, read).rotation
+            rotation = predict_orientation(gray, self._reader(options), self.detector, detection, read).rotation
         upright = rotate(gray, rotation)
         skew = deskew.skew_as_asked(upright, options.engine_args, self.name, DESKEW_DEFAULT, options.mode == "page")
         leveled = deskew.level(upright, skew) if skew else None
@@ -168,10 +175,10 @@ class InhouseEngine(OcrEngine):
                 colour = None if colour is None else deskew.level(colour, skew).pixels
             seen = upright if leveled is None else leveled.pixels
             detection = detect_words(seen, self.detector, colour)
-            read = functools.cache(functools.partial(self._read_words, seen, detection))
+            read = functools.cache(functools.partial(self._read_words, seen, detection, self._reader(options)))
         deadline.check()
         if options.mode == "line" and not detection.words:
-            text, confidence = self.recognizer.recognize(gray, second_look=True)
+            text, confidence = self._reader(options)([gray])[0]
             words = split_words(ReadWord(text, confidence, BBox(0, 0, page.width, page.height), 0))
             return words, 0.0, 0, gray.shape
         read_words = read()  # the recognizer checks the deadline before each forward pass
@@ -199,14 +206,17 @@ class InhouseEngine(OcrEngine):
             for w in detection.words
         ]
 
-    def _read_words(self, upright: np.ndarray, detection: Detection) -> list[tuple[str, float]]:
-        """The recognizer's reading of every detected word."""
-        return self._recognize(self._crops(upright, detection))
+    def _read_words(self, upright: np.ndarray, detection: Detection, reader: Reader) -> list[tuple[str, float]]:
+        """`reader`'s reading of every detected word."""
+        return reader(self._crops(upright, detection))
 
-    def _recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
-        """Crops read as the engine reads every crop, orientation's samples included (so that a
-        page's readings as it is and turned compare like with like): doubtful ones looked at twice."""
-        return self.recognizer.recognize_batch(crops, second_look=True)
+    def _reader(self, options: RecognizeOptions) -> Reader:
+        """How this read reads crops, orientation's samples included (so that a page as it is and
+        turned compare like with like): with the recognizer's second look unless the read turns it off."""
+        wanted = options.engine_args.get("second_look", "on")
+        if wanted not in SECOND_LOOK_MODES:
+            raise OcrInputError(f"inhouse second_look must be one of {', '.join(SECOND_LOOK_MODES)}, got {wanted!r}")
+        return functools.partial(self.recognizer.recognize_batch, second_look=wanted == "on")
 
     @staticmethod
     def _page(words: list[ReadWord], width: int, height: int, rotation: int, source: PageImage) -> Page:

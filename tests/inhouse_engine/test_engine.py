@@ -180,3 +180,36 @@ def test_a_sideways_form_photo_is_turned_upright_from_its_word_shaped_words(engi
     photo = load_first_page(photograph(PageJob(record.id, str(record.image), 0, {})).jpeg)
     turned = dataclasses.replace(photo, pixels=np.ascontiguousarray(np.rot90(photo.pixels, k=quarter_turns)))
     assert engine.orientation(turned).rotation == fix
+
+
+def test_second_look_can_be_turned_off_per_read(engine):
+    """`second_look=off` reads every crop once, as an engine without the second look does; a value
+    other than on/off is an input error naming the choices."""
+    import cv2
+
+    from inhouse.engine import InhouseEngine
+    from inhouse.recognizer.predictor import PredictorConfig
+
+    gray, _ = rendered()
+    blurred = cv2.GaussianBlur(gray, (0, 0), 2.0)  # doubtful words, so the second look has work
+    first_look_only = InhouseEngine(predictor=PredictorConfig(second_look=None))
+    calls: list[bool] = []
+    read = engine.recognizer.recognize_batch
+
+    def spy(crops, *, second_look=False):
+        calls.append(second_look)
+        return read(crops, second_look=second_look)
+
+    options = RecognizeOptions(engine_args={"second_look": "off"})
+    engine.recognizer.recognize_batch = spy
+    try:
+        off = engine.recognize(blurred, options).pages[0]
+        assert calls and not any(calls)  # orientation's samples and the words alike
+        calls.clear()
+        engine.recognize(blurred)
+        assert calls and all(calls)
+    finally:
+        del engine.recognizer.recognize_batch
+    assert [w.text for w in off.words] == [w.text for w in first_look_only.recognize(blurred).pages[0].words]
+    with pytest.raises(OcrInputError, match="second_look must be one of on, off, got 'maybe'"):
+        engine.recognize(gray, RecognizeOptions(engine_args={"second_look": "maybe"}))
