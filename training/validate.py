@@ -4,7 +4,8 @@
 Scores each model on the held-out pages of the `train` split (receipts, forms), on the same
 pages' photos when `--photo-set` names a photo set of train, and on held-out synthetic typeset
 words (the stand-in for papers, which the train split lacks), so a choice between checkpoints
-never looks at the evaluation sets.
+never looks at the evaluation sets. `--second-look` reads as the engine does (doubtful crops read
+again, `inhouse/recognizer/second_look.py`); without it, the network's first look alone.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--typeset", type=int, default=1000)
     ap.add_argument("--runtime", nargs="+", default=["auto"], choices=RUNTIMES)
     ap.add_argument("--photo-set", type=Path, help="a photo set of train (`ocrgate sets photos`)")
+    ap.add_argument("--second-look", action="store_true", help="read doubtful crops again, as the engine does")
     args = ap.parse_args(argv)
     crops = cut_crops(holdout=True) + (cut_crops(args.photo_set, holdout=True) if args.photo_set else [])
     gen = SynthGenerator(SynthConfig(seed=HELD_OUT_SYNTH_SEED, typeset_prob=1.0, negative_prob=0.0))
@@ -34,15 +36,17 @@ def main(argv: list[str] | None = None) -> None:
     for model_dir, runtime in ((m, r) for m in args.model for r in args.runtime):
         rec = load_recognizer(model_dir, runtime)
         out: dict[str, list[int]] = {}
-        for c, (pred, _) in zip(crops, rec.recognize_batch([c.image for c in crops]), strict=True):
+        read = rec.recognize_batch([c.image for c in crops], second_look=args.second_look)
+        for c, (pred, _) in zip(crops, read, strict=True):
             out.setdefault(c.category, []).append(word_correct(pred, c.text, c.fold_case))
-        preds = rec.recognize_batch([img for img, _ in typeset])
+        preds = rec.recognize_batch([img for img, _ in typeset], second_look=args.second_look)
         out["synthetic_typeset"] = [p == t for (p, _), (_, t) in zip(preds, typeset, strict=True)]
         print(
             json.dumps(
                 {
                     "model": str(model_dir),
                     "runtime": rec.runtime.name,
+                    "second_look": args.second_look,
                     **{k: round(sum(v) / len(v), 4) for k, v in out.items()},
                 }
             ),
