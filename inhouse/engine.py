@@ -138,21 +138,21 @@ class InhouseEngine(OcrEngine):
     def orientation(self, page: PageImage, options: RecognizeOptions | None = None) -> Orientation:
         """Which way up `page` is, decided as a page-mode read decides it."""
         options = options or RecognizeOptions(mode="page")
-        gray, _, detection, read = self._first_look(page, options)
-        return predict_orientation(gray, self._reader(options), self.detector, detection, read)
+        reader = self._reader(options)
+        gray, _, detection, read = self._first_look(page, options, reader)
+        return predict_orientation(gray, reader, self.detector, detection, read)
 
     def _first_look(
-        self, page: PageImage, options: RecognizeOptions
+        self, page: PageImage, options: RecognizeOptions, reader: Reader
     ) -> tuple[np.ndarray, np.ndarray | None, Detection, Callable[[], list[tuple[str, float]]]]:
         """The page as read (gray; lighting flattened if the read asks), its colour, its detection as it
-        is, and its words' readings (read once, when first asked for)."""
+        is, and its words' readings by `reader` (read once, when first asked for)."""
         gray = page.gray()
         flat = illumination.flatten_as_asked(gray, options.engine_args, self.name, ILLUMINATION_DEFAULT)
         gray = gray if flat is None else flat
         colour = page.pixels if page.pixels.ndim == 3 else None
         deadline.check()
         detection = detect_words(gray, self.detector, colour)
-        reader = self._reader(options)
         return gray, colour, detection, functools.cache(functools.partial(self._read_words, gray, detection, reader))
 
     def _detect_and_read(
@@ -160,11 +160,12 @@ class InhouseEngine(OcrEngine):
     ) -> tuple[list[ReadWord], float, int, tuple[int, int]]:
         """Orientation, detection, recognition and the Wordinator: (words, text height or 0,
         rotation, upright shape), before post-processing."""
-        gray, colour, detection, read = self._first_look(page, options)
+        reader = self._reader(options)
+        gray, colour, detection, read = self._first_look(page, options, reader)
         rotation = 0
         deadline.check()
         if options.mode == "page" and options.engine_args.get("orientation", "auto") != "off":
-            rotation = predict_orientation(gray, self._reader(options), self.detector, detection, read).rotation
+            rotation = predict_orientation(gray, reader, self.detector, detection, read).rotation
         upright = rotate(gray, rotation)
         skew = deskew.skew_as_asked(upright, options.engine_args, self.name, DESKEW_DEFAULT, options.mode == "page")
         leveled = deskew.level(upright, skew) if skew else None
@@ -175,10 +176,10 @@ class InhouseEngine(OcrEngine):
                 colour = None if colour is None else deskew.level(colour, skew).pixels
             seen = upright if leveled is None else leveled.pixels
             detection = detect_words(seen, self.detector, colour)
-            read = functools.cache(functools.partial(self._read_words, seen, detection, self._reader(options)))
+            read = functools.cache(functools.partial(self._read_words, seen, detection, reader))
         deadline.check()
         if options.mode == "line" and not detection.words:
-            text, confidence = self._reader(options)([gray])[0]
+            text, confidence = reader([gray])[0]
             words = split_words(ReadWord(text, confidence, BBox(0, 0, page.width, page.height), 0))
             return words, 0.0, 0, gray.shape
         read_words = read()  # the recognizer checks the deadline before each forward pass
@@ -193,7 +194,8 @@ class InhouseEngine(OcrEngine):
         the crop the recognizer reads for each of its words: what `training.detectedcrops` labels, so
         that fine-tuning sees the crops the engine cuts."""
         page = load_pages(image, self.limits)[0]
-        gray, _, detection, _ = self._first_look(page, RecognizeOptions(mode="page"))
+        options = RecognizeOptions(mode="page")
+        gray, _, detection, _ = self._first_look(page, options, self._reader(options))
         return detection, self._crops(gray, detection)
 
     def _crops(self, upright: np.ndarray, detection: Detection) -> list[np.ndarray]:
