@@ -57,14 +57,6 @@ class Background:
     def uneven(self) -> bool:
         return self.spread > UNEVEN_SPREAD
 
-    def shaded(self, ratio: float) -> np.ndarray:
-        """Where the paper is darker than `ratio` × its brightest (95th percentile) level: a shadow or
-        a dim corner (bool, the page's shape; dark panels, below `MIN_PAPER`, are not paper)."""
-        paper = self.level >= MIN_PAPER
-        if not paper.any():
-            return paper
-        return paper & (self.level < ratio * float(np.percentile(self.level[paper], 95)))
-
 
 def estimate_background(gray: np.ndarray) -> Background:
     """The paper's brightness under `gray` (8-bit, one channel)."""

@@ -5,8 +5,9 @@
 #   bash scripts/setup.sh test    # everything: + apt-packages-test.txt, pip install -e '.[all,dev]'
 #
 # `scripts/run.sh` sets up `serve` (no TensorFlow, no Faker, no fonts, no Chromium), `scripts/test.sh`
-# sets up `test` (the default). Idempotent and quick when nothing changed: each profile keeps a stamp
-# in .venv with a hash of pyproject.toml and its apt lists, and is re-installed only when that
+# sets up `test` (the default). Versions come from constraints.txt (the ones our numbers were measured
+# with). Idempotent and quick when nothing changed: each profile keeps a stamp
+# in .venv with a hash of pyproject.toml, constraints.txt and its apt lists, and is re-installed only when that
 # changes; a current `test` install also satisfies `serve`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +21,7 @@ esac
 
 stamp_of() { echo ".venv/.ocrgate-installed-$1"; }
 hash_of() {  # pyproject.toml and the apt lists of profile $1
-  local files=(pyproject.toml apt-packages.txt)
+  local files=(pyproject.toml constraints.txt apt-packages.txt)
   [ "$1" = test ] && files+=(apt-packages-test.txt)
   cat "${files[@]}" | sha256sum | cut -c1-16
 }
@@ -45,6 +46,6 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 echo "setup: pip install -e '$extras' into .venv ($profile)" >&2
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e "$extras"
+.venv/bin/python -m pip install -q -c constraints.txt -e "$extras"
 hash_of "$profile" > "$(stamp_of "$profile")"
 rm -f .venv/.ocrgate-installed  # the single stamp of the days before profiles

@@ -12,15 +12,7 @@ class DetectorConfig:
     probe_max_side: int = 1200  # quick first pass that estimates the text height
     min_scale: float = 0.4
     max_scale: float = 3.0
-    # --- shadows: where the paper is darker than this × its brightest level, characters are found on the
-    # working page with the lighting divided out (`imaging.illumination`), so text in a shadow keeps its
-    # contrast; elsewhere on the page as it is. The recognizer reads the page as it is everywhere
-    shadow_ratio: float = 0.0
-    shadow_gain: float = 1.25
-    sharpen_amount: float = 0.0
-    sharpen_sigma: float = 1.0
-    sharpen_below: float = 10.0
-    # --- MSER (OpenCV)    # --- MSER (OpenCV): dark-on-light and light-on-dark regions in one pass over the gray page ---
+    # --- MSER (OpenCV): dark-on-light and light-on-dark regions in one pass over the gray page ---
     # a region must hold its shape over this many grey levels: 7, up from 4, chosen on 40 train pages per
     # category and their photos (aligned CER .1545 -> .1441, 103 pages better, 48 worse; photo forms
     # .182 -> .163, clean receipts .100 -> .086, photo receipts .174 -> .179: benchmarks/inhouse_ab.py

@@ -8,7 +8,6 @@ import cv2
 import numpy as np
 
 from engines.result import BBox
-from imaging import illumination
 from inhouse.detector.config import DetectorConfig
 from inhouse.detector.graphics import colour_pictures, graphics_boxes, inside_graphics
 from inhouse.detector.grouping import group_lines, split_words
@@ -78,10 +77,7 @@ def detect_words(gray: np.ndarray, config: DetectorConfig | None = None, rgb: np
         if scale != 1
         else gray
     )
-    if config.sharpen_amount and edge_sharpness(work) < config.sharpen_below:
-        soft = cv2.GaussianBlur(work, (0, 0), config.sharpen_sigma)
-        work = cv2.addWeighted(work, 1 + config.sharpen_amount, soft, -config.sharpen_amount, 0)
-    boxes = _character_components(work, config)
+    boxes = character_components(work, config)
     detection = Detection(scale=scale)
     if not len(boxes):
         return detection
@@ -117,43 +113,6 @@ def detect_words(gray: np.ndarray, config: DetectorConfig | None = None, rgb: np
     detection.text_height = text_height / scale
     _set_crop_boxes(detection.words, config.crop_line_window_ratio * detection.text_height)
     return detection
-
-
-def edge_sharpness(work: np.ndarray) -> float:
-    """The steepest edges' slope (99.5th percentile of the gradient) over the page's contrast."""
-    page = work.astype(np.float32)
-    slope = np.hypot(cv2.Sobel(page, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(page, cv2.CV_32F, 0, 1, ksize=3)) / 8
-    low, high = np.percentile(page, (2, 98))
-    return float(np.percentile(slope, 99.5) / max(1.0, high - low))
-
-
-def _character_components(work: np.ndarray, config: DetectorConfig) -> np.ndarray:
-    """Character boxes of the working page: in its shadows (`DetectorConfig.shadow_ratio`) found with
-    the lighting divided out, elsewhere as it is (flattening a lit page makes MSER's regions fatter,
-    which closes word gaps)."""
-    boxes = character_components(work, config)
-    if config.shadow_ratio <= 0:
-        return boxes
-    background = illumination.estimate_background(work)
-    shade = background.shaded(config.shadow_ratio)
-    if not shade.any():
-        return boxes
-    flat = character_components(illumination.flatten(work, background), config)
-    count, labels = cv2.connectedComponents(shade.astype(np.uint8))
-
-    def region(found: np.ndarray) -> np.ndarray:
-        return labels[(found[:, 1] + found[:, 3]) // 2, (found[:, 0] + found[:, 2]) // 2]
-
-    def area(found: np.ndarray) -> np.ndarray:
-        return (found[:, 2] - found[:, 0]) * (found[:, 3] - found[:, 1])
-
-    kept, gained = region(boxes), region(flat)
-    lost = [
-        label
-        for label in range(1, count)
-        if area(flat)[gained == label].sum() > config.shadow_gain * area(boxes)[kept == label].sum()
-    ]
-    return np.concatenate([boxes[~np.isin(kept, lost)], flat[np.isin(gained, lost)]])
 
 
 def _without_rules(candidates: list[np.ndarray], config: DetectorConfig, text_height: float) -> list[np.ndarray]:
