@@ -64,6 +64,10 @@ def test_only_doubtful_crops_are_read_again(shipped, clean_fonts):
     assert [t for t, _ in always.recognize_batch(crops, second_look=True)] == [t for t, _ in first]
 
 
+#: log probability per time step by which int8 logits of one crop differ between the batches it is read in
+PER_STEP_NOISE = 0.005
+
+
 def test_second_look_keeps_the_likeliest_reading_per_step(shipped, clean_fonts):
     look = SecondLook(below=1.01)
     crops = [_blurred(clean_render(w, f), 3.5) for w in ("Invoice", "RM3.50", "Amount:") for f in clean_fonts]
@@ -73,10 +77,15 @@ def test_second_look_keeps_the_likeliest_reading_per_step(shipped, clean_fonts):
     assert chosen != first  # heavy blur: some view reads some crop otherwise
     for crop, (text, confidence) in zip(crops, chosen, strict=True):
         candidates = [reader._decode(*lg) for lg in reader.logits([crop, *look.views(crop)])]
-        best = max(candidates, key=lambda r: r.per_step)
-        # (int8 logits move a little with the batch a crop is read in)
-        expected = reader.calibration.confidence(best.raw, second_look=True)
-        assert text == best.text and confidence == pytest.approx(expected, abs=0.02)
+        best = max(c.per_step for c in candidates)
+        # int8 logits move a little with the batch a crop is read in, so a reading within that noise of
+        # the likeliest (here 'AmOUnt' at -0.0539 per step against 'AmoUnt' at -0.0538) may win instead
+        likeliest = [c for c in candidates if c.per_step >= best - PER_STEP_NOISE]
+        assert any(
+            text == c.text
+            and confidence == pytest.approx(reader.calibration.confidence(c.raw, second_look=True), abs=0.02)
+            for c in likeliest
+        ), (text, [(c.text, round(c.per_step, 4)) for c in candidates])
 
 
 def test_no_second_look_without_the_config_or_the_ask(shipped, clean_fonts):
