@@ -6,9 +6,9 @@
 #
 # `scripts/run.sh` sets up `serve` (no TensorFlow, no Faker, no fonts, no Chromium), `scripts/test.sh`
 # sets up `test` (the default). Versions come from constraints.txt (the ones our numbers were measured
-# with). Idempotent and quick when nothing changed: each profile keeps a stamp
-# in .venv with a hash of pyproject.toml, constraints.txt and its apt lists, and is re-installed only when that
-# changes; a current `test` install also satisfies `serve`.
+# with). Idempotent and quick when nothing changed: each profile keeps a stamp in .venv with a hash of
+# pyproject.toml, constraints.txt and its apt lists, and is re-installed only when that changes; a
+# current `test` install also satisfies `serve`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,7 +20,7 @@ case "$profile" in
 esac
 
 stamp_of() { echo ".venv/.ocrgate-installed-$1"; }
-hash_of() {  # pyproject.toml and the apt lists of profile $1
+hash_of() {  # pyproject.toml, constraints.txt and the apt lists of profile $1
   local files=(pyproject.toml constraints.txt apt-packages.txt)
   [ "$1" = test ] && files+=(apt-packages-test.txt)
   cat "${files[@]}" | sha256sum | cut -c1-16
