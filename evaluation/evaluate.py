@@ -20,7 +20,7 @@ from evaluation.scoring import ALIGNMENT
 from evaluation.sets import resolve_set
 from kernel.atomic import write_text
 from kernel.errors import OcrInputError
-from kernel.provenance import git_commit
+from kernel.provenance import git_commit, machine
 
 NORMALIZATION = "NFKC, whitespace runs → one space, case folded for upper-case-annotated categories"
 
@@ -72,6 +72,7 @@ def evaluate(
             "started": started.isoformat(timespec="seconds"),
             "finished": datetime.now(UTC).isoformat(timespec="seconds"),
             "git_commit": git_commit(),
+            "machine": machine(),
             "level": level,
             "control": control,
             "normalization": NORMALIZATION,
@@ -102,6 +103,7 @@ def evaluate(
                 "at": results["run"]["started"],
                 "run_id": results["run"]["id"],
                 "git_commit": results["run"]["git_commit"],
+                "machine": results["run"]["machine"],
                 "sets": results["run"]["sets"],
                 "engines": results["run"]["engines"],
                 "headline": labnotebook.headline(summary),

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from kernel.errors import OcrInputError
-from kernel.provenance import git_commit
+from kernel.provenance import git_commit, machine
 from kernel.settings import load_settings
 
 #: the metrics copied into the notebook's headline, per engine and category
@@ -113,6 +113,7 @@ def record_training(event: str, run_id: str, path: Path | None = None, **fields:
         "run": run_id,
         "event": event,
         "git_commit": git_commit(),
+        "machine": machine(),
         **fields,
     }
     return append(json.loads(json.dumps(entry, default=str)), path)

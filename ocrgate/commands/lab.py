@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from evaluation import labnotebook
+from kernel.provenance import same_machine
 from ocrgate.commands.common import add_json_option, print_records, whole
 
 
@@ -54,6 +55,11 @@ def run_diff(args: argparse.Namespace) -> int:
 
     def lines(rows: list[dict[str, Any]]) -> Iterator[str]:
         yield f"#{args.a} ({a.get('git_commit', '')[:12]}) → #{args.b} ({b.get('git_commit', '')[:12]})"
+        if same_machine(a.get("machine"), b.get("machine")) is False:
+            yield (
+                f"note: different machines ({a['machine']['cpu']} vs {b['machine']['cpu']}, or their instruction "
+                "sets): the same code can read pages differently there"
+            )
         for row in rows:
             delta = "" if row["delta"] is None else f"{row['delta']:+.4f}"
             yield (

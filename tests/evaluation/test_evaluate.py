@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,7 @@ from engines import OcrEngine, register_engine
 from engines.registry import unregister_engine
 from evaluation.evaluate import evaluate
 from kernel.errors import EngineFailedError, OcrInputError
+from kernel.provenance import machine
 
 
 @pytest.fixture(autouse=True)
@@ -96,9 +98,17 @@ def test_cli_eval_with_tesseract_then_lab_notebook(tiny_set, tmp_path):
     assert (tmp_path / "x1" / "report.html").stat().st_size > 10_000
     listing = ocrgate("lab", "list", env=env)
     assert listing.returncode == 0 and listing.stdout.splitlines()[0].startswith("#2")
+    assert results["run"]["machine"] == machine()
     diff = ocrgate("lab", "diff", "1", "2", env=env)
     assert diff.returncode == 0 and "aligned_cer" in diff.stdout
+    assert "different machines" not in diff.stdout
     assert ocrgate("lab", "diff", "1", "9", env=env).returncode == 2
+    # run #2 as if measured on a processor without AVX-512: the diff says so
+    notebook = Path(env["OCRGATE_LAB_NOTEBOOK"])
+    entries = [json.loads(line) for line in notebook.read_text().splitlines()]
+    entries[1]["machine"]["isa"] = [f for f in entries[1]["machine"]["isa"] if not f.startswith("avx512")] + ["x"]
+    notebook.write_text("".join(json.dumps(e) + "\n" for e in entries))
+    assert "different machines" in ocrgate("lab", "diff", "1", "2", env=env).stdout
 
 
 def test_registered_sets_by_name(tiny_set, tmp_path):
