@@ -49,7 +49,7 @@ def git_commit() -> str:
 def machine() -> dict[str, Any]:
     """The processor and platform a measurement ran on: CPU model, its numeric instruction sets,
     logical cores, architecture and Python version."""
-    model, flags = "", set()
+    model, flags = "", set[str]()
     try:
         for line in CPUINFO.read_text(encoding="utf-8", errors="replace").splitlines():
             key, _, value = line.partition(":")
