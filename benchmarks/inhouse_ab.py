@@ -36,6 +36,7 @@ from evaluation.scoring import score_page  # noqa: E402
 from inhouse.detector import DetectorConfig  # noqa: E402
 from inhouse.engine import InhouseEngine  # noqa: E402
 from inhouse.recognizer.predictor import PredictorConfig  # noqa: E402
+from kernel.provenance import machine  # noqa: E402
 from training.realcrops import CropConfig, is_holdout  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -109,7 +110,12 @@ def main() -> None:
                 "pages_better": sum(r["errors"][name] < r["errors"]["shipped"] for r in mine),
                 "pages_worse": sum(r["errors"][name] > r["errors"]["shipped"] for r in mine),
             }
-    result = {"command": "benchmarks/inhouse_ab.py " + " ".join(sys.argv[1:]), "summary": summary, "pages": rows}
+    result = {
+        "command": "benchmarks/inhouse_ab.py " + " ".join(sys.argv[1:]),
+        "machine": machine(),  # the same code reads differently on another processor: compare within one machine
+        "summary": summary,
+        "pages": rows,
+    }
     (RESULTS / f"inhouse_ab_{args.out}.json").write_text(json.dumps(result, indent=1) + "\n")
     print(json.dumps(summary, indent=1))
 

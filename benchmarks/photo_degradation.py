@@ -23,6 +23,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from evaluation.stats import BOOTSTRAP_SAMPLES, SEED  # noqa: E402
+from kernel.provenance import same_machine  # noqa: E402
 
 PREFIX = "photos_"
 
@@ -84,6 +85,9 @@ def main() -> None:
     args = parser.parse_args()
     clean_run, photo_run = (json.loads(p.read_text(encoding="utf-8")) for p in (args.clean, args.photos))
     engines = [e for e in photo_run["summary"] if e in clean_run["summary"]]
+    machines_agree = same_machine(clean_run["run"].get("machine"), photo_run["run"].get("machine"))
+    if machines_agree is False:
+        print("note: the clean and photo runs ran on different machines; a ratio mixes their readings", file=sys.stderr)
     clean, photos = page_errors(clean_run, engines), page_errors(photo_run, engines)
     by_category: dict[str, list[str]] = defaultdict(list)
     for page_id in sorted(set(clean) & set(photos)):
@@ -105,6 +109,7 @@ def main() -> None:
             {
                 "command": " ".join(["benchmarks/photo_degradation.py", *sys.argv[1:]]),
                 "control": args.control,
+                "same_machine": machines_agree,
                 "clean_run": clean_run["run"],
                 "photo_run": photo_run["run"],
                 "categories": table,
