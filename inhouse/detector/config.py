@@ -45,6 +45,9 @@ class DetectorConfig:
     # height) that spans at least this much (× text height) both ways; words inside are dropped ---
     graphics_line_ratio: float = 3.0
     graphics_min_size_ratio: float = 4.0
+    # on an unevenly lit page, drawings found on the flattened page must cover at least this share of a
+    # drawing's box (graphics.graphics_boxes): a shadow is ink to Otsu only as the page is lit
+    graphics_flat_overlap: float = 0.5
     # a line of words all within this (× text height) of figures (drawings or pictures at least
     # `figure_min_size_ratio` × text height both ways: plots, not a pen circle round a total) is
     # their labelling (ticks, axis titles, a colour bar's scale), not the page's text

@@ -14,13 +14,38 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from imaging import illumination
 from inhouse.detector.config import DetectorConfig
 
 
 def graphics_boxes(work: np.ndarray, text_height: float, config: DetectorConfig) -> np.ndarray:
-    """Boxes [x0, y0, x1, y1] of drawings on the working-scale page (empty when there are none)."""
-    _, ink = cv2.threshold(work, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    if ink.mean() > 127:  # light text on a dark page: ink is the light part
+    """Boxes [x0, y0, x1, y1] of drawings on the working-scale page (empty when there are none).
+
+    On an unevenly lit page (a phone photo) a drawing must be one on the page as it is *and*, for
+    at least `graphics_flat_overlap` of its box, on the page with its lighting divided out
+    (`imaging.illumination`) and binarised at the same level. Otsu's one threshold takes a shadow,
+    or a dim, mottled patch of paper, for one large blob of ink (whose words would be dropped),
+    which the flattened page no longer has; and a fresh threshold on the flattened page would run
+    blurred print together into blobs. A real drawing is ink on both.
+    """
+    threshold, ink = cv2.threshold(work, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    light_on_dark = bool(ink.mean() > 127)
+    boxes = _large_ink(ink, light_on_dark, text_height, config)
+    flat = illumination.flatten_if_uneven(work) if len(boxes) else None
+    if flat is None:
+        return boxes
+    _, flat_ink = cv2.threshold(flat, threshold, 255, cv2.THRESH_BINARY_INV)  # the same level: only the light differs
+    confirmed = np.zeros(work.shape, dtype=np.uint8)
+    for x0, y0, x1, y1 in _large_ink(flat_ink, light_on_dark, text_height, config).tolist():
+        confirmed[y0:y1, x0:x1] = 1  # flattening may cut one drawing into several: their union counts
+    covered = [confirmed[y0:y1, x0:x1].mean() for x0, y0, x1, y1 in boxes.tolist()]
+    return boxes[np.asarray(covered) >= config.graphics_flat_overlap]
+
+
+def _large_ink(ink: np.ndarray, light_on_dark: bool, text_height: float, config: DetectorConfig) -> np.ndarray:
+    """Boxes of the components of binarised ink (inverted on a light-on-dark page), rules and grid
+    lines removed, that are far larger than text both ways and touch no edge of the page."""
+    if light_on_dark:  # light text on a dark page: ink is the light part
         ink = 255 - ink
     reach = max(3, int(config.graphics_line_ratio * text_height))
     across = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (reach, 1)))
@@ -29,7 +54,7 @@ def graphics_boxes(work: np.ndarray, text_height: float, config: DetectorConfig)
     count, _, stats, _ = cv2.connectedComponentsWithStats(cv2.subtract(ink, lines), connectivity=8)
     x, y, w, h = (stats[1:count, k] for k in range(4))
     size = config.graphics_min_size_ratio * text_height
-    height, width = work.shape
+    height, width = ink.shape
     edges = (x == 0).astype(int) + (y == 0) + (x + w == width) + (y + h == height)
     drawing = (w >= size) & (h >= size) & (edges == 0)
     return np.stack([x, y, x + w, y + h], axis=1)[drawing].astype(np.int64)
