@@ -57,7 +57,7 @@ def main() -> None:
     excerpt = {
         "command": args.command,
         "note": args.note,
-        "run": {key: run[key] for key in ("started", "git_commit", "sets", "engines")},
+        "run": {key: run[key] for key in ("started", "git_commit", "machine", "sets", "engines") if key in run},
         "summary": results["summary"],
         "paired": results["paired"],
         "spacing": spacing(results["pages"]),
