@@ -364,21 +364,16 @@ def test_a_decimal_point_that_touches_the_digits_after_it_joins_the_digits_befor
     assert len(words) == 2, [w.bbox for w in words]
 
 
-def _receipt_lines(page, lines, x=100, y=100, step=60):
-    for k, text in enumerate(lines):
-        _typeset_at(page, text, x, y + k * step)
-
-
 def test_a_shadow_on_a_photo_is_no_drawing_and_the_words_under_it_stay():
     import cv2
 
     lines = ["GST payable 6% 0.43", "Total Inclusive of GST 7.80", "CASH received 10.00", "CHANGE due 2.20"]
     page = np.full((700, 1100), 235, np.uint8)
-    _receipt_lines(page, lines, y=150)
+    for k, text in enumerate(lines):
+        _typeset_at(page, text, 100, 150 + k * 60)
     shade = np.zeros(page.shape, np.float32)
     cv2.fillPoly(shade, [np.array([[60, 120], [700, 110], [760, 520], [40, 560]], np.int32)], 1.0)
     shade = cv2.GaussianBlur(shade, (0, 0), 12)
     shadowed = (page.astype(np.float32) * (1 - 0.55 * shade)).astype(np.uint8)  # a hand's shadow: light, not ink
     under = lambda words: [w for w in words if w.bbox.x1 < 700]  # noqa: E731
     assert len(under(detect_words(shadowed).words)) >= len(under(detect_words(page).words)) - 1 >= 12
-
