@@ -1,5 +1,7 @@
 """Word-detection precision/recall of the MSER detector alone, per category, against the
-ground-truth word boxes (IoU ≥ 0.5), plus seconds per page.
+ground-truth word boxes (IoU ≥ 0.5), plus seconds per page. Words that only the faint pass found
+are left out: they count only once read (`inhouse.wordinator.rejoin`), so `ocrgate eval`'s
+detection numbers, of the words the engine serves, include those kept.
 
     .venv/bin/python benchmarks/detector_eval.py [--split dev|train] [--limit N]
 
@@ -44,8 +46,8 @@ def main() -> None:
         detection = detect_words(page.gray(), rgb=page.pixels if page.pixels.ndim == 3 else None)  # as the engine does
         elapsed = time.perf_counter() - started
         regions = record.ignore_regions
-        detected = [w.bbox for w in detection.words
-                    if not any(w.bbox.intersection_area(r) >= 0.5 * max(1, w.bbox.area) for r in regions)]
+        detected = [w.bbox for w in detection.words if not w.faint
+                    and not any(w.bbox.intersection_area(r) >= 0.5 * max(1, w.bbox.area) for r in regions)]
         counts = detection_counts(truth_word_boxes(record.segments), detected)
         for key in (record.category, "all"):
             row = sums[key]

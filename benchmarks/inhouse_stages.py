@@ -14,6 +14,7 @@ a time, timing each stage:
   grouping       text height + inhouse.detector.grouping.group_lines
   graphics       graphics_boxes / colour_pictures (drawings and pictures whose words are left out)
   word_split     split_words per line, rule and graphics filters, chopping, crop boxes
+  faint_pass     inhouse.detector.regions.faint_components (a second MSER at a small delta) and its words
   orientation    inhouse.orientation.predict (its own upside-down reads included; the upright
                  reading it asks for is counted under crops/recognizer, as the engine reads it once)
   crops          InhouseEngine._crops: every detected word's crop, levelled on a sloping line
@@ -23,8 +24,8 @@ a time, timing each stage:
   postprocess    inhouse.postprocess.buckets.postprocess (lexicon, confidence buckets)
   page_build     the result's lines and blocks (InhouseEngine._page)
 
-The detector stages replicate `inhouse.detector.detect.detect_words` step for step (its helpers are
-imported, not copied); a page the orientation turns is detected again, and that second detection
+The detector stages are `inhouse.detector.detect.detect_words` itself, timed through its `stage`
+hook; a page the orientation turns is detected again, and that second detection
 is added to the same stages (`rotated_pages` counts them). Each page's staged words (text, box,
 confidence) and rotation are asserted equal to `InhouseEngine().recognize(page)`'s, so the
 breakdown cannot drift from the engine: a change to the engine's order fails here, loudly.
@@ -53,7 +54,6 @@ from contextlib import contextmanager  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import cv2  # noqa: E402
-import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -62,11 +62,7 @@ from engines.options import RecognizeOptions  # noqa: E402
 from imaging import illumination  # noqa: E402
 from imaging.intake import load_first_page  # noqa: E402
 from inhouse import engine as engine_module  # noqa: E402
-from inhouse.detector import detect as detect_module  # noqa: E402
-from inhouse.detector.detect import Detection, WordBox  # noqa: E402
-from inhouse.detector.graphics import colour_pictures, graphics_boxes, inside_graphics  # noqa: E402
-from inhouse.detector.grouping import group_lines, split_words  # noqa: E402
-from inhouse.detector.regions import character_components, working_scale  # noqa: E402
+from inhouse.detector.detect import detect_words  # noqa: E402
 from inhouse.engine import InhouseEngine  # noqa: E402
 from inhouse.orientation import predict as predict_orientation  # noqa: E402
 from inhouse.orientation import rotate  # noqa: E402
@@ -84,6 +80,7 @@ STAGES = (
     "grouping",
     "graphics",
     "word_split",
+    "faint_pass",
     "orientation",
     "crops",
     "recognizer",
@@ -91,7 +88,7 @@ STAGES = (
     "postprocess",
     "page_build",
 )
-DETECTOR_STAGES = ("scale_probe", "resize", "mser", "grouping", "graphics", "word_split")
+DETECTOR_STAGES = ("scale_probe", "resize", "mser", "grouping", "graphics", "word_split", "faint_pass")
 
 
 class Clock:
@@ -109,64 +106,6 @@ class Clock:
             self.seconds[name] += time.perf_counter() - started
 
 
-def staged_detect_words(gray: np.ndarray, config, rgb: np.ndarray | None, clock: Clock) -> Detection:
-    """`inhouse.detector.detect.detect_words`, step for step, each step on the clock."""
-    height, width = gray.shape
-    with clock.stage("scale_probe"):
-        scale = working_scale(gray, config)
-    with clock.stage("resize"):
-        work = (
-            cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
-            if scale != 1
-            else gray
-        )
-    with clock.stage("mser"):
-        boxes = character_components(work, config)
-    detection = Detection(scale=scale)
-    if not len(boxes):
-        return detection
-    with clock.stage("grouping"):
-        heights = boxes[:, 3] - boxes[:, 1]
-        tall = heights[heights >= config.small_component_ratio * config.target_text_height]
-        text_height = float(np.median(tall)) if len(tall) else config.target_text_height
-        lines = group_lines(boxes, config, text_height)
-    with clock.stage("graphics"):
-        drawings = graphics_boxes(work, text_height, config)
-        if rgb is not None:
-            drawings = np.concatenate([drawings, colour_pictures(rgb, work.shape, text_height, config)])
-        label_margin = config.graphics_label_margin_ratio * text_height
-        sides = np.minimum(drawings[:, 2] - drawings[:, 0], drawings[:, 3] - drawings[:, 1])
-        figures = drawings[sides >= config.figure_min_size_ratio * text_height]
-    with clock.stage("word_split"):
-        group = 0
-        union, to_page = detect_module._union, detect_module._to_page
-        for line_number, line in enumerate(lines):
-            candidates = [boxes[sorted(word, key=lambda i: boxes[i][0])] for word in split_words(boxes, line, config)]
-            kept = [
-                m
-                for m in detect_module._without_rules(candidates, config, text_height)
-                if not inside_graphics(m, drawings)
-            ]
-            if label_margin and kept and all(inside_graphics(m, figures, label_margin) for m in kept):
-                continue
-            for members in kept:
-                for part, piece in enumerate(detect_module._chop(members, config)):
-                    detection.words.append(
-                        WordBox(
-                            bbox=to_page(union(piece), scale, width, height),
-                            line=line_number,
-                            char_boxes=[to_page(b, scale, width, height) for b in piece],
-                            chop_group=group,
-                            chop_part=part,
-                        )
-                    )
-                group += 1
-        detection.line_count = len(lines)
-        detection.text_height = text_height / scale
-        detect_module._set_crop_boxes(detection.words, config.crop_line_window_ratio * detection.text_height)
-    return detection
-
-
 def staged_page(engine: InhouseEngine, image: Path, clock: Clock):
     """`engine.recognize(image)`'s first page, stage by stage (page mode, default options)."""
     options = RecognizeOptions(mode="page")
@@ -178,7 +117,7 @@ def staged_page(engine: InhouseEngine, image: Path, clock: Clock):
         flat = illumination.flatten_as_asked(gray, options.engine_args, engine.name, engine_module.ILLUMINATION_DEFAULT)
         gray = gray if flat is None else flat
     colour = page.pixels if page.pixels.ndim == 3 else None
-    detection = staged_detect_words(gray, config, colour, clock)
+    detection = detect_words(gray, config, colour, clock.stage)
     inner = {"seconds": 0.0}  # time spent inside the upright reading, taken out of orientation
 
     def read_words(upright, found):
@@ -196,11 +135,12 @@ def staged_page(engine: InhouseEngine, image: Path, clock: Clock):
     clock.seconds["orientation"] += time.perf_counter() - started - inner["seconds"]
     upright = rotate(gray, rotation)
     if rotation:
-        detection = staged_detect_words(upright, config, None if colour is None else rotate(colour, rotation), clock)
+        detection = detect_words(upright, config, None if colour is None else rotate(colour, rotation), clock.stage)
         read = functools.cache(functools.partial(read_words, upright, detection))
     read_words_out = read()
     with clock.stage("wordinator"):
-        words = [piece for word in rejoin(detection.words, read_words_out) for piece in split_read_words(word)]
+        joined = rejoin(detection.words, read_words_out, config.faint_min_confidence, config.faint_min_chars)
+        words = [piece for word in joined for piece in split_read_words(word)]
     with clock.stage("postprocess"):
         words = postprocess(words, engine.lexicon, engine.thresholds, detection.text_height)
     with clock.stage("page_build"):

@@ -184,7 +184,8 @@ class InhouseEngine(OcrEngine):
             return words, 0.0, 0, gray.shape
         read_words = read()  # the recognizer checks the deadline before each forward pass
         deadline.check()
-        words = [piece for word in rejoin(detection.words, read_words) for piece in split_words(word)]
+        joined = rejoin(detection.words, read_words, self.detector.faint_min_confidence, self.detector.faint_min_chars)
+        words = [piece for word in joined for piece in split_words(word)]
         if leveled:
             words = [_on_page(word, leveled) for word in words]
         return words, detection.text_height, rotation, upright.shape

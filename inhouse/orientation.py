@@ -126,7 +126,9 @@ def _scores(
     """
     detection = detection if detection is not None else detect_words(turned, config)
     boxes = [word.bbox for word in detection.words]
-    wordlike = [k for k, box in enumerate(boxes) if box.width <= MAX_SAMPLE_ASPECT * box.height]
+    wordlike = [  # the faint pass's words are left to reading: often junk, never the evidence for a turn
+        k for k, box in enumerate(boxes) if box.width <= MAX_SAMPLE_ASPECT * box.height and not detection.words[k].faint
+    ]
     chosen = sorted(wordlike, key=lambda k: -boxes[k].width)[:SAMPLE_WORDS]
     if len(chosen) < MIN_SAMPLE_WORDS:
         return None

@@ -17,8 +17,15 @@ from inhouse.detector import WordBox
 from inhouse.postprocess.buckets import ReadWord
 
 
-def rejoin(detections: list[WordBox], readings: list[tuple[str, float]]) -> list[ReadWord]:
-    """One ReadWord per detection group (chopped pieces concatenated)."""
+def rejoin(
+    detections: list[WordBox],
+    readings: list[tuple[str, float]],
+    faint_min_confidence: float = 0.0,
+    faint_min_chars: int = 1,
+) -> list[ReadWord]:
+    """One ReadWord per detection group (chopped pieces concatenated). A word that only the detector's
+    faint pass found is left out unless read with at least `faint_min_confidence` and as
+    `faint_min_chars` characters or more; kept, it joins the line beside it."""
     groups: dict[int, list[tuple[WordBox, tuple[str, float]]]] = defaultdict(list)
     for detection, reading in zip(detections, readings, strict=True):
         groups[detection.chop_group].append((detection, reading))
@@ -27,8 +34,12 @@ def rejoin(detections: list[WordBox], readings: list[tuple[str, float]]) -> list
         parts.sort(key=lambda part: part[0].chop_part)
         text = "".join(reading[0] for _, reading in parts)
         confidence = float(np.prod([reading[1] for _, reading in parts]))
+        if parts[0][0].faint and (confidence < faint_min_confidence or len(text) < faint_min_chars):
+            continue
         boxes = [box for detection, _ in parts for box in detection.char_boxes]
-        joined.append(ReadWord(text, confidence, BBox.union([d.bbox for d, _ in parts]), parts[0][0].line, boxes))
+        first = parts[0][0]
+        line = first.line if first.beside is None else first.beside
+        joined.append(ReadWord(text, confidence, BBox.union([d.bbox for d, _ in parts]), line, boxes))
     return joined
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
 import cv2
@@ -11,7 +13,7 @@ from engines.result import BBox
 from inhouse.detector.config import DetectorConfig
 from inhouse.detector.graphics import colour_pictures, graphics_boxes, inside_graphics
 from inhouse.detector.grouping import group_lines, split_words
-from inhouse.detector.regions import character_components, working_scale
+from inhouse.detector.regions import character_components, faint_components, working_scale
 
 
 @dataclass
@@ -28,6 +30,10 @@ class WordBox:
     chop_group: int
     chop_part: int = 0
     crop_box: BBox | None = None  # what the recognizer sees: `bbox` stretched to the line's height
+    faint: bool = False  # found by the faint pass alone (regions.faint_components): text only if read surely
+    # a faint word's reading joins this first-pass line beside it; its crop is cut on a line of its own,
+    # so that it never moves the first pass's slopes and crop heights
+    beside: int | None = None
 
 
 @dataclass
@@ -66,38 +72,70 @@ def _chop(members: np.ndarray, config: DetectorConfig) -> list[np.ndarray]:
     return pieces
 
 
-def detect_words(gray: np.ndarray, config: DetectorConfig | None = None, rgb: np.ndarray | None = None) -> Detection:
+#: wraps each step of `detect_words` by name: benchmarks/inhouse_stages.py times them
+Stage = Callable[[str], AbstractContextManager[object]]
+
+
+def _untimed(_: str) -> AbstractContextManager[object]:
+    return nullcontext()
+
+
+def detect_words(
+    gray: np.ndarray, config: DetectorConfig | None = None, rgb: np.ndarray | None = None, stage: Stage = _untimed
+) -> Detection:
     """Find words on an upright grayscale page; `rgb`, the same page in colour if it has colour,
     lets words inside colour pictures be left out."""
     config = config or DetectorConfig()
     height, width = gray.shape
-    scale = working_scale(gray, config)
-    work = (
-        cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
-        if scale != 1
-        else gray
-    )
-    boxes = character_components(work, config)
+    with stage("scale_probe"):
+        scale = working_scale(gray, config)
+    with stage("resize"):
+        work = (
+            cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+            if scale != 1
+            else gray
+        )
+    with stage("mser"):
+        boxes = character_components(work, config)
     detection = Detection(scale=scale)
     if not len(boxes):
         return detection
-    heights = boxes[:, 3] - boxes[:, 1]
-    tall = heights[heights >= config.small_component_ratio * config.target_text_height]
-    text_height = float(np.median(tall)) if len(tall) else config.target_text_height
-    lines = group_lines(boxes, config, text_height)
-    drawings = graphics_boxes(work, text_height, config)
-    if rgb is not None:
-        drawings = np.concatenate([drawings, colour_pictures(rgb, work.shape, text_height, config)])
-    label_margin = config.graphics_label_margin_ratio * text_height
-    sides = np.minimum(drawings[:, 2] - drawings[:, 0], drawings[:, 3] - drawings[:, 1])
-    figures = drawings[sides >= config.figure_min_size_ratio * text_height]
-    group = 0
-    for line_number, line in enumerate(lines):
-        candidates = [boxes[sorted(word, key=lambda i: boxes[i][0])] for word in split_words(boxes, line, config)]
-        kept = [m for m in _without_rules(candidates, config, text_height) if not inside_graphics(m, drawings)]
-        if label_margin and kept and all(inside_graphics(m, figures, label_margin) for m in kept):
-            continue  # tick labels, axis titles, a colour bar's scale: the figure's own text
-        for members in kept:
+    with stage("grouping"):
+        heights = boxes[:, 3] - boxes[:, 1]
+        tall = heights[heights >= config.small_component_ratio * config.target_text_height]
+        text_height = float(np.median(tall)) if len(tall) else config.target_text_height
+        lines = group_lines(boxes, config, text_height)
+    with stage("graphics"):
+        drawings = graphics_boxes(work, text_height, config)
+        if rgb is not None:
+            drawings = np.concatenate([drawings, colour_pictures(rgb, work.shape, text_height, config)])
+        text = _TextFilter(config, text_height, drawings)
+    with stage("word_split"):
+        found = text.words(boxes, lines)
+    line_count = len(lines)
+    # (line, members, the first-pass line beside it) of each word that only the faint pass found
+    faint: list[tuple[int, np.ndarray, int | None]] = []
+    with stage("faint_pass"):
+        soft = faint_components(work, boxes, config)
+        if len(soft):
+            # the faint pass only adds words: its components are strung among themselves, and a word
+            # mostly on a first-pass word is the same print found again
+            taken = np.array([_union(members) for _, members in found], dtype=np.int64).reshape(-1, 4)
+            taken_lines = np.array([line for line, _ in found], dtype=np.int64)
+            soft_lines = group_lines(soft, config, text_height)
+            for line, members in text.words(soft, soft_lines):
+                box = _union(members)
+                if _covered(box, taken) <= config.faint_max_overlap:
+                    faint.append(
+                        (line_count + line, members, _line_beside(box, taken, taken_lines, config, text_height))
+                    )
+            line_count += len(soft_lines)
+    with stage("word_split"):
+        words: list[tuple[int, np.ndarray, bool, int | None]] = [
+            (line, members, False, None) for line, members in found
+        ]
+        words += [(line, members, True, beside) for line, members, beside in faint]
+        for group, (line_number, members, is_faint, beside) in enumerate(words):
             for part, piece in enumerate(_chop(members, config)):
                 detection.words.append(
                     WordBox(
@@ -106,13 +144,68 @@ def detect_words(gray: np.ndarray, config: DetectorConfig | None = None, rgb: np
                         char_boxes=[_to_page(b, scale, width, height) for b in piece],
                         chop_group=group,
                         chop_part=part,
+                        faint=is_faint,
+                        beside=beside,
                     )
                 )
-            group += 1
-    detection.line_count = len(lines)
-    detection.text_height = text_height / scale
-    _set_crop_boxes(detection.words, config.crop_line_window_ratio * detection.text_height)
+        detection.line_count = line_count
+        detection.text_height = text_height / scale
+        _set_crop_boxes(detection.words, config.crop_line_window_ratio * detection.text_height)
     return detection
+
+
+class _TextFilter:
+    """A page's lines cut into words, less rules, words inside drawings and a figure's own labels."""
+
+    def __init__(self, config: DetectorConfig, text_height: float, drawings: np.ndarray) -> None:
+        self.config, self.text_height, self.drawings = config, text_height, drawings
+        self.label_margin = config.graphics_label_margin_ratio * text_height
+        sides = np.minimum(drawings[:, 2] - drawings[:, 0], drawings[:, 3] - drawings[:, 1])
+        self.figures = drawings[sides >= config.figure_min_size_ratio * text_height]
+
+    def words(self, boxes: np.ndarray, lines: list[list[int]]) -> list[tuple[int, np.ndarray]]:
+        """(line number, member boxes left to right) of every word kept."""
+        out = []
+        for number, line in enumerate(lines):
+            candidates = [
+                boxes[sorted(word, key=lambda i: boxes[i][0])] for word in split_words(boxes, line, self.config)
+            ]
+            kept = [
+                m
+                for m in _without_rules(candidates, self.config, self.text_height)
+                if not inside_graphics(m, self.drawings)
+            ]
+            if self.label_margin and kept and all(inside_graphics(m, self.figures, self.label_margin) for m in kept):
+                continue  # tick labels, axis titles, a colour bar's scale: the figure's own text
+            out += [(number, members) for members in kept]
+        return out
+
+
+def _covered(box: tuple[int, int, int, int], others: np.ndarray) -> float:
+    """The largest share of `box` that any one of `others` covers."""
+    if not len(others):
+        return 0.0
+    x0, y0, x1, y1 = box
+    w = np.clip(np.minimum(others[:, 2], x1) - np.maximum(others[:, 0], x0), 0, None)
+    h = np.clip(np.minimum(others[:, 3], y1) - np.maximum(others[:, 1], y0), 0, None)
+    return float((w * h).max() / max(1, (x1 - x0) * (y1 - y0)))
+
+
+def _line_beside(
+    box: tuple[int, int, int, int], others: np.ndarray, lines: np.ndarray, config: DetectorConfig, text_height: float
+) -> int | None:
+    """The line of the nearest of `others` (word boxes, their `lines`) that `box` would join as a
+    line joins its next component: overlapping its band enough, a line gap or less away; else None."""
+    if not len(others):
+        return None
+    x0, y0, x1, y1 = box
+    overlap = np.minimum(others[:, 3], y1) - np.maximum(others[:, 1], y0)
+    smaller = np.maximum(1, np.minimum(others[:, 3] - others[:, 1], y1 - y0))
+    gap = np.maximum(others[:, 0] - x1, x0 - others[:, 2])
+    near = (overlap >= config.line_overlap * smaller) & (gap <= config.line_max_gap_ratio * text_height)
+    if not near.any():
+        return None
+    return int(lines[np.flatnonzero(near)[np.argmin(gap[near])]])
 
 
 def _without_rules(candidates: list[np.ndarray], config: DetectorConfig, text_height: float) -> list[np.ndarray]:

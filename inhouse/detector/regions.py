@@ -8,6 +8,7 @@ hole, a stroke and its letter) collapse into one component.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import cast
 
 import cv2
@@ -102,3 +103,44 @@ def character_components(gray: np.ndarray, config: DetectorConfig) -> np.ndarray
         & (hh <= w * config.max_rule_aspect)
     )
     return np.stack([x, y, x + w, y + hh], axis=1)[good].astype(np.int64)
+
+
+def _contrasts(gray: np.ndarray, boxes: np.ndarray, padding: int) -> np.ndarray:
+    """Each box's contrast: the 95th less the 5th percentile of gray over the box and `padding` around it."""
+    height, width = gray.shape
+    out = np.empty(len(boxes), dtype=np.float64)
+    for k, (x0, y0, x1, y1) in enumerate(boxes):
+        patch = gray[max(0, y0 - padding) : min(height, y1 + padding), max(0, x0 - padding) : min(width, x1 + padding)]
+        low, high = np.percentile(patch, (5, 95))
+        out[k] = high - low
+    return out
+
+
+def faint_components(gray: np.ndarray, first: np.ndarray, config: DetectorConfig) -> np.ndarray:
+    """Components that a fainter MSER pass (`faint_mser_delta`) adds to `first`, the first pass's.
+
+    Soft print (a blurred photo, a faded till roll) holds no region over `mser_delta` grey levels
+    and is lost whole; a smaller delta finds it, and noise with it. A new component counts if it
+    overlaps no first-pass component and has at least `faint_min_contrast` of their median contrast
+    (paper texture and JPEG ringing have little); the pass is kept only where it adds at least
+    `faint_min_gain` x the first pass's count (most pages it only sprinkles).
+    """
+    empty = np.zeros((0, 4), dtype=np.int64)
+    if not config.faint_mser_delta or not len(first):
+        return empty
+    found = character_components(gray, replace(config, mser_delta=config.faint_mser_delta))
+    if not len(found):
+        return empty
+    ink = np.zeros(gray.shape, dtype=np.uint8)
+    for x0, y0, x1, y1 in first:
+        ink[y0:y1, x0:x1] = 1
+    integral = cv2.integral(ink)
+    x0, y0, x1, y1 = found.T
+    covered = integral[y1, x1] - integral[y0, x1] - integral[y1, x0] + integral[y0, x0]
+    new = found[covered == 0]
+    if len(new) < config.faint_min_gain * len(first):
+        return empty
+    padding = max(1, round(0.2 * config.target_text_height))
+    floor = config.faint_min_contrast * float(np.median(_contrasts(gray, first, padding)))
+    new = new[_contrasts(gray, new, padding) >= floor]
+    return new if len(new) >= config.faint_min_gain * len(first) else empty

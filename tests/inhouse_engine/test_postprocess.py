@@ -144,3 +144,17 @@ def test_a_citation_bracket_closed_by_a_parenthesis_is_closed_by_its_own():
 def test_postprocess_applies_the_repairs():
     out = postprocess([word("iS", 0.95, 0, 20), word("[8),", 0.95, 30, 60)], Lexicon({"is": 1e-2}), THRESHOLDS, 20)
     assert texts(out) == ["is", "[8],"]
+
+
+def test_a_word_only_the_faint_pass_found_counts_only_if_read_surely():
+    box = BBox(0, 0, 30, 20)
+    found = [WordBox(box, 0, [box], chop_group=0), WordBox(box, 0, [box], chop_group=1, faint=True),
+             WordBox(box, 0, [box], chop_group=2, faint=True), WordBox(box, 0, [box], chop_group=3, faint=True),
+             WordBox(box, 0, [box], chop_group=3, chop_part=1, faint=True)]
+    readings = [("sure", 0.3), ("unsure", 0.5), ("clear", 0.9), ("pie", 0.9), ("ces", 0.8)]
+    assert texts(rejoin(found, readings, faint_min_confidence=0.6)) == ["sure", "clear", "pieces"]
+    found[2].beside = 9  # kept, a faint word joins the first-pass line beside it
+    assert [w.line for w in rejoin(found, readings, faint_min_confidence=0.6)] == [0, 9, 0]
+    assert texts(rejoin(found, readings, faint_min_confidence=0.75)) == ["sure", "clear"]  # a chopped word as one: .72
+    assert len(rejoin(found, readings)) == 4
+    assert texts(rejoin(found, readings, faint_min_chars=5)) == ["sure", "unsure", "clear", "pieces"]
