@@ -14,8 +14,9 @@ page per engine before timing keeps model loading out of the numbers.
 `--runs N` repeats the whole measurement N times (same process, engines already loaded) and
 reports each run's pages/s per engine and category, the in-house ÷ Tesseract ratio per category per
 run, and the medians. RapidOCR is skipped, with the reason recorded, when its package is missing.
-`--engine inhouse-first-look` adds the in-house engine without its recognizer's second look (the
-baseline of what the second look costs, same run). The load average before and after and the
+`--engine inhouse-first-look` adds the in-house engine without its recognizer's second look, and
+`--engine inhouse-faint-pass` with its detector's faint pass on (what each costs against the
+shipped engine, same run). The load average before and after and the
 machine (cores, CPU model) are recorded too.
 Writes benchmarks/results/page_throughput_<split>.json: the top-level `engines` and
 `inhouse_speedup` are the medians over the runs (the shape of the single-run file before).
@@ -42,9 +43,10 @@ from kernel.errors import OcrgateError  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
 ENGINES = ("tesseract", "inhouse", "rapidocr")
-#: measured only when asked for: the in-house engine without its recognizer's second look, the
-#: baseline of what the second look costs
+#: measured only when asked for: the in-house engine with one stage off or on, against the shipped
+#: engine in the same run, what that stage costs
 FIRST_LOOK = "inhouse-first-look"
+FAINT_PASS = "inhouse-faint-pass"
 
 
 def timed_pass(engine, images: list[Path], workers: int) -> float:
@@ -75,6 +77,17 @@ def first_look_engine():
     from inhouse.recognizer.predictor import PredictorConfig
 
     return InhouseEngine(predictor=PredictorConfig(second_look=None))
+
+
+def faint_pass_engine():
+    """The in-house engine whose detector makes its faint pass for soft print on every page."""
+    from inhouse.detector import DetectorConfig
+    from inhouse.engine import InhouseEngine
+
+    return InhouseEngine(detector=DetectorConfig(faint_pass=True))
+
+
+BASELINES = {FIRST_LOOK: first_look_engine, FAINT_PASS: faint_pass_engine}
 
 
 def one_run(engines: dict, by_category: dict[str, list[Path]], rounds: int, settings: list[int]) -> dict:
@@ -138,7 +151,7 @@ def main() -> None:
     parser.add_argument(
         "--engine",
         action="append",
-        choices=(*ENGINES, FIRST_LOOK),
+        choices=(*ENGINES, *BASELINES),
         help="engines to measure (repeatable; default: all three)",
     )
     parser.add_argument("--out", type=Path, help="default: results/page_throughput_<split>.json")
@@ -155,7 +168,7 @@ def main() -> None:
     engines, skipped = {}, {}
     for name in wanted:
         try:
-            engines[name] = first_look_engine() if name == FIRST_LOOK else get_engine(name)
+            engines[name] = BASELINES[name]() if name in BASELINES else get_engine(name)
         except OcrgateError as exc:
             if name in ("tesseract", "inhouse"):
                 raise
@@ -171,7 +184,7 @@ def main() -> None:
         entry = {"run": run + 1, "load_average_after": load_average(), "engines": summary}
         if "inhouse" in summary and "tesseract" in summary:
             entry["inhouse_speedup"] = ratios(summary, "inhouse")
-        for name in ("rapidocr", FIRST_LOOK):
+        for name in ("rapidocr", *BASELINES):
             if name in summary and "tesseract" in summary:
                 entry[f"{name}_speedup"] = ratios(summary, name)
         runs.append(entry)
@@ -182,7 +195,7 @@ def main() -> None:
     load_after = load_average()
     medians = {name: median_summary([r["engines"] for r in runs], name) for name in engines}
     speedups = {}
-    for name in ("inhouse", "rapidocr", FIRST_LOOK):
+    for name in ("inhouse", "rapidocr", *BASELINES):
         if name in engines and "tesseract" in engines:
             speedups[name] = {
                 c: round(statistics.median(r[f"{name}_speedup"][c] for r in runs), 2) for c in medians[name]
@@ -222,7 +235,7 @@ def main() -> None:
                 "engines": medians,
                 "inhouse_speedup": speedups.get("inhouse", {}),
                 "rapidocr_speedup": speedups.get("rapidocr", {}),
-                **({f"{FIRST_LOOK}_speedup": speedups[FIRST_LOOK]} if FIRST_LOOK in speedups else {}),
+                **{f"{name}_speedup": speedups[name] for name in BASELINES if name in speedups},
                 "runs": runs,
             },
             indent=1,

@@ -46,10 +46,13 @@ from kernel.errors import OcrInputError
 Reader = Callable[[list[np.ndarray]], list[tuple[str, float]]]
 #: a line whose top is this many line heights below the previous one starts a new block
 BLOCK_GAP = 1.8
-ENGINE_ARGS = ("orientation", "postprocess", "illumination", "deskew", "second_look")
+ENGINE_ARGS = ("orientation", "postprocess", "illumination", "deskew", "second_look", "faint_pass")
 #: "on": doubtful crops are read again in a few views (`inhouse/recognizer/second_look.py`); "off"
 #: reads each crop once, about a third faster a page and less accurate (docs/inhouse-recognizer.md)
 SECOND_LOOK_MODES = ("on", "off")
+#: "on": the detector's faint pass looks again for soft print (blurred photos, faded till rolls) and
+#: keeps what reads surely; "off" (unless the engine's DetectorConfig says otherwise) spares its cost
+FAINT_PASS_MODES = ("on", "off")
 #: "off": flattening uneven light costs the in-house pipeline accuracy on train pages and on their
 #: photos alike (aligned CER 0.182 as they are, 0.204 all flattened, worse at every gate threshold:
 #: benchmarks/results/illumination_gate_inhouse.json); orientation flattens its own small copy
@@ -115,6 +118,7 @@ class InhouseEngine(OcrEngine):
             raise OcrInputError(
                 f"unknown inhouse options: {', '.join(sorted(unknown))} (known: {', '.join(ENGINE_ARGS)})"
             )
+        self._detector(options)  # a bad faint_pass is an input error whatever the mode
         if options.mode != "word":
             words, text_height, rotation, (height, width) = self._detect_and_read(page, options)
             deadline.check()
@@ -140,7 +144,7 @@ class InhouseEngine(OcrEngine):
         options = options or RecognizeOptions(mode="page")
         reader = self._reader(options)
         gray, _, detection, read = self._first_look(page, options, reader)
-        return predict_orientation(gray, reader, self.detector, detection, read)
+        return predict_orientation(gray, reader, self._detector(options), detection, read)
 
     def _first_look(
         self, page: PageImage, options: RecognizeOptions, reader: Reader
@@ -152,7 +156,7 @@ class InhouseEngine(OcrEngine):
         gray = gray if flat is None else flat
         colour = page.pixels if page.pixels.ndim == 3 else None
         deadline.check()
-        detection = detect_words(gray, self.detector, colour)
+        detection = detect_words(gray, self._detector(options), colour)
         return gray, colour, detection, functools.cache(functools.partial(self._read_words, gray, detection, reader))
 
     def _detect_and_read(
@@ -165,7 +169,7 @@ class InhouseEngine(OcrEngine):
         rotation = 0
         deadline.check()
         if options.mode == "page" and options.engine_args.get("orientation", "auto") != "off":
-            rotation = predict_orientation(gray, reader, self.detector, detection, read).rotation
+            rotation = predict_orientation(gray, reader, self._detector(options), detection, read).rotation
         upright = rotate(gray, rotation)
         skew = deskew.skew_as_asked(upright, options.engine_args, self.name, DESKEW_DEFAULT, options.mode == "page")
         leveled = deskew.level(upright, skew) if skew else None
@@ -175,7 +179,7 @@ class InhouseEngine(OcrEngine):
             if leveled:
                 colour = None if colour is None else deskew.level(colour, skew).pixels
             seen = upright if leveled is None else leveled.pixels
-            detection = detect_words(seen, self.detector, colour)
+            detection = detect_words(seen, self._detector(options), colour)
             read = functools.cache(functools.partial(self._read_words, seen, detection, reader))
         deadline.check()
         if options.mode == "line" and not detection.words:
@@ -212,6 +216,15 @@ class InhouseEngine(OcrEngine):
     def _read_words(self, upright: np.ndarray, detection: Detection, reader: Reader) -> list[tuple[str, float]]:
         """`reader`'s reading of every detected word."""
         return reader(self._crops(upright, detection))
+
+    def _detector(self, options: RecognizeOptions) -> DetectorConfig:
+        """The detector's settings for this read: the engine's, with the faint pass as the read asks."""
+        wanted = options.engine_args.get("faint_pass")
+        if wanted is None:
+            return self.detector
+        if wanted not in FAINT_PASS_MODES:
+            raise OcrInputError(f"inhouse faint_pass must be one of {', '.join(FAINT_PASS_MODES)}, got {wanted!r}")
+        return dataclasses.replace(self.detector, faint_pass=wanted == "on")
 
     def _reader(self, options: RecognizeOptions) -> Reader:
         """How this read reads crops, orientation's samples included (so that a page as it is and

@@ -25,7 +25,9 @@ class DetectorConfig:
     mser_max_area_fraction: float = 0.005
     mser_max_variation: float = 0.8
     mser_min_diversity: float = 0.0  # keep nested regions: clean print is one long plateau; the mask unions them
-    # --- a second, fainter MSER pass for soft print (blurred or faded receipts; 0 turns it off): its
+    # --- a second, fainter MSER pass for soft print (blurred or faded receipts), off unless asked for
+    # (`faint_pass`, or a read's engine_args["faint_pass"]="on"): it costs a fifth of the engine's pages
+    # per second for 0.2 points of aligned CER on dev receipt photos (docs/inhouse-detector.md). Its
     # components that touch no first-pass component and have at least `faint_min_contrast` x the first
     # pass's median contrast are strung into words of their own, if they add at least `faint_min_gain`
     # x the first pass's count; such a word is kept only if read with calibrated confidence
@@ -34,7 +36,9 @@ class DetectorConfig:
     # pages per category and their photos: photo receipts .1128 -> .1110 and .1430 -> .1390, photo forms
     # .1556 -> .1553 and .1381 -> .1380, clean pages unchanged but one form (+1 error); without the
     # reading's say, delta 3 alone: photo forms .1556 -> .1575 (15 pages worse). benchmarks/inhouse_ab.py
-    # ... --variant faint_mser_delta=3,... --out faint_{holdout_final,train40,gates_photos_train40}
+    # ... --variant faint_pass=true --out faint_{holdout_final,train40,gates_photos_train40} (run at 3c748fc,
+    # where a non-zero faint_mser_delta turned the pass on)
+    faint_pass: bool = False
     faint_mser_delta: int = 3
     faint_min_contrast: float = 0.35
     faint_min_gain: float = 0.05

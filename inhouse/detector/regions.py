@@ -117,7 +117,8 @@ def _contrasts(gray: np.ndarray, boxes: np.ndarray, padding: int) -> np.ndarray:
 
 
 def faint_components(gray: np.ndarray, first: np.ndarray, config: DetectorConfig) -> np.ndarray:
-    """Components that a fainter MSER pass (`faint_mser_delta`) adds to `first`, the first pass's.
+    """Components that a fainter MSER pass (`faint_mser_delta`) adds to `first`, the first pass's
+    (none unless the config's `faint_pass` is on).
 
     Soft print (a blurred photo, a faded till roll) holds no region over `mser_delta` grey levels
     and is lost whole; a smaller delta finds it, and noise with it. A new component counts if it
@@ -126,7 +127,7 @@ def faint_components(gray: np.ndarray, first: np.ndarray, config: DetectorConfig
     `faint_min_gain` x the first pass's count (most pages it only sprinkles).
     """
     empty = np.zeros((0, 4), dtype=np.int64)
-    if not config.faint_mser_delta or not len(first):
+    if not config.faint_pass or not len(first):
         return empty
     found = character_components(gray, replace(config, mser_delta=config.faint_mser_delta))
     if not len(found):

@@ -389,8 +389,8 @@ def test_the_faint_pass_finds_soft_print_that_the_first_pass_loses():
     for ink, blur in ((160, 2.5), (110, 3.0), (150, 3.0), (170, 3.0)):  # grey print on grey paper, out of focus
         faded = 235 - (235 - ink) * (255 - image.astype(np.float32)) / 255
         page = cv2.GaussianBlur(faded, (0, 0), blur).astype(np.uint8)
-        without = detect_words(page, replace(DetectorConfig(), faint_mser_delta=0)).words
-        with_faint = detect_words(page, replace(DetectorConfig(), faint_mser_delta=3)).words
+        without = detect_words(page, replace(DetectorConfig(), faint_pass=False)).words
+        with_faint = detect_words(page, replace(DetectorConfig(), faint_pass=True)).words
         recall = lambda words: detection_counts(truth, [w.bbox for w in words], 0.3).recall  # noqa: E731
         gains.append(recall(with_faint) - recall(without))
         flagged.append(any(w.faint for w in with_faint) and not any(w.faint for w in without))
@@ -407,4 +407,4 @@ def test_the_faint_pass_finds_soft_print_that_the_first_pass_loses():
 def test_the_faint_pass_adds_nothing_to_crisp_print():
     image, _ = rendered()
     boxes = lambda config: [w.bbox for w in detect_words(image, config).words]  # noqa: E731
-    assert boxes(replace(DetectorConfig(), faint_mser_delta=3)) == boxes(replace(DetectorConfig(), faint_mser_delta=0))
+    assert boxes(replace(DetectorConfig(), faint_pass=True)) == boxes(replace(DetectorConfig(), faint_pass=False))

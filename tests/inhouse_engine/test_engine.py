@@ -213,3 +213,25 @@ def test_second_look_can_be_turned_off_per_read(engine):
     assert [w.text for w in off.words] == [w.text for w in first_look_only.recognize(blurred).pages[0].words]
     with pytest.raises(OcrInputError, match="second_look must be one of on, off, got 'maybe'"):
         engine.recognize(gray, RecognizeOptions(engine_args={"second_look": "maybe"}))
+
+
+def test_the_faint_pass_only_adds_words_read_surely(engine):
+    """Soft print out of focus: a read with `faint_pass=on` serves every word that the default read
+    (no faint pass) serves, where it serves them, and more; the words it adds read surely. `off` is
+    the default's read; a value other than on/off is an input error naming the choices."""
+    import cv2
+
+    image, _ = rendered(LINES + ["Soft faded print on a till roll"])
+    faded = 235 - (235 - 160) * (255 - image.astype(np.float32)) / 255
+    page = cv2.GaussianBlur(faded, (0, 0), 2.5).astype(np.uint8)
+
+    def served(**args: str) -> set:
+        return {(w.text, w.bbox) for w in engine.recognize(page, RecognizeOptions(engine_args=args)).pages[0].words}
+
+    default, on = served(), served(faint_pass="on")
+    added = on - default
+    assert default < on, (default - on, added)
+    assert all(len(text) >= engine.detector.faint_min_chars for text, _ in added)
+    assert served(faint_pass="off") == default
+    with pytest.raises(OcrInputError, match="faint_pass must be one of on, off, got 'yes'"):
+        engine.recognize(page, RecognizeOptions(mode="word", engine_args={"faint_pass": "yes"}))
