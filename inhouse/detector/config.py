@@ -26,7 +26,7 @@ class DetectorConfig:
     mser_max_variation: float = 0.8
     mser_min_diversity: float = 0.0  # keep nested regions: clean print is one long plateau; the mask unions them
     # --- a second, fainter MSER pass for soft print (blurred or faded receipts), off unless asked for
-    # (`faint_pass`, or a read's engine_args["faint_pass"]="on"): it costs a fifth of the engine's pages
+    # (`faint_pass`, or a read's engine_args["faint_pass"]="on"): it costs a quarter of the engine's pages
     # per second for 0.2 points of aligned CER on dev receipt photos (docs/inhouse-detector.md). Its
     # components that touch no first-pass component and have at least `faint_min_contrast` x the first
     # pass's median contrast are strung into words of their own, if they add at least `faint_min_gain`
