@@ -34,10 +34,10 @@ def rejoin(
         parts.sort(key=lambda part: part[0].chop_part)
         text = "".join(reading[0] for _, reading in parts)
         confidence = float(np.prod([reading[1] for _, reading in parts]))
-        if parts[0][0].faint and (confidence < faint_min_confidence or len(text) < faint_min_chars):
+        first = parts[0][0]
+        if first.faint and (confidence < faint_min_confidence or len(text) < faint_min_chars):
             continue
         boxes = [box for detection, _ in parts for box in detection.char_boxes]
-        first = parts[0][0]
         line = first.line if first.beside is None else first.beside
         joined.append(ReadWord(text, confidence, BBox.union([d.bbox for d, _ in parts]), line, boxes))
     return joined
