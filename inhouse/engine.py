@@ -50,8 +50,8 @@ ENGINE_ARGS = ("orientation", "postprocess", "illumination", "deskew", "second_l
 #: "on": doubtful crops are read again in a few views (`inhouse/recognizer/second_look.py`); "off"
 #: reads each crop once, about a third faster a page and less accurate (docs/inhouse-recognizer.md)
 SECOND_LOOK_MODES = ("on", "off")
-#: "on": the detector's faint pass looks again for soft print (blurred photos, faded till rolls) and
-#: keeps what reads surely; "off" (unless the engine's DetectorConfig says otherwise) spares its cost
+#: "on" (the DetectorConfig's default): on a page whose print is soft, the detector's faint pass looks
+#: again for soft print (blurred photos, faded till rolls) and keeps what reads surely; "off" never does
 FAINT_PASS_MODES = ("on", "off")
 #: "off": flattening uneven light costs the in-house pipeline accuracy on train pages and on their
 #: photos alike (aligned CER 0.182 as they are, 0.204 all flattened, worse at every gate threshold:

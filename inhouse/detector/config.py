@@ -25,26 +25,27 @@ class DetectorConfig:
     mser_max_area_fraction: float = 0.005
     mser_max_variation: float = 0.8
     mser_min_diversity: float = 0.0  # keep nested regions: clean print is one long plateau; the mask unions them
-    # --- a second, fainter MSER pass for soft print (blurred or faded receipts), off unless asked for
-    # (`faint_pass`, or a read's engine_args["faint_pass"]="on"): it costs a quarter of the engine's pages
-    # per second for 0.2 points of aligned CER on dev receipt photos (docs/inhouse-detector.md). Its
-    # components that touch no first-pass component and have at least `faint_min_contrast` x the first
-    # pass's median contrast are strung into words of their own, if they add at least `faint_min_gain`
-    # x the first pass's count; such a word is kept only if read with calibrated confidence
-    # `faint_min_confidence` or more and as `faint_min_chars` characters or more (a box's edge reads
-    # "[", "1", "L"). Chosen on held-out train pages and photos (seeds 0, 1) and on the first 40 train
-    # pages per category and their photos: photo receipts .1128 -> .1110 and .1430 -> .1390, photo forms
-    # .1556 -> .1553 and .1381 -> .1380, clean pages unchanged but one form (+1 error); without the
-    # reading's say, delta 3 alone: photo forms .1556 -> .1575 (15 pages worse). benchmarks/inhouse_ab.py
-    # ... --variant faint_pass=true --out faint_{holdout_final,train40,gates_photos_train40} (run at 3c748fc,
-    # where a non-zero faint_mser_delta turned the pass on)
-    faint_pass: bool = False
+    # --- a second, fainter MSER pass for soft print (blurred or faded receipts), on pages whose first-pass
+    # print is itself soft: median contrast of up to 256 of its components `faint_max_page_contrast` grey
+    # levels or less (crisp pages lose no print to the first pass, and there the second MSER would cost a
+    # quarter of the engine's pages per second). Its components that touch no first-pass component and have
+    # at least `faint_min_contrast` x that median contrast are strung into words of their own, if they add
+    # at least `faint_min_gain` x the first pass's count; such a word is kept only if read with calibrated
+    # confidence `faint_min_confidence` or more and as `faint_min_chars` characters or more (a box's edge
+    # reads "[", "1", "L"). A read turns it off with engine_args["faint_pass"]="off". Chosen on held-out
+    # train pages and photos (seeds 0, 1) and on the first 40 train pages per category and their photos:
+    # photo receipts .1128 -> .1110 and .1430 -> .1390, every other category unchanged (ungated: photo
+    # forms .1556 -> .1553, one clean form +1 error, at -26% pages/s); without the reading's say, delta 3
+    # alone: photo forms .1556 -> .1575 (15 pages worse). benchmarks/inhouse_ab.py ... --variant
+    # faint_pass=true --out faint_gate_{holdout,train40} (run before the default turned on)
+    faint_pass: bool = True
     faint_mser_delta: int = 3
     faint_min_contrast: float = 0.35
     faint_min_gain: float = 0.05
     faint_min_confidence: float = 0.5
     faint_min_chars: int = 3
     faint_max_overlap: float = 0.3  # a faint word covered more than this by a first-pass word is found twice
+    faint_max_page_contrast: float = 70.0
     # --- which regions look like (parts of) characters, relative to the working text height ---
     min_height_ratio: float = 0.12
     max_height_ratio: float = 3.5

@@ -404,6 +404,22 @@ def test_the_faint_pass_finds_soft_print_that_the_first_pass_loses():
     assert np.mean(gains) >= 0.15 and all(flagged) and all(joined), (gains, joined)
 
 
+def test_the_faint_pass_runs_only_where_the_first_pass_print_is_soft():
+    """The faint pass is gated on the page: the same soft page gets its faint words while its
+    first-pass print's contrast is within `faint_max_page_contrast`, none once the gate is below it."""
+    import cv2
+
+    from inhouse.detector.regions import character_components, faint_components
+
+    image, _ = rendered(LINES + ["Soft faded print on a till roll"])
+    faded = 235 - (235 - 160) * (255 - image.astype(np.float32)) / 255
+    page = cv2.GaussianBlur(faded, (0, 0), 2.5).astype(np.uint8)
+    first = character_components(page, DetectorConfig())
+    assert len(faint_components(page, first, DetectorConfig()))
+    assert not len(faint_components(page, first, replace(DetectorConfig(), faint_max_page_contrast=10)))
+    assert not len(faint_components(page, first, replace(DetectorConfig(), faint_pass=False)))
+
+
 def test_the_faint_pass_adds_nothing_to_crisp_print():
     image, _ = rendered()
     boxes = lambda config: [w.bbox for w in detect_words(image, config).words]  # noqa: E731

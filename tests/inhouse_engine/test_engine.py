@@ -216,8 +216,8 @@ def test_second_look_can_be_turned_off_per_read(engine):
 
 
 def test_the_faint_pass_only_adds_words_read_surely(engine):
-    """Soft print out of focus: a read with `faint_pass=on` serves every word that the default read
-    (no faint pass) serves, where it serves them, and more; the words it adds read surely. `off` is
+    """Soft print out of focus: the default read (faint pass on) serves every word that a read with
+    `faint_pass=off` serves, where it serves them, and more; the words it adds read surely. `on` is
     the default's read; a value other than on/off is an input error naming the choices."""
     import cv2
 
@@ -228,10 +228,10 @@ def test_the_faint_pass_only_adds_words_read_surely(engine):
     def served(**args: str) -> set:
         return {(w.text, w.bbox) for w in engine.recognize(page, RecognizeOptions(engine_args=args)).pages[0].words}
 
-    default, on = served(), served(faint_pass="on")
-    added = on - default
-    assert default < on, (default - on, added)
+    default, off = served(), served(faint_pass="off")
+    added = default - off
+    assert off < default, (off - default, added)
     assert all(len(text) >= engine.detector.faint_min_chars for text, _ in added)
-    assert served(faint_pass="off") == default
+    assert served(faint_pass="on") == default
     with pytest.raises(OcrInputError, match="faint_pass must be one of on, off, got 'yes'"):
         engine.recognize(page, RecognizeOptions(mode="word", engine_args={"faint_pass": "yes"}))
