@@ -11,6 +11,7 @@ a time, timing each stage:
   scale_probe    inhouse.detector.regions.working_scale (MSER on a small copy: the text height)
   resize         the page resized to the working scale
   mser           inhouse.detector.regions.character_components (MSER + connected components)
+  contrast       inhouse.detector.regions.page_contrast (how crisp the first pass's print is)
   grouping       text height + inhouse.detector.grouping.group_lines
   graphics       graphics_boxes / colour_pictures (drawings and pictures whose words are left out)
   word_split     split_words per line, rule and graphics filters, chopping, crop boxes
@@ -21,6 +22,8 @@ a time, timing each stage:
   recognizer     InhouseEngine._reader: the recognizer with its second look (ONNX Runtime, the engine's
                  thread count)
   wordinator     inhouse.wordinator.rejoin + split_words
+  second_detection  on a soft page only: InhouseEngine._surer_of (the page detected again sharpened, read,
+                 and the surer reading kept; inhouse/second_detection.py)
   postprocess    inhouse.postprocess.buckets.postprocess (lexicon, confidence buckets)
   page_build     the result's lines and blocks (InhouseEngine._page)
 
@@ -62,6 +65,7 @@ from engines.options import RecognizeOptions  # noqa: E402
 from imaging import illumination  # noqa: E402
 from imaging.intake import load_first_page  # noqa: E402
 from inhouse import engine as engine_module  # noqa: E402
+from inhouse import second_detection  # noqa: E402
 from inhouse.detector.detect import detect_words  # noqa: E402
 from inhouse.engine import InhouseEngine  # noqa: E402
 from inhouse.orientation import predict as predict_orientation  # noqa: E402
@@ -77,6 +81,7 @@ STAGES = (
     "scale_probe",
     "resize",
     "mser",
+    "contrast",
     "grouping",
     "graphics",
     "word_split",
@@ -85,10 +90,11 @@ STAGES = (
     "crops",
     "recognizer",
     "wordinator",
+    "second_detection",
     "postprocess",
     "page_build",
 )
-DETECTOR_STAGES = ("scale_probe", "resize", "mser", "grouping", "graphics", "word_split", "faint_pass")
+DETECTOR_STAGES = ("scale_probe", "resize", "mser", "contrast", "grouping", "graphics", "word_split", "faint_pass")
 
 
 class Clock:
@@ -135,12 +141,16 @@ def staged_page(engine: InhouseEngine, image: Path, clock: Clock):
     clock.seconds["orientation"] += time.perf_counter() - started - inner["seconds"]
     upright = rotate(gray, rotation)
     if rotation:
-        detection = detect_words(upright, config, None if colour is None else rotate(colour, rotation), clock.stage)
+        colour = None if colour is None else rotate(colour, rotation)
+        detection = detect_words(upright, config, colour, clock.stage)
         read = functools.cache(functools.partial(read_words, upright, detection))
     read_words_out = read()
     with clock.stage("wordinator"):
         joined = rejoin(detection.words, read_words_out, config.faint_min_confidence, config.faint_min_chars)
         words = [piece for word in joined for piece in split_read_words(word)]
+    if second_detection.wanted(detection, config):
+        with clock.stage("second_detection"):
+            detection, words = engine._surer_of(upright, colour, detection, words, reader, options)
     with clock.stage("postprocess"):
         words = postprocess(words, engine.lexicon, engine.thresholds, detection.text_height)
     with clock.stage("page_build"):

@@ -29,7 +29,7 @@ from engines.options import RecognizeOptions
 from engines.result import BBox, Block, Line, Page, Word
 from imaging import PageImage, deskew, illumination, load_pages
 from imaging.intake import ImageSource
-from inhouse import skew
+from inhouse import second_detection, skew
 from inhouse.detector import DetectorConfig, detect_words
 from inhouse.detector.detect import Detection, word_crop
 from inhouse.orientation import Orientation, rotate
@@ -46,13 +46,25 @@ from kernel.errors import OcrInputError
 Reader = Callable[[list[np.ndarray]], list[tuple[str, float]]]
 #: a line whose top is this many line heights below the previous one starts a new block
 BLOCK_GAP = 1.8
-ENGINE_ARGS = ("orientation", "postprocess", "illumination", "deskew", "second_look", "faint_pass")
+ENGINE_ARGS = (
+    "orientation",
+    "postprocess",
+    "illumination",
+    "deskew",
+    "second_look",
+    "faint_pass",
+    "sharpened_detection",
+)
 #: "on": doubtful crops are read again in a few views (`inhouse/recognizer/second_look.py`); "off"
 #: reads each crop once, about a third faster a page and less accurate (docs/inhouse-recognizer.md)
 SECOND_LOOK_MODES = ("on", "off")
 #: "on" (the DetectorConfig's default): on a page whose print is soft, the detector's faint pass looks
 #: again for soft print (blurred photos, faded till rolls) and keeps what reads surely; "off" never does
 FAINT_PASS_MODES = ("on", "off")
+#: "auto" (as the DetectorConfig says): a page whose print is soft is also detected on a sharpened copy,
+#: and the reading expected to get more characters right is kept (inhouse/second_detection.py); "off"
+#: detects every page once
+SHARPENED_DETECTION_MODES = ("auto", "off")
 #: "off": flattening uneven light costs the in-house pipeline accuracy on train pages and on their
 #: photos alike (aligned CER 0.182 as they are, 0.204 all flattened, worse at every gate threshold:
 #: benchmarks/results/illumination_gate_inhouse.json); orientation flattens its own small copy
@@ -118,12 +130,11 @@ class InhouseEngine(OcrEngine):
             raise OcrInputError(
                 f"unknown inhouse options: {', '.join(sorted(unknown))} (known: {', '.join(ENGINE_ARGS)})"
             )
-        self._detector(options)  # a bad faint_pass is an input error whatever the mode
+        self._detector(options)  # a bad faint_pass or sharpened_detection is an input error whatever the mode
         if options.mode != "word":
             words, text_height, rotation, (height, width) = self._detect_and_read(page, options)
             deadline.check()
-            if options.engine_args.get("postprocess", "on") != "off":
-                words = postprocess(words, self.lexicon, self.thresholds, text_height)
+            words = self._postprocessed(words, options, text_height)
             if options.mode == "line":
                 words = [ReadWord(w.text, w.confidence, w.bbox, 0, w.char_boxes) for w in words]
             return self._page(words, width, height, rotation, page)
@@ -173,6 +184,7 @@ class InhouseEngine(OcrEngine):
         upright = rotate(gray, rotation)
         skew = deskew.skew_as_asked(upright, options.engine_args, self.name, DESKEW_DEFAULT, options.mode == "page")
         leveled = deskew.level(upright, skew) if skew else None
+        seen = gray
         if rotation or leveled:
             deadline.check()
             colour = None if colour is None else rotate(colour, rotation)
@@ -186,13 +198,43 @@ class InhouseEngine(OcrEngine):
             text, confidence = reader([gray])[0]
             words = split_words(ReadWord(text, confidence, BBox(0, 0, page.width, page.height), 0))
             return words, 0.0, 0, gray.shape
-        read_words = read()  # the recognizer checks the deadline before each forward pass
+        words = self._joined(detection, read())  # the recognizer checks the deadline before each forward pass
+        if second_detection.wanted(detection, self._detector(options)):
+            detection, words = self._surer_of(seen, colour, detection, words, reader, options)
         deadline.check()
-        joined = rejoin(detection.words, read_words, self.detector.faint_min_confidence, self.detector.faint_min_chars)
-        words = [piece for word in joined for piece in split_words(word)]
         if leveled:
             words = [_on_page(word, leveled) for word in words]
         return words, detection.text_height, rotation, upright.shape
+
+    def _surer_of(
+        self,
+        seen: np.ndarray,
+        colour: np.ndarray | None,
+        detection: Detection,
+        words: list[ReadWord],
+        reader: Reader,
+        options: RecognizeOptions,
+    ) -> tuple[Detection, list[ReadWord]]:
+        """A soft page's detection and words as read, or those of its detection on a sharpened copy,
+        whichever are expected to get more characters right once post-processed."""
+        deadline.check()
+        again = detect_words(seen, second_detection.sharpened(self._detector(options)), colour)
+        other = self._joined(again, self._read_words(seen, again, reader))
+        first = second_detection.expected_correct(self._postprocessed(words, options, detection.text_height))
+        if second_detection.expected_correct(self._postprocessed(other, options, again.text_height)) > first:
+            return again, other
+        return detection, words
+
+    def _joined(self, detection: Detection, readings: list[tuple[str, float]]) -> list[ReadWord]:
+        """The detection's words as read: chopped pieces re-joined, faint words kept only if sure."""
+        joined = rejoin(detection.words, readings, self.detector.faint_min_confidence, self.detector.faint_min_chars)
+        return [piece for word in joined for piece in split_words(word)]
+
+    def _postprocessed(self, words: list[ReadWord], options: RecognizeOptions, text_height: float) -> list[ReadWord]:
+        """`words` through the lexicon and confidence buckets, unless the read turns that off."""
+        if options.engine_args.get("postprocess", "on") == "off":
+            return words
+        return postprocess(words, self.lexicon, self.thresholds, text_height)
 
     def word_crops(self, image: ImageSource) -> tuple[Detection, list[np.ndarray]]:
         """The first page's detection, read as it lies (no orientation, no levelling of the page), and
@@ -218,13 +260,22 @@ class InhouseEngine(OcrEngine):
         return reader(self._crops(upright, detection))
 
     def _detector(self, options: RecognizeOptions) -> DetectorConfig:
-        """The detector's settings for this read: the engine's, with the faint pass as the read asks."""
-        wanted = options.engine_args.get("faint_pass")
-        if wanted is None:
-            return self.detector
-        if wanted not in FAINT_PASS_MODES:
-            raise OcrInputError(f"inhouse faint_pass must be one of {', '.join(FAINT_PASS_MODES)}, got {wanted!r}")
-        return dataclasses.replace(self.detector, faint_pass=wanted == "on")
+        """The detector's settings for this read: the engine's, with the faint pass and the
+        sharpened detection as the read asks."""
+        config = self.detector
+        faint = options.engine_args.get("faint_pass")
+        if faint is not None:
+            if faint not in FAINT_PASS_MODES:
+                raise OcrInputError(f"inhouse faint_pass must be one of {', '.join(FAINT_PASS_MODES)}, got {faint!r}")
+            config = dataclasses.replace(config, faint_pass=faint == "on")
+        sharp = options.engine_args.get("sharpened_detection", "auto")
+        if sharp not in SHARPENED_DETECTION_MODES:
+            raise OcrInputError(
+                f"inhouse sharpened_detection must be one of {', '.join(SHARPENED_DETECTION_MODES)}, got {sharp!r}"
+            )
+        if sharp == "off":
+            config = dataclasses.replace(config, sharpened_detection_max_contrast=0.0)
+        return config
 
     def _reader(self, options: RecognizeOptions) -> Reader:
         """How this read reads crops, orientation's samples included (so that a page as it is and

@@ -25,6 +25,19 @@ class DetectorConfig:
     mser_max_area_fraction: float = 0.005
     mser_max_variation: float = 0.8
     mser_min_diversity: float = 0.0  # keep nested regions: clean print is one long plateau; the mask unions them
+    mser_sharpen: float = 0.0  # an unsharp mask (sigma 1) of this amount on MSER's input; 0: the page as it is
+    # --- a second detection for soft pages: where the first pass's print has a median contrast of
+    # `sharpened_detection_max_contrast` grey levels or less (0: never), the engine detects the page
+    # again with `mser_sharpen` = `sharpened_detection_amount`, reads both, and keeps the reading
+    # expected to get more characters right (inhouse/second_detection.py). 60, below the faint pass's
+    # 70, chosen on train only: held-out train pages and photos (seeds 0, 1) photo receipts .1110 ->
+    # .0995 (2 better, 0 worse), 30 fine-tuning pages per category and photo category .1310 -> .1279
+    # (3/0), every other category untouched on both; at 70 a clean receipt and a form photo got worse;
+    # ungated, held-out clean receipts +0.17 pt and fine-tuning form photos +0.22 pt
+    # (benchmarks/inhouse_ab.py ... --holdout --variant sharpened_detection_max_contrast=60 --out
+    # sharpened_detection_holdout; lab notebook "sharpened-detection")
+    sharpened_detection_max_contrast: float = 60.0
+    sharpened_detection_amount: float = 1.0
     # --- a second, fainter MSER pass for soft print (blurred or faded receipts), on pages whose first-pass
     # print is itself soft: median contrast of up to 256 of its components `faint_max_page_contrast` grey
     # levels or less (crisp pages lose no print to the first pass, and there the second MSER would cost a

@@ -13,7 +13,8 @@ from engines.result import BBox
 from inhouse.detector.config import DetectorConfig
 from inhouse.detector.graphics import colour_pictures, graphics_boxes, inside_graphics
 from inhouse.detector.grouping import group_lines, split_words
-from inhouse.detector.regions import character_components, faint_components, working_scale
+from inhouse.detector.regions import character_components, faint_components, page_contrast, working_scale
+from inhouse.sharpen import unsharp
 
 
 @dataclass
@@ -42,6 +43,7 @@ class Detection:
     line_count: int = 0
     scale: float = 1.0
     text_height: float = 0.0  # in page pixels
+    contrast: float = 0.0  # how crisp the first pass's print is, in grey levels (regions.page_contrast)
 
 
 def _union(boxes: np.ndarray) -> tuple[int, int, int, int]:
@@ -96,10 +98,12 @@ def detect_words(
             else gray
         )
     with stage("mser"):
-        boxes = character_components(work, config)
+        boxes = character_components(unsharp(work, 1.0, config.mser_sharpen) if config.mser_sharpen else work, config)
     detection = Detection(scale=scale)
     if not len(boxes):
         return detection
+    with stage("contrast"):
+        detection.contrast = page_contrast(work, boxes, config)
     with stage("grouping"):
         heights = boxes[:, 3] - boxes[:, 1]
         tall = heights[heights >= config.small_component_ratio * config.target_text_height]
@@ -116,7 +120,7 @@ def detect_words(
     # (line, members, the first-pass line beside it) of each word that only the faint pass found
     faint: list[tuple[int, np.ndarray, int | None]] = []
     with stage("faint_pass"):
-        soft = faint_components(work, boxes, config)
+        soft = faint_components(work, boxes, detection.contrast, config)
         if len(soft):
             # the faint pass only adds words: its components are strung among themselves, and a word
             # mostly on a first-pass word is the same print found again

@@ -108,8 +108,10 @@ def character_components(gray: np.ndarray, config: DetectorConfig) -> np.ndarray
 _CONTRAST_SAMPLE = 256  # first-pass components whose median contrast stands for the page's
 
 
-def _contrasts(gray: np.ndarray, boxes: np.ndarray, padding: int) -> np.ndarray:
-    """Each box's contrast: the 95th less the 5th percentile of gray over the box and `padding` around it."""
+def _contrasts(gray: np.ndarray, boxes: np.ndarray, config: DetectorConfig) -> np.ndarray:
+    """Each box's contrast: the 95th less the 5th percentile of gray over the box and a fifth of the
+    target text height around it."""
+    padding = max(1, round(0.2 * config.target_text_height))
     height, width = gray.shape
     out = np.empty(len(boxes), dtype=np.float64)
     for k, (x0, y0, x1, y1) in enumerate(boxes):
@@ -119,7 +121,16 @@ def _contrasts(gray: np.ndarray, boxes: np.ndarray, padding: int) -> np.ndarray:
     return out
 
 
-def faint_components(gray: np.ndarray, first: np.ndarray, config: DetectorConfig) -> np.ndarray:
+def page_contrast(gray: np.ndarray, first: np.ndarray, config: DetectorConfig) -> float:
+    """How crisp the page's print is: the median contrast of up to 256 of `first`, the first pass's
+    components, evenly sampled (0 for a page without any)."""
+    if not len(first):
+        return 0.0
+    sample = first[np.unique(np.linspace(0, len(first) - 1, min(len(first), _CONTRAST_SAMPLE)).astype(np.int64))]
+    return float(np.median(_contrasts(gray, sample, config)))
+
+
+def faint_components(gray: np.ndarray, first: np.ndarray, contrast: float, config: DetectorConfig) -> np.ndarray:
     """Components that a fainter MSER pass (`faint_mser_delta`) adds to `first`, the first pass's
     (none unless the config's `faint_pass` is on).
 
@@ -128,16 +139,12 @@ def faint_components(gray: np.ndarray, first: np.ndarray, config: DetectorConfig
     overlaps no first-pass component and has at least `faint_min_contrast` of their median contrast
     (paper texture and JPEG ringing have little); the pass is kept only where it adds at least
     `faint_min_gain` x the first pass's count (most pages it only sprinkles). It runs only on pages
-    whose first-pass print is soft itself (median contrast at most `faint_max_page_contrast`): crisp
-    pages lose no print to the first pass, and there the second MSER is a quarter of the read's time.
+    whose first-pass print is soft itself (`contrast`, `page_contrast`'s, at most
+    `faint_max_page_contrast`): crisp pages lose no print to the first pass, and there the second
+    MSER is a quarter of the read's time.
     """
     empty = np.zeros((0, 4), dtype=np.int64)
-    if not config.faint_pass or not len(first):
-        return empty
-    padding = max(1, round(0.2 * config.target_text_height))
-    sample = first[np.unique(np.linspace(0, len(first) - 1, min(len(first), _CONTRAST_SAMPLE)).astype(np.int64))]
-    page_contrast = float(np.median(_contrasts(gray, sample, padding)))
-    if page_contrast > config.faint_max_page_contrast:
+    if not config.faint_pass or not len(first) or contrast > config.faint_max_page_contrast:
         return empty
     found = character_components(gray, replace(config, mser_delta=config.faint_mser_delta))
     if not len(found):
@@ -151,6 +158,6 @@ def faint_components(gray: np.ndarray, first: np.ndarray, config: DetectorConfig
     new = found[covered == 0]
     if len(new) < config.faint_min_gain * len(first):
         return empty
-    floor = config.faint_min_contrast * page_contrast
-    new = new[_contrasts(gray, new, padding) >= floor]
+    floor = config.faint_min_contrast * contrast
+    new = new[_contrasts(gray, new, config) >= floor]
     return new if len(new) >= config.faint_min_gain * len(first) else empty

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from inhouse.sharpen import unsharp
+
 
 @dataclass(frozen=True)
 class SecondLook:
@@ -35,15 +37,6 @@ class SecondLook:
         return [unsharp(crop, sigma, amount) for sigma, amount in self.sharpen] + [
             stretched(crop, factor) for factor in self.stretch
         ]
-
-
-def unsharp(crop: np.ndarray, sigma: float, amount: float) -> np.ndarray:
-    """`crop` + amount × (crop − its Gaussian blur), in the crop's own type (8-bit clipped)."""
-    pixels = crop.astype(np.float32)
-    sharpened = pixels + amount * (pixels - cv2.GaussianBlur(pixels, (0, 0), sigma))
-    if crop.dtype == np.uint8:
-        return np.clip(sharpened, 0, 255).astype(np.uint8)
-    return sharpened.astype(crop.dtype)
 
 
 def stretched(crop: np.ndarray, factor: float) -> np.ndarray:

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from inhouse.recognizer.predictor import PredictorConfig, WordRecognizer
-from inhouse.recognizer.second_look import SecondLook, stretched, unsharp
+from inhouse.recognizer.second_look import SecondLook, stretched
+from inhouse.sharpen import unsharp
 
 from .conftest import clean_render
 

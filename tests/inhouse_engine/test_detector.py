@@ -424,3 +424,17 @@ def test_the_faint_pass_adds_nothing_to_crisp_print():
     image, _ = rendered()
     boxes = lambda config: [w.bbox for w in detect_words(image, config).words]  # noqa: E731
     assert boxes(replace(DetectorConfig(), faint_pass=True)) == boxes(replace(DetectorConfig(), faint_pass=False))
+
+
+def test_the_page_contrast_tells_soft_print_from_crisp():
+    """A detection measures how crisp its first pass's print is: black type on white paper is far
+    above the soft-page gates, the same type faded and out of focus below them."""
+    import cv2
+
+    image, _ = rendered(LINES + ["Soft faded print on a till roll"])
+    faded = 235 - (235 - 160) * (255 - image.astype(np.float32)) / 255
+    soft = cv2.GaussianBlur(faded, (0, 0), 2.5).astype(np.uint8)
+    config = DetectorConfig()
+    crisp_contrast, soft_contrast = detect_words(image, config).contrast, detect_words(soft, config).contrast
+    assert crisp_contrast > 3 * config.faint_max_page_contrast, crisp_contrast
+    assert 0 < soft_contrast <= config.faint_max_page_contrast, soft_contrast

@@ -235,3 +235,61 @@ def test_the_faint_pass_only_adds_words_read_surely(engine):
     assert served(faint_pass="on") == default
     with pytest.raises(OcrInputError, match="faint_pass must be one of on, off, got 'yes'"):
         engine.recognize(page, RecognizeOptions(mode="word", engine_args={"faint_pass": "yes"}))
+
+
+def _soft_page() -> np.ndarray:
+    """Grey print on grey paper, out of focus: what a shaken receipt photo leaves of its text."""
+    import cv2
+
+    image, _ = rendered(LINES + ["Soft faded print on a till roll"])
+    faded = 235 - (235 - 160) * (255 - image.astype(np.float32)) / 255
+    return cv2.GaussianBlur(faded, (0, 0), 2.5).astype(np.uint8)
+
+
+def test_a_soft_page_keeps_the_surer_of_its_two_detections(monkeypatch):
+    """On a page whose print is soft enough, the served words are those of the plain detection or of
+    the detection on a sharpened copy, whichever post-processed reading expects more correct
+    characters; the page is detected twice, and once with `sharpened_detection=off`."""
+    from inhouse import engine as engine_module
+    from inhouse.detector import DetectorConfig
+    from inhouse.engine import InhouseEngine
+    from inhouse.second_detection import expected_correct
+
+    page = _soft_page()
+    options = RecognizeOptions(engine_args={"orientation": "off"})
+    soft = InhouseEngine(detector=DetectorConfig(sharpened_detection_max_contrast=255.0))
+    plain = InhouseEngine(detector=DetectorConfig(sharpened_detection_max_contrast=0.0))
+    sharp = InhouseEngine(detector=DetectorConfig(sharpened_detection_max_contrast=0.0, mser_sharpen=1.0))
+
+    def served(engine, **args) -> list:
+        read = engine.recognize(page, dataclasses.replace(options, engine_args={"orientation": "off", **args}))
+        return list(read.pages[0].words)
+
+    calls = []
+    detect = engine_module.detect_words
+    monkeypatch.setattr(engine_module, "detect_words", lambda *a, **k: calls.append(1) or detect(*a, **k))
+    chosen = served(soft)
+    assert len(calls) == 2
+    calls.clear()
+    assert [(w.text, w.bbox) for w in served(soft, sharpened_detection="off")] == [
+        (w.text, w.bbox) for w in served(plain)
+    ]
+    assert len(calls) == 2  # the plain engine's read: once
+    candidates = [served(plain), served(sharp)]
+    assert [(w.text, w.bbox) for w in candidates[0]] != [(w.text, w.bbox) for w in candidates[1]]
+    surer = max(candidates, key=lambda words: expected_correct(words))
+    assert [(w.text, w.bbox) for w in chosen] == [(w.text, w.bbox) for w in surer]
+    with pytest.raises(OcrInputError, match="sharpened_detection must be one of auto, off, got 'on'"):
+        soft.recognize(page, RecognizeOptions(mode="word", engine_args={"sharpened_detection": "on"}))
+
+
+def test_a_crisp_page_is_detected_once(engine, monkeypatch):
+    """A clean rendered page's print is far crisper than the second detection's gate: one detection."""
+    from inhouse import engine as engine_module
+
+    calls = []
+    detect = engine_module.detect_words
+    monkeypatch.setattr(engine_module, "detect_words", lambda *a, **k: calls.append(1) or detect(*a, **k))
+    gray, _ = rendered()
+    engine.recognize(gray, RecognizeOptions(engine_args={"orientation": "off"}))
+    assert len(calls) == 1
