@@ -15,7 +15,8 @@ page per engine before timing keeps model loading out of the numbers.
 reports each run's pages/s per engine and category, the in-house ÷ Tesseract ratio per category per
 run, and the medians. RapidOCR is skipped, with the reason recorded, when its package is missing.
 `--engine inhouse-first-look` adds the in-house engine without its recognizer's second look, and
-`--engine inhouse-no-faint-pass` without its detector's faint pass (what each costs the
+`--engine inhouse-no-faint-pass` without its detector's faint pass, and `--engine
+inhouse-one-detection` without the second, sharpened detection of soft pages (what each costs the
 shipped engine, same run). The load average before and after and the
 machine (cores, CPU model) are recorded too.
 Writes benchmarks/results/page_throughput_<split>.json: the top-level `engines` and
@@ -47,6 +48,7 @@ ENGINES = ("tesseract", "inhouse", "rapidocr")
 #: engine in the same run, what that stage costs
 FIRST_LOOK = "inhouse-first-look"
 NO_FAINT_PASS = "inhouse-no-faint-pass"
+ONE_DETECTION = "inhouse-one-detection"
 
 
 def timed_pass(engine, images: list[Path], workers: int) -> float:
@@ -87,7 +89,15 @@ def no_faint_pass_engine():
     return InhouseEngine(detector=DetectorConfig(faint_pass=False))
 
 
-BASELINES = {FIRST_LOOK: first_look_engine, NO_FAINT_PASS: no_faint_pass_engine}
+def one_detection_engine():
+    """The in-house engine that detects every page once (no second, sharpened detection of soft pages)."""
+    from inhouse.detector import DetectorConfig
+    from inhouse.engine import InhouseEngine
+
+    return InhouseEngine(detector=DetectorConfig(sharpened_detection_max_contrast=0.0))
+
+
+BASELINES = {FIRST_LOOK: first_look_engine, NO_FAINT_PASS: no_faint_pass_engine, ONE_DETECTION: one_detection_engine}
 
 
 def one_run(engines: dict, by_category: dict[str, list[Path]], rounds: int, settings: list[int]) -> dict:
