@@ -409,15 +409,17 @@ def test_the_faint_pass_runs_only_where_the_first_pass_print_is_soft():
     first-pass print's contrast is within `faint_max_page_contrast`, none once the gate is below it."""
     import cv2
 
-    from inhouse.detector.regions import character_components, faint_components
+    from inhouse.detector.regions import character_components, faint_components, page_contrast
 
     image, _ = rendered(LINES + ["Soft faded print on a till roll"])
     faded = 235 - (235 - 160) * (255 - image.astype(np.float32)) / 255
     page = cv2.GaussianBlur(faded, (0, 0), 2.5).astype(np.uint8)
-    first = character_components(page, DetectorConfig())
-    assert len(faint_components(page, first, DetectorConfig()))
-    assert not len(faint_components(page, first, replace(DetectorConfig(), faint_max_page_contrast=10)))
-    assert not len(faint_components(page, first, replace(DetectorConfig(), faint_pass=False)))
+    config = DetectorConfig()
+    first = character_components(page, config)
+    contrast = page_contrast(page, first, config)
+    assert len(faint_components(page, first, contrast, config))
+    assert not len(faint_components(page, first, contrast, replace(config, faint_max_page_contrast=contrast - 1)))
+    assert not len(faint_components(page, first, contrast, replace(config, faint_pass=False)))
 
 
 def test_the_faint_pass_adds_nothing_to_crisp_print():
