@@ -150,7 +150,7 @@ def staged_page(engine: InhouseEngine, image: Path, clock: Clock):
         words = [piece for word in joined for piece in split_read_words(word)]
     if second_detection.wanted(detection, config):
         with clock.stage("second_detection"):
-            detection, words = engine._surer_of(upright, colour, detection, words, reader, options)
+            detection, words = engine._surer_of(upright, colour, detection, words, reader, config, options)
     with clock.stage("postprocess"):
         words = postprocess(words, engine.lexicon, engine.thresholds, detection.text_height)
     with clock.stage("page_build"):

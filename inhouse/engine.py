@@ -175,12 +175,12 @@ class InhouseEngine(OcrEngine):
     ) -> tuple[list[ReadWord], float, int, tuple[int, int]]:
         """Orientation, detection, recognition and the Wordinator: (words, text height or 0,
         rotation, upright shape), before post-processing."""
-        reader = self._reader(options)
+        reader, config = self._reader(options), self._detector(options)
         gray, colour, detection, read = self._first_look(page, options, reader)
         rotation = 0
         deadline.check()
         if options.mode == "page" and options.engine_args.get("orientation", "auto") != "off":
-            rotation = predict_orientation(gray, reader, self._detector(options), detection, read).rotation
+            rotation = predict_orientation(gray, reader, config, detection, read).rotation
         upright = rotate(gray, rotation)
         skew = deskew.skew_as_asked(upright, options.engine_args, self.name, DESKEW_DEFAULT, options.mode == "page")
         leveled = deskew.level(upright, skew) if skew else None
@@ -191,7 +191,7 @@ class InhouseEngine(OcrEngine):
             if leveled:
                 colour = None if colour is None else deskew.level(colour, skew).pixels
             seen = upright if leveled is None else leveled.pixels
-            detection = detect_words(seen, self._detector(options), colour)
+            detection = detect_words(seen, config, colour)
             read = functools.cache(functools.partial(self._read_words, seen, detection, reader))
         deadline.check()
         if options.mode == "line" and not detection.words:
@@ -199,8 +199,8 @@ class InhouseEngine(OcrEngine):
             words = split_words(ReadWord(text, confidence, BBox(0, 0, page.width, page.height), 0))
             return words, 0.0, 0, gray.shape
         words = self._joined(detection, read())  # the recognizer checks the deadline before each forward pass
-        if second_detection.wanted(detection, self._detector(options)):
-            detection, words = self._surer_of(seen, colour, detection, words, reader, options)
+        if second_detection.wanted(detection, config):
+            detection, words = self._surer_of(seen, colour, detection, words, reader, config, options)
         deadline.check()
         if leveled:
             words = [_on_page(word, leveled) for word in words]
@@ -213,12 +213,14 @@ class InhouseEngine(OcrEngine):
         detection: Detection,
         words: list[ReadWord],
         reader: Reader,
+        config: DetectorConfig,
         options: RecognizeOptions,
     ) -> tuple[Detection, list[ReadWord]]:
-        """A soft page's detection and words as read, or those of its detection on a sharpened copy,
-        whichever are expected to get more characters right once post-processed."""
+        """A soft page's detection and words as read, or those of its detection on a sharpened copy
+        (`config`, the read's detector settings, sharpened), whichever are expected to get more
+        characters right once post-processed."""
         deadline.check()
-        again = detect_words(seen, second_detection.sharpened(self._detector(options)), colour)
+        again = detect_words(seen, second_detection.sharpened(config), colour)
         other = self._joined(again, self._read_words(seen, again, reader))
         first = second_detection.expected_correct(self._postprocessed(words, options, detection.text_height))
         if second_detection.expected_correct(self._postprocessed(other, options, again.text_height)) > first:

@@ -404,16 +404,21 @@ def test_the_faint_pass_finds_soft_print_that_the_first_pass_loses():
     assert np.mean(gains) >= 0.15 and all(flagged) and all(joined), (gains, joined)
 
 
-def test_the_faint_pass_runs_only_where_the_first_pass_print_is_soft():
-    """The faint pass is gated on the page: the same soft page gets its faint words while its
-    first-pass print's contrast is within `faint_max_page_contrast`, none once the gate is below it."""
+def soft_page() -> np.ndarray:
+    """Grey print on grey paper, out of focus: what a shaken receipt photo leaves of its text."""
     import cv2
-
-    from inhouse.detector.regions import character_components, faint_components, page_contrast
 
     image, _ = rendered(LINES + ["Soft faded print on a till roll"])
     faded = 235 - (235 - 160) * (255 - image.astype(np.float32)) / 255
-    page = cv2.GaussianBlur(faded, (0, 0), 2.5).astype(np.uint8)
+    return cv2.GaussianBlur(faded, (0, 0), 2.5).astype(np.uint8)
+
+
+def test_the_faint_pass_runs_only_where_the_first_pass_print_is_soft():
+    """The faint pass is gated on the page: the same soft page gets its faint words while its
+    first-pass print's contrast is within `faint_max_page_contrast`, none once the gate is below it."""
+    from inhouse.detector.regions import character_components, faint_components, page_contrast
+
+    page = soft_page()
     config = DetectorConfig()
     first = character_components(page, config)
     contrast = page_contrast(page, first, config)
@@ -431,11 +436,8 @@ def test_the_faint_pass_adds_nothing_to_crisp_print():
 def test_the_page_contrast_tells_soft_print_from_crisp():
     """A detection measures how crisp its first pass's print is: black type on white paper is far
     above the soft-page gates, the same type faded and out of focus below them."""
-    import cv2
-
     image, _ = rendered(LINES + ["Soft faded print on a till roll"])
-    faded = 235 - (235 - 160) * (255 - image.astype(np.float32)) / 255
-    soft = cv2.GaussianBlur(faded, (0, 0), 2.5).astype(np.uint8)
+    soft = soft_page()
     config = DetectorConfig()
     crisp_contrast, soft_contrast = detect_words(image, config).contrast, detect_words(soft, config).contrast
     assert crisp_contrast > 3 * config.faint_max_page_contrast, crisp_contrast

@@ -11,7 +11,7 @@ import pytest
 from engines import RecognizeOptions, get_engine
 from kernel.errors import OcrInputError
 from tests.conftest import assert_words_in_the_same_places, turned_about_centre
-from tests.inhouse_engine.test_detector import LINES, rendered
+from tests.inhouse_engine.test_detector import LINES, rendered, soft_page
 
 
 @pytest.fixture(scope="module")
@@ -219,11 +219,7 @@ def test_the_faint_pass_only_adds_words_read_surely(engine):
     """Soft print out of focus: the default read (faint pass on) serves every word that a read with
     `faint_pass=off` serves, where it serves them, and more; the words it adds read surely. `on` is
     the default's read; a value other than on/off is an input error naming the choices."""
-    import cv2
-
-    image, _ = rendered(LINES + ["Soft faded print on a till roll"])
-    faded = 235 - (235 - 160) * (255 - image.astype(np.float32)) / 255
-    page = cv2.GaussianBlur(faded, (0, 0), 2.5).astype(np.uint8)
+    page = soft_page()
 
     def served(**args: str) -> set:
         return {(w.text, w.bbox) for w in engine.recognize(page, RecognizeOptions(engine_args=args)).pages[0].words}
@@ -237,15 +233,6 @@ def test_the_faint_pass_only_adds_words_read_surely(engine):
         engine.recognize(page, RecognizeOptions(mode="word", engine_args={"faint_pass": "yes"}))
 
 
-def _soft_page() -> np.ndarray:
-    """Grey print on grey paper, out of focus: what a shaken receipt photo leaves of its text."""
-    import cv2
-
-    image, _ = rendered(LINES + ["Soft faded print on a till roll"])
-    faded = 235 - (235 - 160) * (255 - image.astype(np.float32)) / 255
-    return cv2.GaussianBlur(faded, (0, 0), 2.5).astype(np.uint8)
-
-
 def test_a_soft_page_keeps_the_surer_of_its_two_detections(monkeypatch):
     """On a page whose print is soft enough, the served words are those of the plain detection or of
     the detection on a sharpened copy, whichever post-processed reading expects more correct
@@ -255,14 +242,13 @@ def test_a_soft_page_keeps_the_surer_of_its_two_detections(monkeypatch):
     from inhouse.engine import InhouseEngine
     from inhouse.second_detection import expected_correct
 
-    page = _soft_page()
-    options = RecognizeOptions(engine_args={"orientation": "off"})
+    page = soft_page()
     soft = InhouseEngine(detector=DetectorConfig(sharpened_detection_max_contrast=255.0))
     plain = InhouseEngine(detector=DetectorConfig(sharpened_detection_max_contrast=0.0))
     sharp = InhouseEngine(detector=DetectorConfig(sharpened_detection_max_contrast=0.0, mser_sharpen=1.0))
 
     def served(engine, **args) -> list:
-        read = engine.recognize(page, dataclasses.replace(options, engine_args={"orientation": "off", **args}))
+        read = engine.recognize(page, RecognizeOptions(engine_args={"orientation": "off", **args}))
         return list(read.pages[0].words)
 
     calls = []
